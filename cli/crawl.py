@@ -1,0 +1,93 @@
+"""``crawl``: run the portal spider into an archive; ``--demo`` crawls a replica it starts itself."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+DEFAULT_PORTAL = "http://hoangmai.nghean.gov.vn/"
+
+
+def add_arguments(p):
+    p.add_argument("url", nargs="?", help=f"portal home page (e.g. {DEFAULT_PORTAL})")
+    p.add_argument("--archive", required=True, help="archive folder (created if missing)")
+    p.add_argument("--demo", action="store_true", help="start the offline replica on a free loopback port and crawl it")
+    p.add_argument("--articles", type=int, default=300, help="replica size for --demo (default 300)")
+    p.add_argument("--seed", type=int, default=1, help="replica seed for --demo")
+    p.add_argument("-s", "--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a Scrapy / portal-archive setting, as `scrapy crawl -s` does")
+    p.add_argument("--samples", type=int, default=0, help="print N sample articles after the summary")
+    p.add_argument("-v", "--verbose", action="store_true", help="Scrapy INFO logging")
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise SystemExit(f"portal-archive crawl: -s expects NAME=VALUE, got {pair!r}")
+        out[name.strip()] = value
+    return out
+
+
+@contextmanager
+def replica_process(articles: int, seed: int):
+    """A replica server in its own process (its own core), on a free loopback port."""
+    cmd = [sys.executable, "-m", "cli.main", "replica", "--host", "127.0.0.1", "--port", "0",
+           "--articles", str(articles), "--seed", str(seed)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        if "http://" not in line:
+            raise SystemExit(f"portal-archive crawl --demo: the replica did not start ({line.strip() or proc.poll()})")
+        url = line[line.index("http://"):].split()[0]
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def run_crawl(url: str, archive: Path, overrides: dict[str, str], *, verbose: bool = False) -> dict:
+    """Run one crawl in this process; returns Scrapy's final stats."""
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("PORTAL_ARCHIVE_DIR", str(archive), priority="cmdline")
+    if not verbose:
+        settings.set("LOG_LEVEL", "WARNING", priority="command")
+    for name, value in overrides.items():
+        settings.set(name, value, priority="cmdline")
+    process = CrawlerProcess(settings, install_root_handler=True)
+    crawler = process.create_crawler("portal")
+    process.crawl(crawler, start_url=url)
+    process.start()
+    return crawler.stats.get_stats()
+
+
+def run(args) -> int:
+    from cli.inspect import print_samples
+    from archive.summary import format_summary, summarize
+
+    overrides = parse_overrides(args.settings)
+    archive = Path(args.archive)
+    started = time.monotonic()
+    if args.demo:
+        with replica_process(args.articles, args.seed) as url:
+            print(f"demo: crawling the replica at {url} into {archive}", file=sys.stderr)
+            stats = run_crawl(url, archive, overrides, verbose=args.verbose)
+    else:
+        if not args.url:
+            raise SystemExit("portal-archive crawl: give the portal URL, or --demo")
+        stats = run_crawl(args.url, archive, overrides, verbose=args.verbose)
+    print(format_summary(summarize(archive, stats.get("portal/snapshot_id"))))
+    print(f"wall time: {time.monotonic() - started:.1f}s")
+    if args.samples:
+        print_samples(archive, args.samples)
+    return 0 if stats.get("finish_reason") == "finished" else 1
