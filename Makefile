@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-ARCHIVE ?= ./archive
+ARCHIVE ?= ./demo-archive
 
 .PHONY: install demo test bench clean
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -42,10 +44,28 @@ def not_found() -> Response:
                       "<body><h1>Not Found</h1><p>The requested URL was not found on this server.</p></body></html>")
 
 
+class _Counted:
+    """Proxy of :class:`Pages` that counts the pages served per kind (tests bound crawl traps with it)."""
+
+    def __init__(self, pages: Pages, served: Counter):
+        self._pages, self._served, self._lock = pages, served, threading.Lock()
+
+    def __getattr__(self, name):
+        render = getattr(self._pages, name)
+
+        def counted(*args, **kwargs):
+            with self._lock:
+                self._served[name] += 1
+            return render(*args, **kwargs)
+
+        return counted
+
+
 class Router:
     def __init__(self, corpus: Corpus):
         self.c = corpus
-        self.pages = Pages(corpus)
+        self.served: Counter = Counter()  # page kind ("article", "calendar", "home", …) -> pages served
+        self.pages = _Counted(Pages(corpus), self.served)
 
     def handle(self, target: str, host: str) -> Response:
         """``target``: the request target (path + query); ``host``: ``http://HOST[:PORT]``."""

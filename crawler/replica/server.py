@@ -65,7 +65,8 @@ class ReplicaServer:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, articles: int = 300, seed: int = 1):
         self.corpus = Corpus(articles, seed)
-        handler = type("ReplicaHandler", (_Handler,), {"router": Router(self.corpus)})
+        self.router = Router(self.corpus)
+        handler = type("ReplicaHandler", (_Handler,), {"router": self.router})
         self.httpd = _Server((host, port), handler)
         self._thread: threading.Thread | None = None
 
@@ -76,6 +77,11 @@ class ReplicaServer:
     @property
     def port(self) -> int:
         return self.httpd.server_address[1]
+
+    @property
+    def served(self):
+        """Counter of pages served per kind since start (``article``, ``calendar``, ``home``, …)."""
+        return self.router.served
 
     @property
     def url(self) -> str:

@@ -1,0 +1,91 @@
+"""Names of things on disk: snapshot ids, part files, the marker file.
+
+::
+
+    <root>/_archive.json                          format marker
+    <root>/<table>/part-<prefix>-<seq:06d>.parquet  one flush of a TableWriter
+    <root>/articles/part-<snapshot>-final.parquet   compacted articles of a snapshot
+    <root>/<table>/.tmp-*.tmp                       in-flight writes (never read)
+
+The part prefix is the snapshot id, so every file names the crawl run it belongs to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from pathlib import Path
+
+MARKER = "_archive.json"
+FORMAT = "portal-archive"
+
+_SNAPSHOT_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_PART_RE = re.compile(r"part-(?P<prefix>.+)-(?P<seq>\d{6,}|final)\.parquet")
+
+
+def new_snapshot_id(now: dt.datetime | None = None) -> str:
+    """Sortable UTC timestamp plus a short random suffix: ``20240131T235959Z-3fa9c1``."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return now.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+def check_snapshot_id(snapshot_id: str) -> str:
+    if not isinstance(snapshot_id, str) or not _SNAPSHOT_ID_RE.fullmatch(snapshot_id):
+        raise ValueError(
+            f"invalid snapshot id {snapshot_id!r}: use 1-100 characters from [A-Za-z0-9._-], "
+            "starting with a letter or digit"
+        )
+    return snapshot_id
+
+
+def part_name(prefix: str, seq: int) -> str:
+    return f"part-{prefix}-{seq:06d}.parquet"
+
+
+def final_name(snapshot_id: str) -> str:
+    return f"part-{snapshot_id}-final.parquet"
+
+
+def _numbered_re(prefix: str) -> re.Pattern[str]:
+    return re.compile(rf"part-{re.escape(prefix)}-(\d{{6,}})\.parquet")
+
+
+def numbered_parts(table_dir: Path, prefix: str) -> list[Path]:
+    """``part-<prefix>-NNNNNN.parquet`` files in ``table_dir``, in sequence order."""
+    pattern = _numbered_re(prefix)
+    found = []
+    if table_dir.is_dir():
+        for path in table_dir.iterdir():
+            m = pattern.fullmatch(path.name)
+            if m:
+                found.append((int(m.group(1)), path))
+    return [p for _, p in sorted(found)]
+
+
+def next_seq(table_dir: Path, prefix: str) -> int:
+    parts = numbered_parts(table_dir, prefix)
+    if not parts:
+        return 1
+    return int(_numbered_re(prefix).fullmatch(parts[-1].name).group(1)) + 1
+
+
+def final_part(table_dir: Path, snapshot_id: str) -> Path:
+    return table_dir / final_name(snapshot_id)
+
+
+def parse_part(name: str) -> tuple[str, str] | None:
+    """``(prefix, seq-or-'final')`` for a part file name, else None.
+
+    A prefix may itself contain ``-``; the regex is greedy, so the last
+    ``-<digits>``/``-final`` group is the sequence.
+    """
+    m = _PART_RE.fullmatch(name)
+    return (m.group("prefix"), m.group("seq")) if m else None
+
+
+def data_files(table_dir: Path) -> list[Path]:
+    """Visible Parquet files of a table folder (what ``*.parquet`` globs see), sorted."""
+    if not table_dir.is_dir():
+        return []
+    return sorted(p for p in table_dir.iterdir() if p.name.endswith(".parquet") and p.is_file())

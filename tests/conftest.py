@@ -1,0 +1,45 @@
+"""Shared fixtures: a replica server, and full crawls of it run in a subprocess (own reactor)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess:
+    """Run ``portal-archive`` as users do, in a fresh interpreter."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli.main", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"portal-archive {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def replica():
+    from crawler.replica.server import ReplicaServer
+
+    with ReplicaServer(port=0, articles=300, seed=1) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def crawled(replica, tmp_path_factory):
+    """The default replica crawled once into an archive: (archive dir, crawl process)."""
+    archive = tmp_path_factory.mktemp("archive")
+    before = replica.served.copy()
+    proc = run_cli("crawl", replica.url + "/", "--archive", str(archive))
+    replica.crawl_served = replica.served - before  # pages served per kind during this crawl
+    return archive, proc
+
+
+@pytest.fixture(scope="session")
+def truth(replica):
+    from crawler.replica.truth import iter_truth
+
+    return list(iter_truth(replica.url, articles=300, seed=1))
