@@ -362,7 +362,7 @@ def test_soft_404_and_real_404(server, client, truth):
     soft = next(t for t in truth if t["kind"] == "soft404")
     for url in (soft["url"], server.url + "/wps/portal/hoangmai/!ut/p/c5/garbage/dl3/d3/L2dBISEvZ0FBIS9nQSEh/",
                 server.url + "/wps/portal/hoangmai/tin-tuc-su-kien/kinh-te/khong-co-bai-nay-99999",
-                server.url + "/wps/portal/hoangmai/gioi-thieu-chung"):
+                server.url + "/wps/portal/hoangmai/gioi-thieu-chung/khong-co-trang-nay"):
         html_text, _ = client.html(url)
         assert "Tin nổi bật" in html_text and bookmark_of(html_text) == soft["bookmark"]
     for path in ("/khong-co", "/wps/wcm/connect/hoangmai/site/khong-co-1",
@@ -484,10 +484,14 @@ def test_cli_arguments_and_truth_dump(tmp_path, capsys):
     replica_cli.add_arguments(parser)
     args = parser.parse_args([])
     assert (args.host, args.port, args.articles, args.seed, args.dump_truth) == ("127.0.0.1", 8080, 300, 1, None)
+    assert args.documents == 160
     out = tmp_path / "truth.jsonl"
-    args = parser.parse_args(["--articles", "20", "--port", "9999", "--dump-truth", str(out)])
+    args = parser.parse_args(["--articles", "20", "--documents", "30", "--port", "9999", "--dump-truth", str(out)])
     assert replica_cli.run(args) == 0
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert Counter(t["kind"] for t in lines) == {"home": 1, "listing": 8, "article": 20, "soft404": 1, "trap": 1}
+    kinds = Counter(t["kind"] for t in lines)
+    assert kinds.pop("media") > 30
+    assert kinds == {"home": 1, "listing": 8, "article": 20, "document": 30, "album": 14, "video": 9, "empty_media": 1,
+                     "schedule": 24, "page": 23, "soft404": 1, "trap": 1}
     assert lines[-1]["url"] == "http://127.0.0.1:9999/wps/portal/hoangmai/lich-lam-viec"
     assert "Tiểu học" in out.read_text(encoding="utf-8")  # ensure_ascii=False

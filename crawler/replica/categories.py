@@ -53,7 +53,8 @@ def parent_of(cat: Category) -> Category | None:
     return BY_PATH.get(cat.parent) if cat.parent else None
 
 
-# Static sections of the theme (no WCM content in the replica: they answer with the soft-404 default).
+# The other sections of the left menu (friendly page name, name): static pages (static_pages.py), the
+# document register (documents.py), the photo gallery (gallery.py); plus the calendar and the videos.
 STATIC_SECTIONS = (
     ("gioi-thieu-chung", "Giới thiệu chung"),
     ("he-thong-chinh-tri", "Hệ thống chính trị"),
@@ -62,3 +63,4 @@ STATIC_SECTIONS = (
     ("doanh-nghiep", "Doanh nghiệp"),
     ("thu-vien-anh", "Thư viện ảnh"),
 )
+SECTION_NAMES = {**dict(STATIC_SECTIONS), "lich-lam-viec": "Lịch làm việc", "video": "Video"}

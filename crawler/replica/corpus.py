@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import random
 import re
-import unicodedata
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -18,14 +17,21 @@ from . import seed_article as S
 from . import vocab as V
 from .blocks import (Article, ArticleMeta, Byline, Email, Image, ImageBlock, ListBlock, Para, Spacer,
                      TableBlock)
+from .documents import Documents
+from .gallery import Albums
 from .media import THUMB_SLOT, image_path, image_uuid
+from .schedules import Schedules
+from .static_pages import StaticPages
 from .textgen import TextGen
+from .urls import slugify  # noqa: F401  (content names; re-exported)
+from .videos import Videos
 
 EPOCH = datetime(2012, 1, 3, 7, 30)
 SEED_DATE = datetime(2020, 9, 3, 7, 55)
 SEED_RAW = datetime(2020, 9, 3, 2, 16)  # the raw clock value that date() shows as SEED_DATE
 LATEST = datetime(2024, 10, 31, 17, 0)
 PAGE_SIZE = 10
+DOCUMENTS = 160  # default size of the document register
 NFD_ONE_IN = 15
 
 
@@ -33,16 +39,16 @@ def _h(*parts) -> int:
     return int.from_bytes(hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8).digest(), "big")
 
 
-def slugify(text: str) -> str:
-    text = text.replace("đ", "d").replace("Đ", "D")
-    text = "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
 class Corpus:
-    def __init__(self, articles: int = 300, seed: int = 1):
+    def __init__(self, articles: int = 300, seed: int = 1, documents: int = DOCUMENTS):
         self.n = max(1, int(articles))
         self.seed = int(seed)
+        # the other sections (issue 3): independent of the articles, each from (seed, index)
+        self.documents = Documents(self.seed, documents)
+        self.albums = Albums(self.seed)
+        self.videos = Videos(self.seed)
+        self.schedules = Schedules(self.seed)
+        self.static = StaticPages(self.seed)
         self.counts = [len(range(c, self.n, 7)) for c in range(len(C.LEAVES))]
         self.t0 = [SEED_RAW] + [LATEST - timedelta(minutes=_h(self.seed, "t0", c) % (120 * 24 * 60))
                                  for c in range(1, len(C.LEAVES))]
@@ -95,6 +101,16 @@ class Corpus:
         if k >= self.n or self.meta(k).wcm_path != path:
             return None
         return k
+
+    def find_item(self, wcm_path: str) -> tuple[str, int] | None:
+        """(kind, index) of any WCM item: "article", "document", "album", "schedule" or "page"; else None."""
+        path = wcm_path.lower().rstrip("/")
+        for kind, model in (("article", self), ("document", self.documents), ("album", self.albums),
+                            ("schedule", self.schedules), ("page", self.static)):
+            i = model.find(path)
+            if i is not None:
+                return kind, i
+        return None
 
     # --- listings ----------------------------------------------------------------------------
     def pages(self, leaf: int) -> int:

@@ -1,7 +1,8 @@
 """WCM file URLs of images and the bytes served for them (real JPEGs and GIFs, cached).
 
-An image uuid is self-describing, so the server needs no index: 4 bytes of article number and one
-byte of image slot, masked by a keystream, plus 11 check bytes (with the uuid version/variant bits).
+A file uuid is self-describing, so the server needs no index: 4 bytes of item number and one
+byte of slot, masked by a keystream, plus 11 check bytes (with the uuid version/variant bits).
+The slot also tells the kind of item: see the ``*_SLOT`` ranges below.
 """
 from __future__ import annotations
 
@@ -12,6 +13,14 @@ import uuid as uuidlib
 from functools import lru_cache
 
 THUMB_SLOT = 15  # image slot of a listing thumbnail for an article without own images
+# slot ranges of the other file kinds (item number = document, album, video or static page index)
+ATTACHMENT_SLOT = 0x20  # + attachment number of a document
+ALBUM_SLOT = 0x40  # + image number of an album
+VIDEO_SLOT = 0x80  # the MP4 of a video
+VIDEO_THUMB_SLOT = 0x81  # the thumbnail of a video
+PAGE_IMAGE_SLOT = 0xC0  # + image number of a static page
+ARTICLE_SIZE = (320, 200)
+LARGE_SIZE = (640, 400)  # album and static page images
 
 
 def _mac(seed: int, k: int, slot: int) -> bytearray:
@@ -47,17 +56,18 @@ def image_path(uid: str, filename: str) -> str:
 
 
 @lru_cache(maxsize=512)
-def jpeg_bytes(uid: str) -> bytes:
-    """A 320x200 JPEG of solid colour and a few shapes, deterministic per uuid."""
+def jpeg_bytes(uid: str, size: tuple[int, int] = ARTICLE_SIZE) -> bytes:
+    """A JPEG (320x200 by default) of solid colour and a few shapes, deterministic per uuid and size."""
     from PIL import Image, ImageDraw
 
+    w, hgt = size
     h = hashlib.sha256(uid.encode()).digest()
-    img = Image.new("RGB", (320, 200), (h[0], h[1], h[2]))
+    img = Image.new("RGB", (w, hgt), (h[0], h[1], h[2]))
     draw = ImageDraw.Draw(img)
     for i in range(3):
         b = h[3 + i * 7: 10 + i * 7]
-        x0, y0 = b[0] % 240, b[1] % 140
-        box = (x0, y0, x0 + 30 + b[2] % 90, y0 + 20 + b[3] % 60)
+        x0, y0 = b[0] % (w - 80), b[1] % (hgt - 60)
+        box = (x0, y0, x0 + (30 + b[2] % 90) * w // 320, y0 + (20 + b[3] % 60) * hgt // 200)
         (draw.ellipse if b[4] % 2 else draw.rectangle)(box, fill=(b[5], b[6], b[4]))
     out = io.BytesIO()
     img.save(out, "JPEG", quality=75)

@@ -1,4 +1,8 @@
-"""The page kinds of the portal, as HTML strings: home, listings, article views, calendar, others."""
+"""The page kinds of the portal, as HTML strings: home, listings, article views, calendar, others.
+
+The sections of issue 3 (documents, gallery, videos, schedules, static pages) come from the
+:class:`section_pages.SectionPages` mixin.
+"""
 from __future__ import annotations
 
 import os
@@ -16,6 +20,7 @@ from .blocks import collapse
 from .corpus import Corpus
 from .encoding import CHARSETS
 from .fmt import list_date, raw_date
+from .section_pages import SectionPages
 from .states import View
 
 FEATURED_WIN = "0O0KBA5N1E0MH2V35P0000C1"
@@ -31,7 +36,7 @@ class Page:
     encoding: str = "utf-8"  # "utf-8", "utf-8-nfd", "windows-1258"
 
 
-class Pages:
+class Pages(SectionPages):
     def __init__(self, corpus: Corpus):
         self.c = corpus
 
@@ -68,6 +73,7 @@ class Pages:
                 items = "".join(self._item(k, U.friendly(self.c.meta(k))) for k in self.c.newest(leaves, 3))
                 more = f'<div class="more"><a href="{U.category(cat)}">Xem toàn bộ danh sách</a></div>'
                 out.append(theme.viewer_portlet(win, cat.name, f'<div class="cat_block"><ul>{items}</ul>{more}</div>'))
+            out.append(self.video_block())
             return "\n".join(out)
 
         return self._portal(host, View(states.HOME), "Trang chủ", U.HOME, main, selected="")

@@ -12,8 +12,10 @@ from . import states, theme
 from . import urls as U
 from .corpus import Corpus
 from .encoding import content_type, encode_page
-from .media import THUMB_SLOT, decode_uuid, gif_bytes, jpeg_bytes
+from .media import THUMB_SLOT, decode_uuid, gif_bytes
 from .pages import Page, Pages
+from .media_files import media_file
+from .sessions import Sessions
 
 ROBOTS = "User-agent: *\nDisallow: /wps/myportal/\nDisallow: /wps/portal/hoangmai/tim-kiem\n"
 _UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -21,6 +23,19 @@ NO_CACHE = [("Cache-Control", 'no-cache="set-cookie, set-cookie2"'), ("Expires",
             ("Content-Language", "vi")]
 CF_PAGE = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Email Protection | Cloudflare</title></head>"
            "<body><h1>Please enable cookies.</h1><p>You are unable to access this email address.</p></body></html>")
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a page may depend on besides the URL: the method, the form fields and the session id."""
+    method: str = "GET"
+    form: dict = field(default_factory=dict)
+    session: str | None = None
+
+
+# friendly page names of the sections with WCM items below them -> site area of the items
+ITEM_PAGES = {"van-ban-chi-dao-dieu-hanh": "van-ban", "thu-vien-anh": "thu-vien-anh", "lich-lam-viec": "lich-lam-viec",
+              **{slug: slug for slug, _ in C.STATIC_SECTIONS if slug not in ("van-ban-chi-dao-dieu-hanh", "thu-vien-anh")}}
 
 
 @dataclass
@@ -42,6 +57,10 @@ def _text(status: int, text: str, ctype: str = "text/html; charset=UTF-8") -> Re
 def not_found() -> Response:
     return _text(404, "<!DOCTYPE html><html><head><title>404 Not Found</title></head>"
                       "<body><h1>Not Found</h1><p>The requested URL was not found on this server.</p></body></html>")
+
+
+SITE_AREAS = {area: page for page, area in ITEM_PAGES.items()}  # site area -> friendly page name
+SITE_AREAS["lich-lam-viec"] = "lich-lam-viec/danh-sach"
 
 
 class _Counted:
@@ -66,9 +85,13 @@ class Router:
         self.c = corpus
         self.served: Counter = Counter()  # page kind ("article", "calendar", "home", …) -> pages served
         self.pages = _Counted(Pages(corpus), self.served)
+        self.sessions = Sessions()
 
-    def handle(self, target: str, host: str) -> Response:
-        """``target``: the request target (path + query); ``host``: ``http://HOST[:PORT]``."""
+    def handle(self, target: str, host: str, method: str = "GET", body: bytes = b"", session: str | None = None) -> Response:
+        """``target``: the request target (path + query); ``host``: ``http://HOST[:PORT]``; ``session``: the
+        request's known JSESSIONID (the server issues one when the request has none)."""
+        form = dict(parse_qsl(body.decode("latin-1"), keep_blank_values=True)) if method == "POST" and body else {}
+        req = Request(method, form, session)
         parts = urlsplit(target)
         path, query = unquote(parts.path), parts.query
         if path == "/":
@@ -82,7 +105,7 @@ class Router:
         if path in ("/wps/portal", "/wps/portal/"):
             return Response(302, b"", [("Location", host + U.HOME), ("Content-Type", "text/html; charset=UTF-8")])
         if path.startswith("/wps/portal/"):
-            return _html(self.portal(path, query, host))
+            return _html(self.portal(path, query, host, req))
         if path.startswith("/wps/myportal"):
             return _html(self.pages.login(host))
         if path.startswith("/cdn-cgi/l/email-protection"):
@@ -90,24 +113,26 @@ class Router:
         return not_found()
 
     # --- /wps/portal/… ---------------------------------------------------------------------------
-    def portal(self, path: str, query: str, host: str) -> Page:
+    def portal(self, path: str, query: str, host: str, req: Request = Request()) -> Page:
         soft404 = self.pages.home  # unknown portal URLs answer 200 with the default content
         if not (path == states.PORTAL or path.startswith(states.PORTAL + "/")):
             return soft404(host)
         rest = path[len(states.PORTAL):]
         params = {k.lower(): v for k, v in parse_qsl(query, keep_blank_values=True)}
         if "urile" in params:
-            return self.by_wcm_uri(params["urile"], host) or soft404(host)
+            return self.by_wcm_uri(params["urile"], host, req) or soft404(host)
         if "wcm_global_context" in params:  # the WCM 6.x in-portal context form
             ctx = unquote(params["wcm_global_context"])
             ctx = ctx[len("/wps/wcm/connect"):] if ctx.lower().startswith("/wps/wcm/connect") else ctx
-            return self.by_wcm_uri("wcm:path:" + ctx, host) or soft404(host)
+            return self.by_wcm_uri("wcm:path:" + ctx, host, req) or soft404(host)
         if "/!ut/p/" in rest:
             parsed = states.parse_state(rest.split("/!ut/p/", 1)[1])
             if parsed.view is None:
                 return soft404(host)
             if parsed.mode:
                 return self.pages.portlet_help(host, parsed.view)
+            if parsed.view.kind == states.REGISTER:
+                return self.register(host, req, parsed.nonce)
             return self.view(parsed.view, host) or soft404(host)
         slug = rest.strip("/").lower()
         if slug in ("", "trang-chu"):
@@ -118,12 +143,57 @@ class Router:
             return self.pages.search(host, params.get("q", ""))
         if slug in C.BY_PATH:
             return self.pages.category(host, C.ALL.index(C.BY_PATH[slug]), 1)
-        head, _, _name = slug.rpartition("/")
+        section = self.section(slug, host, req)
+        if section is not None:
+            return section
+        head, _, name = slug.rpartition("/")
         if head in C.LEAF_INDEX:
             k = self.c.find(f"/{C.LIBRARY}/{C.SITE}/{slug}")
             if k is not None:
                 return self.pages.article(host, k)
+        if head in ITEM_PAGES:
+            found = self.c.find_item(f"/{C.LIBRARY}/{C.SITE}/{ITEM_PAGES[head]}/{name}")
+            if found and found[0] != "article":
+                return self.item(found, host)
         return soft404(host)
+
+    def section(self, slug: str, host: str, req: Request) -> Page | None:
+        """The landing page of a section of issue 3 (``slug`` = friendly name), else None."""
+        if slug == "van-ban-chi-dao-dieu-hanh":
+            return self.register(host, req, None)
+        if slug == "thu-vien-anh":
+            return self.pages.gallery(host)
+        if slug == "video":
+            return self.pages.video_list(host)
+        if slug == "lich-lam-viec/danh-sach":
+            return self.pages.schedule_list(host)
+        if slug == "doanh-nghiep":
+            return self.pages.business_list(host)
+        if slug in self.c.static.landing:
+            return self.pages.static_page(host, self.c.static.landing[slug])
+        return None
+
+    def register(self, host: str, req: Request, nonce: bytes | None) -> Page:
+        """The document register: page N > 1 only for a POST to a form action issued in the same session."""
+        page = 1
+        if req.method == "POST" and self.sessions.has_action(req.session, nonce):
+            wanted = req.form.get("page", "1").strip()
+            if wanted.isdigit() and 1 <= int(wanted) <= self.c.documents.pages():
+                page = int(wanted)
+        blob, action_nonce = states.encode_blob(states.View(states.REGISTER))
+        self.sessions.add_action(req.session, action_nonce)
+        action = f"{states.PORTAL}/!ut/p/c5/{blob}/dl3/d3/{states.BASE_MARKER}/"
+        return self.pages.document_register(host, page, action)
+
+    def item(self, found: tuple[str, int], host: str, shell: str | None = None) -> Page:
+        kind, i = found
+        if kind == "article":
+            if shell == "print":
+                return self.pages.print_page(i)
+            return self.pages.connect(i) if shell == "connect" else self.pages.article(host, i)
+        render = {"document": self.pages.document, "album": self.pages.album, "schedule": self.pages.schedule,
+                  "page": self.pages.static_page}[kind]
+        return render(host, i, shell)
 
     def view(self, view: states.View, host: str) -> Page | None:
         if view.kind == states.HOME:
@@ -136,18 +206,28 @@ class Router:
             return self.pages.calendar(host, view.a, view.trail)
         if view.kind == states.SEARCH:
             return self.pages.search(host)
-        return None
+        items = {states.DOCUMENT: ("document", self.c.documents.n), states.ALBUM: ("album", self.c.albums.n),
+                 states.SCHEDULE: ("schedule", self.c.schedules.n), states.STATIC: ("page", len(self.c.static.pages))}
+        if view.kind in items:
+            kind, count = items[view.kind]
+            return self.item((kind, view.a), host) if view.a < count else None
+        lists = {states.GALLERY: self.pages.gallery, states.VIDEOS: self.pages.video_list,
+                 states.SCHEDULES: self.pages.schedule_list, states.BUSINESSES: self.pages.business_list}
+        return lists[view.kind](host) if view.kind in lists else None
 
-    def by_wcm_uri(self, uri: str, host: str) -> Page | None:
+    def by_wcm_uri(self, uri: str, host: str, req: Request = Request()) -> Page | None:
         if not uri.lower().startswith("wcm:path:"):
             return None
         wcm = "/" + unquote(uri[len("wcm:path:"):]).strip().strip("/").lower()
-        k = self.c.find(wcm)
-        if k is not None:
-            return self.pages.article(host, k)
+        found = self.c.find_item(wcm)
+        if found is not None:
+            return self.item(found, host)
         prefix = f"/{C.LIBRARY}/{C.SITE}/"
-        if wcm.startswith(prefix) and wcm[len(prefix):] in C.BY_PATH:
-            return self.pages.category(host, C.ALL.index(C.BY_PATH[wcm[len(prefix):]]), 1)
+        area = wcm[len(prefix):] if wcm.startswith(prefix) else None
+        if area in C.BY_PATH:
+            return self.pages.category(host, C.ALL.index(C.BY_PATH[area]), 1)
+        if area in SITE_AREAS:  # a section's site area -> its landing page
+            return self.section(SITE_AREAS[area], host, req)
         return None
 
     # --- /wps/wcm/connect/… ----------------------------------------------------------------------
@@ -155,24 +235,31 @@ class Router:
         first = rest.strip("/").split("/", 1)[0].lower()
         if _UUID_RE.match(first):
             return self.media(first)
-        k = self.c.find(rest)
-        if k is None:
+        found = self.c.find_item(rest)
+        if found is None:
             return not_found()
         params = {key.lower(): v.lower() for key, v in parse_qsl(query, keep_blank_values=True)}
-        if params.get("presentationtemplate") == U.PRINT_TEMPLATE:
-            return _html(self.pages.print_page(k))
-        return _html(self.pages.connect(k))
+        shell = "print" if params.get("presentationtemplate") == U.PRINT_TEMPLATE else "connect"
+        return _html(self.item(found, "", shell))
 
     def media(self, uid: str) -> Response:
         found = decode_uuid(self.c.seed, uid)
-        if not found or found[0] >= self.c.n:
+        if not found:
             return not_found()
         k, slot = found
-        a = self.c.article(k)
-        known = {img.path.split("/")[4] for img in a.images} | ({a.thumb.path.split("/")[4]} if slot == THUMB_SLOT else set())
-        if uid not in known:
+        if slot <= THUMB_SLOT:
+            if k >= self.c.n:
+                return not_found()
+            a = self.c.article(k)
+            known = {img.path.split("/")[4] for img in a.images} | (
+                {a.thumb.path.split("/")[4]} if slot == THUMB_SLOT else set())
+            if uid not in known:
+                return not_found()
+        file = media_file(self.c, uid, k, slot)
+        if file is None:
             return not_found()
-        return Response(200, jpeg_bytes(uid), [("Content-Type", "image/jpeg"), ("Cache-Control", "max-age=86400")])
+        body, mime = file
+        return Response(200, body, [("Content-Type", mime), ("Cache-Control", "max-age=86400")])
 
     def static(self, path: str) -> Response:
         if path.endswith(".gif"):

@@ -1,16 +1,19 @@
 """``ReplicaServer``: the replica over HTTP/1.1 (keep-alive, Content-Length always), in a thread."""
 from __future__ import annotations
 
-import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .corpus import Corpus
+from .corpus import DOCUMENTS, Corpus
 from .router import Response, Router
 
 
-def _session_id() -> str:
-    return "0000" + os.urandom(16).hex()[:23].upper() + ":-1"
+def _cookie(header: str | None, name: str) -> str | None:
+    for part in (header or "").split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value.strip('"')
+    return None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -24,11 +27,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _respond(self, head_only: bool = False) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        body = self.rfile.read(length) if length else b""
         host = self.headers.get("Host") or "%s:%s" % self.server.server_address[:2]
+        # a session the server issued, else a new one (set as a cookie below)
+        session = _cookie(self.headers.get("Cookie"), "JSESSIONID")
+        new_session = None
+        if not self.router.sessions.known(session):
+            session = new_session = self.router.sessions.new()
         try:
-            resp = self.router.handle(self.path, "http://" + host)
+            resp = self.router.handle(self.path, "http://" + host, self.command, body, session)
         except Exception:  # pragma: no cover - a bug must not kill the connection silently
             import traceback
 
@@ -37,8 +44,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(resp.status)
         for name, value in resp.headers:
             self.send_header(name, value)
-        if "JSESSIONID=" not in (self.headers.get("Cookie") or ""):
-            self.send_header("Set-Cookie", f"JSESSIONID={_session_id()}; Path=/")
+        if new_session:
+            self.send_header("Set-Cookie", f"JSESSIONID={new_session}; Path=/")
         self.send_header("Content-Length", str(len(resp.body)))
         self.end_headers()
         if not head_only:
@@ -63,8 +70,9 @@ class _Server(ThreadingHTTPServer):
 class ReplicaServer:
     """The replica on ``host:port`` (0 = a free port); ``start()`` serves in a daemon thread."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, articles: int = 300, seed: int = 1):
-        self.corpus = Corpus(articles, seed)
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, articles: int = 300, seed: int = 1,
+                 documents: int = DOCUMENTS):
+        self.corpus = Corpus(articles, seed, documents)
         self.router = Router(self.corpus)
         handler = type("ReplicaHandler", (_Handler,), {"router": self.router})
         self.httpd = _Server((host, port), handler)

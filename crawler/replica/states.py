@@ -21,6 +21,8 @@ _VERSION = 1
 _PREFIX = "04_"
 
 HOME, LISTING, ARTICLE, CALENDAR, SEARCH = range(5)
+# the sections of issue 3; ``View.a`` = item index for DOCUMENT, ALBUM, SCHEDULE, STATIC
+REGISTER, DOCUMENT, GALLERY, ALBUM, VIDEOS, SCHEDULES, SCHEDULE, STATIC, BUSINESSES = range(5, 14)
 
 _STATE_RE = re.compile(r"^c5/([A-Za-z0-9_\-!]+)/dl3/d3/([A-Za-z0-9_\-!=]+)/(.*)$")
 _DELTA_RE = re.compile(r"^p0/IZ7_([A-Z0-9]+)=CZ6_([A-Z0-9]+)=NJ([A-Za-z0-9_\-]+)=/?$")
@@ -30,8 +32,8 @@ _MODE_RE = re.compile(r"^pw/Z7_([A-Z0-9]+)/pm=([a-z]+)/-/?$")
 @dataclass(frozen=True)
 class View:
     kind: int
-    a: int = 0  # LISTING: category index in categories.ALL; ARTICLE: k; CALENDAR: week offset (>= 0)
-    b: int = 0  # LISTING: page number (1-based)
+    a: int = 0  # LISTING: category index in categories.ALL; ARTICLE: k; CALENDAR: week offset (>= 0); items: index
+    b: int = 0  # LISTING: page number (1-based); REGISTER: always 0 (its pages > 1 are POST-only)
     trail: bytes = b""  # grows with every calendar hop
 
 
@@ -151,6 +153,7 @@ def decode_delta(opaque: str, base_nonce: bytes) -> tuple[int, int] | None:
 class Parsed:
     view: View | None  # None: not a valid state URL (soft 404)
     mode: str | None = None  # portlet mode ("help") for pw/…/pm= URLs
+    nonce: bytes | None = None  # nonce of the blob (identifies one rendered form action)
 
 
 def parse_state(rest: str) -> Parsed:
@@ -164,7 +167,7 @@ def parse_state(rest: str) -> Parsed:
     view, nonce = decoded
     marker, extra = m.group(2), m.group(3)
     if not extra:
-        return Parsed(view if marker == BASE_MARKER else None)
+        return Parsed(view, nonce=nonce) if marker == BASE_MARKER else Parsed(None)
     d = _DELTA_RE.match(extra)
     if d and marker == BASE_MARKER:
         if d.group(1) != MAIN_WINDOW or d.group(2) != PAGE_ID:

@@ -6,6 +6,7 @@ from html import escape
 from . import categories as C
 from . import states
 from . import urls as U
+from .static_pages import MENUS
 
 SKIN_SPACER = "/wps/skins/html/IBM/title_minheight.gif"
 MENU_ICON = "/wps/themes/html/Portal/images/topNav/menu_selected_disabled.gif"
@@ -32,19 +33,27 @@ def _link_list(items) -> str:
 
 
 def _left_body(title: str) -> str:
+    if title == "Giới thiệu chung":
+        return _link_list(MENUS["gioi-thieu-chung"])
     if title == "Tin tức sự kiện":
         return _link_list([(U.category(C.NEWS), C.NEWS.name)] + [(U.category(c), c.name) for c in C.NEWS_LEAVES])
     if title == "Văn bản chỉ đạo điều hành":
-        return _link_list([(U.category(c), c.name) for c in C.TOP[1:]])
+        return _link_list([(U.REGISTER, "Văn bản chỉ đạo điều hành")] + [(U.category(c), c.name) for c in C.TOP[1:]])
     if title == "Lịch làm việc":
         return (f'<a href="{U.CALENDAR}"><img src="{U.THEME_IMG}lichlamviec.gif" alt="" border="0"></a>'
-                f'&nbsp;<a href="{U.CALENDAR}">Lịch làm việc tuần</a>')
+                f'&nbsp;<a href="{U.CALENDAR}">Lịch làm việc tuần</a><br>'
+                f'<a href="{U.SCHEDULES}">Lịch làm việc các tuần</a>')
     if title == "Hệ thống chính trị":
         return ('<div id="menu_htct"><script type="text/javascript">wpsMenu("menu_htct", htctItems);</script>'
-                f'<img src="{U.THEME_IMG}menu_htct.gif" alt="" border="0"></div>&nbsp;')
+                f'<img src="{U.THEME_IMG}menu_htct.gif" alt="" border="0"></div>' + _link_list(MENUS["he-thong-chinh-tri"]))
+    if title == "Quy hoạch phát triển, KTXH":
+        return _link_list(MENUS["quy-hoach-phat-trien"])
+    if title == "Doanh nghiệp":
+        return _link_list([(U.BUSINESSES, "Danh bạ doanh nghiệp")])
     if title == "Thư viện ảnh":
         return ('<div id="slideshow"><script type="text/javascript">startSlideShow("slideshow");</script>'
-                f'<img src="{U.THEME_IMG}thuvienanh.gif" alt="" border="0"></div>&nbsp;')
+                f'<img src="{U.THEME_IMG}thuvienanh.gif" alt="" border="0"></div>'
+                + _link_list([(U.GALLERY, "Thư viện ảnh"), (U.VIDEOS, "Thư viện video")]))
     return "&nbsp;"
 
 
@@ -79,6 +88,11 @@ def viewer_portlet(win: str, title: str, body: str, duplicate_title: bool = Fals
 def top_nav(selected: str | None) -> str:
     items = [("", U.HOME, "Trang chủ")] + [(c.path, U.category(c), c.name) for c in C.TOP]
     items += [("gioi-thieu-chung", U.static("gioi-thieu-chung"), "Giới thiệu chung"),
+              ("he-thong-chinh-tri", U.static("he-thong-chinh-tri"), "Hệ thống chính trị"),
+              ("lich-lam-viec", U.SCHEDULES, "Lịch làm việc"),
+              ("quy-hoach-phat-trien", U.static("quy-hoach-phat-trien"), "Quy hoạch phát triển, KTXH"),
+              ("van-ban-chi-dao-dieu-hanh", U.REGISTER, "Văn bản chỉ đạo điều hành"),
+              ("doanh-nghiep", U.BUSINESSES, "Doanh nghiệp"), ("thu-vien-anh", U.GALLERY, "Thư viện ảnh"),
               ("login", U.LOGIN, "Đăng nhập"), ("search", U.SEARCH, "Tìm kiếm")]
     tds = "".join(f'<td class="{"wpsSelectedPage" if key == selected else "wpsUnSelectedPage"}">'
                   f'<a href="{h}">{escape(t)}</a></td>' for key, h, t in items)
@@ -89,6 +103,12 @@ def breadcrumb(cat: C.Category | None) -> str:
     parts = [f'<a href="{U.HOME}">Trang chủ</a>']
     chain = [p for p in (C.parent_of(cat) if cat else None, cat) if p]
     parts += [f'<a href="{U.category(c)}">{escape(c.name)}</a>' for c in chain]
+    return f'<div class="breadcrumb">{" &gt; ".join(parts)}</div>'
+
+
+def trail(*items: tuple[str, str]) -> str:
+    """A breadcrumb of (href, name) after "Trang chủ" (the sections of issue 3)."""
+    parts = [f'<a href="{U.HOME}">Trang chủ</a>'] + [f'<a href="{escape(h)}">{escape(n)}</a>' for h, n in items]
     return f'<div class="breadcrumb">{" &gt; ".join(parts)}</div>'
 
 

@@ -1,7 +1,9 @@
 """Ground truth of the replica, one JSON object per page kind (JSONL), computed from the content model.
 
 Kinds: ``home``, ``listing`` (one per category), ``article`` (one per article; the record of
-docs/design.md plus ``kind``, ``wcm_path``, ``urls``, ``encoding``), ``soft404`` and ``trap``.
+docs/design.md plus ``kind``, ``wcm_path``, ``urls``, ``encoding``), then the sections of issue 3
+(``document``, ``album``, ``video``, ``empty_media``, ``schedule``, ``page``; see truth_sections.py),
+one ``media`` line per media file, and last ``soft404`` and ``trap``.
 """
 from __future__ import annotations
 
@@ -12,8 +14,9 @@ from typing import Iterator
 from . import categories as C
 from . import urls as U
 from .blocks import body_text, collapse
-from .corpus import Corpus
+from .corpus import DOCUMENTS, Corpus
 from .fmt import iso, raw_date
+from .truth_sections import media_records, section_records
 
 SOFT404_EXAMPLE = "/wps/portal/hoangmai/trang-khong-ton-tai/bai-viet-cu"
 
@@ -45,9 +48,11 @@ def article_truth(corpus: Corpus, k: int, base_url: str) -> dict:
     }
 
 
-def iter_truth(base_url: str, articles: int = 300, seed: int = 1) -> Iterator[dict]:
+def iter_truth(base_url: str, articles: int = 300, seed: int = 1, documents: int = DOCUMENTS,
+               media: bool = True) -> Iterator[dict]:
+    """``media=False`` leaves out the ``media`` lines (hashing every file of a huge corpus takes a while)."""
     base_url = base_url.rstrip("/")
-    corpus = Corpus(articles, seed)
+    corpus = Corpus(articles, seed, documents)
     leaves_all = range(len(C.LEAVES))
     blocks = []
     for cat in C.TOP:
@@ -70,17 +75,21 @@ def iter_truth(base_url: str, articles: int = 300, seed: int = 1) -> Iterator[di
                "wcm_paths": [corpus.meta(k).wcm_path for k in corpus.category_items(leaf)]}
     for k in range(corpus.n):
         yield article_truth(corpus, k, base_url)
+    yield from section_records(corpus, base_url)
+    if media:
+        yield from media_records(corpus, base_url)
     yield {"kind": "soft404", "url": base_url + SOFT404_EXAMPLE, "status": 200, "same_as": "home",
            "bookmark": base_url + U.HOME}
     yield {"kind": "trap", "name": "calendar", "url": base_url + U.CALENDAR, "link_text": "Tuần sau »",
            "infinite": True}
 
 
-def write_truth(path, base_url: str, articles: int = 300, seed: int = 1) -> int:
+def write_truth(path, base_url: str, articles: int = 300, seed: int = 1, documents: int = DOCUMENTS,
+                media: bool = True) -> int:
     """Write the truth as JSONL (UTF-8); returns the number of lines."""
     n = 0
     with open(path, "w", encoding="utf-8") as fh:
-        for obj in iter_truth(base_url, articles, seed):
+        for obj in iter_truth(base_url, articles, seed, documents, media):
             fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
             n += 1
     return n
