@@ -12,6 +12,7 @@
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
@@ -29,6 +30,7 @@ from crawler.identity import article_id, is_state_url, url_fingerprint, wcm_path
 from crawler.links import classify
 from crawler.politeness import relax_for_loopback
 
+_GOTO_PAGE_RE = re.compile(r"gotoPage\((\d+)\)")
 PRIORITY_NAV = 10
 PRIORITY_CONTENT = 0
 
@@ -133,6 +135,7 @@ class PortalSpider(scrapy.Spider):
             req = self._next_request(link, response, barren, listing_key, new_here)
             if req is not None:
                 yield req
+        yield from self._form_pages(response, listing_key, new_here)
         for aid, url in self._aliases_from_links(follow):
             yield {"item_type": "alias", "article_id": aid, "url": url, "seen_at": _now()}
 
@@ -182,6 +185,36 @@ class PortalSpider(scrapy.Spider):
         if barren > self.max_barren:
             return None
         return self._request(link.url, PRIORITY_NAV, barren=barren, referer=response.url)
+
+    def _form_pages(self, response, listing_key, new_here):
+        """Registers paged only by POSTing a form (``javascript:gotoPage(N)``, WCM ``searchvbpq``).
+
+        The form's action is a state URL that changes on every response, so it is re-read from the
+        page each time; the session cookie rides along in Scrapy's cookie jar.
+        """
+        numbers = {int(n) for n in _GOTO_PAGE_RE.findall(" ".join(response.xpath("//a/@href | //a/@onclick").getall()))}
+        if not numbers:
+            return
+        form = response.xpath("//form[.//input[@name='page']]")
+        if not form:
+            return
+        pager_barren = 0 if new_here else response.meta.get("barren", 0) + 1
+        if pager_barren > self.max_barren_pager:
+            return
+        key_base = f"form:{listing_key}"
+        self.pager_seen.add((key_base, response.meta.get("page_no") or 1))
+        for number in sorted(numbers):
+            key = (key_base, number)
+            if key in self.pager_seen:
+                continue
+            self.pager_seen.add(key)
+            request = scrapy.FormRequest.from_response(
+                response, formxpath="(//form[.//input[@name='page']])[1]",
+                formdata={"page": str(number), "cmd": ""}, dont_click=True,
+                callback=self.parse, errback=self.on_error, priority=PRIORITY_NAV,
+                meta={"barren": pager_barren, "listing": listing_key, "page_no": number, "wcm_path": None},
+            )
+            yield request
 
     def _listing_key(self, response, self_urls) -> str:
         if response.meta.get("listing"):

@@ -1,0 +1,212 @@
+"""bytes -> str for HTML pages.
+
+Order: BOM > HTTP charset > <?xml encoding?> / <meta charset> / http-equiv > UTF-8 (strict) >
+Vietnamese legacy heuristic (windows-1258) > charset_normalizer (if installed) > windows-1252.
+The result is always NFC (windows-1258 decodes to combining tone marks, some servers send
+NFD UTF-8).
+"""
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+
+_CT_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9_\-:.]+)", re.I)
+_META_CHARSET_RE = re.compile(
+    rb"<meta\b[^>]*?\bcharset\s*=\s*[\"']?\s*([A-Za-z0-9_\-:.]+)", re.I
+)
+_XML_DECL_RE = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9_\-.]+)", re.I)
+
+# WHATWG label mapping for the labels that matter here
+_LABELS = {
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "l1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "windows-1252": "cp1252",
+    "x-user-defined": "cp1252",
+    "windows-1258": "cp1258",
+    "cp1258": "cp1258",
+    "x-cp1258": "cp1258",
+    "utf8": "utf-8",
+    "unicode-1-1-utf-8": "utf-8",
+    "unicode": "utf-8",
+    "x-unicode20utf8": "utf-8",
+}
+_LATIN_ISH = {"cp1252", "latin_1", "iso8859-1", "ascii"}
+
+_BINARY_MAGIC = (b"%PDF", b"PK\x03\x04", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\xd0\xcf\x11\xe0",
+                 b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf", b"ID3", b"OggS", b"RIFF", b"\x00\x00\x01\x00")
+
+# cp1258 bytes of the five combining tone marks and of the Vietnamese-only letters
+_CP1258_TONES = frozenset(b"\xcc\xec\xde\xd2\xf2")
+_CP1258_VN_LETTERS = frozenset(b"\xc3\xe3\xd0\xf0\xd5\xf5\xdd\xfd\xc2\xe2\xca\xea\xd4\xf4")
+
+
+class DecodeError(ValueError):
+    pass
+
+
+def normalize_encoding(label: str | None) -> str | None:
+    """Map a charset label to a Python codec name, or None if unknown."""
+    if not label:
+        return None
+    lab = label.strip().strip("\"'").lower()
+    lab = _LABELS.get(lab, lab)
+    try:
+        name = codecs.lookup(lab).name
+    except LookupError:
+        return None
+    if name in ("latin-1", "iso8859-1", "ascii"):
+        return "cp1252"
+    return name
+
+
+def charset_from_content_type(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    m = _CT_CHARSET_RE.search(content_type)
+    return m.group(1) if m else None
+
+
+def sniff_meta_charset(head: bytes) -> str | None:
+    m = _XML_DECL_RE.match(head)
+    if m:
+        return m.group(1).decode("ascii", "replace")
+    m = _META_CHARSET_RE.search(head)
+    if m:
+        return m.group(1).decode("ascii", "replace")
+    return None
+
+
+def looks_binary(body: bytes) -> bool:
+    head = body[:2048]
+    if head.startswith(_BINARY_MAGIC):
+        return True
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    if not head:
+        return False
+    ctrl = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return ctrl > len(head) * 0.05
+
+
+def _vietnamese_cp1258_score(body: bytes) -> int:
+    """How many windows-1258 tone-mark bytes follow a letter byte (Vietnamese text)."""
+    score = 0
+    prev = 0
+    for b in body:
+        if b in _CP1258_TONES and (65 <= prev <= 90 or 97 <= prev <= 122 or prev in _CP1258_VN_LETTERS):
+            score += 1
+        prev = b
+    return score
+
+
+def _detect_legacy(body: bytes) -> str:
+    if _vietnamese_cp1258_score(body) >= 3:
+        return "cp1258"
+    try:  # optional; present in the venv as a dependency of other packages
+        from charset_normalizer import from_bytes  # type: ignore
+
+        best = from_bytes(body[:65536]).best()
+        if best is not None and best.encoding:
+            enc = normalize_encoding(best.encoding)
+            if enc and enc not in ("utf-8",):
+                return enc
+    except Exception:  # pragma: no cover - detector failures are not fatal
+        pass
+    return "cp1252"
+
+
+_WHATWG_NAMES = {"cp1258": "windows-1258", "cp1252": "windows-1252", "cp1251": "windows-1251",
+                 "cp1250": "windows-1250", "utf-16-le": "utf-16le", "utf-16-be": "utf-16be", "utf-16": "utf-16",
+                 "utf-32": "utf-32", "utf-8": "utf-8"}
+NFD_LABEL = "utf-8-nfd"  # UTF-8 served in decomposed form (NFD), as the replica labels it
+
+
+def charset_label(codec_name: str) -> str:
+    """Python codec name -> the charset label used in records (WHATWG/IANA style)."""
+    return _WHATWG_NAMES.get(codec_name, codec_name)
+
+
+def _mostly_decomposed(text: str) -> bool:
+    marks = 0
+    pre = 0
+    for ch in text:
+        o = ord(ch)
+        if 0x300 <= o <= 0x36F:
+            marks += 1
+        elif 0xC0 <= o <= 0x1EF9 and o not in (0xD7, 0xF7):
+            pre += 1
+    return marks >= 20 and pre < marks * 0.2
+
+
+def _utf8(text: str) -> tuple[str, str]:
+    label = "utf-8"
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text) and _mostly_decomposed(text):
+        label = NFD_LABEL
+    return _finish(text), label
+
+
+_CTRL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def _finish(text: str) -> str:
+    if _CTRL_RE.search(text):  # not allowed in XML text nodes (lxml refuses them on assignment)
+        text = _CTRL_RE.sub(" ", text)
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """Return (NFC text, charset label). Never raises for bytes input.
+
+    The label is "utf-8", "windows-1258", "windows-1252", … and "utf-8-nfd" for UTF-8 pages whose text
+    was served decomposed (NFD)."""
+    text, codec = _decode(body, content_type)
+    label = charset_label(codec)
+    return text, label
+
+
+def _decode(body: bytes, content_type: str | None) -> tuple[str, str]:
+    if not body:
+        return "", "utf-8"
+    # 1. BOM
+    if body.startswith(codecs.BOM_UTF8):
+        return _utf8(body[3:].decode("utf-8", "replace"))
+    if body.startswith(codecs.BOM_UTF32_LE) or body.startswith(codecs.BOM_UTF32_BE):
+        return _finish(body.decode("utf-32", "replace")), "utf-32"
+    if body.startswith(codecs.BOM_UTF16_LE) or body.startswith(codecs.BOM_UTF16_BE):
+        return _finish(body.decode("utf-16", "replace")), "utf-16"
+    # 2. declared
+    declared = normalize_encoding(charset_from_content_type(content_type))
+    if declared is None:
+        declared = normalize_encoding(sniff_meta_charset(body[:4096]))
+        if declared and declared.startswith("utf-16"):
+            declared = "utf-8"  # WHATWG: a meta utf-16 label means utf-8
+    if declared and declared != "utf-8":
+        if declared in _LATIN_ISH and not body.isascii():
+            # mislabelled UTF-8 is far more common than real latin-1 on these portals
+            try:
+                return _utf8(body.decode("utf-8"))
+            except UnicodeDecodeError:
+                pass
+        try:
+            return _finish(body.decode(declared)), declared
+        except UnicodeDecodeError:
+            return _finish(body.decode(declared, "replace")), declared
+    # 3. UTF-8 (declared or default)
+    try:
+        return _utf8(body.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        if declared == "utf-8":
+            bad = body.decode("utf-8", "replace").count("\ufffd")
+            if bad <= max(3, len(body) // 1000):
+                return _utf8(body.decode("utf-8", "replace"))
+        del exc
+    enc = _detect_legacy(body)
+    return _finish(body.decode(enc, "replace")), enc

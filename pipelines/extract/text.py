@@ -1,0 +1,85 @@
+"""Text helpers: NFC, whitespace collapsing, chrome literals."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# zero-width characters and soft hyphen: removed from text
+_ZW_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_ZW_TABLE = {ord(c): None for c in "\u200b\u200c\u200d\u2060\ufeff\u00ad"}
+# Marker used in place of <br> while walking the tree (it is whitespace for str.split()).
+BR_MARK = "\u2028"
+
+# Literal strings printed by portal skins that must never reach extracted text.
+CHROME_LITERALS = (
+    "Skip portlet",
+    "Portlet Menu",
+    "Web Content Viewer",
+    "Display portlet menu",
+    "Display content menu",
+    "Display menu",
+    "Component Action Menu",
+    "Deferred Modules",
+    "${title}",
+    "Skip to main content",
+    "Skip to content",
+)
+_CHROME_LIT_RE = re.compile("|".join(re.escape(s) for s in CHROME_LITERALS), re.I)
+_STANDALONE_CHROME_RE = re.compile(
+    r"^(actions|portlet menu|menu|skip|[|•·/\-–—]+)$", re.I
+)
+
+
+def nfc(s: str | None) -> str | None:
+    if not s:
+        return s
+    if s.isascii() or unicodedata.is_normalized("NFC", s):
+        return s
+    return unicodedata.normalize("NFC", s)
+
+
+def collapse(s: str | None) -> str:
+    """Collapse all whitespace (incl. NBSP, <br> marks) to single spaces and strip."""
+    if not s:
+        return ""
+    if not s.isascii() and _ZW_RE.search(s):
+        s = _ZW_RE.sub("", s)
+    return " ".join(s.split())
+
+
+def clean_text(s: str | None) -> str:
+    """collapse + NFC."""
+    return nfc(collapse(s)) or ""
+
+
+def strip_chrome_literals(s: str) -> str:
+    """Remove skin literals such as "Skip portlet" from a text line."""
+    if not s:
+        return s
+    if _CHROME_LIT_RE.search(s):
+        s = collapse(_CHROME_LIT_RE.sub(" ", s))
+    if _STANDALONE_CHROME_RE.match(s):
+        return ""
+    return s
+
+
+def has_chrome_literal(s: str) -> bool:
+    return bool(s) and bool(_CHROME_LIT_RE.search(s))
+
+
+def word_count(s: str) -> int:
+    return len(s.split())
+
+
+def halve_repeated(s: str) -> str:
+    """'X X' (a title printed twice on one line) -> 'X'."""
+    if not s:
+        return s
+    words = s.split()
+    n = len(words)
+    if n >= 2 and n % 2 == 0 and words[: n // 2] == words[n // 2:]:
+        return " ".join(words[: n // 2])
+    n = len(s)
+    if n >= 8 and n % 2 == 0 and s[: n // 2] == s[n // 2:]:
+        return s[: n // 2].strip()
+    return s
