@@ -2,7 +2,9 @@
 
 Everything is computed per index on demand (cached), so a corpus of 50 000 articles costs nothing
 to create. Article ``k`` lives in leaf ``LEAVES[k % 7]`` at position ``j = k // 7`` (0 = newest):
-dates decrease with ``j`` inside a category, so listings need no sort.
+dates decrease with ``j`` inside a category, so listings need no sort. With ``mutate=K``
+(mutations.py) K articles are edited, K deleted and K added (numbers ``n .. n+K-1``, newest first in
+their leaf ``k % 7``); the live items of a leaf are then an explicit list (``items``).
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from .blocks import (Article, ArticleMeta, Byline, Email, Image, ImageBlock, Lis
 from .documents import Documents
 from .gallery import Albums
 from .media import THUMB_SLOT, image_path, image_uuid
+from .mutations import Mutations
 from .schedules import Schedules
 from .static_pages import StaticPages
 from .textgen import TextGen
@@ -40,8 +43,8 @@ def _h(*parts) -> int:
 
 
 class Corpus:
-    def __init__(self, articles: int = 300, seed: int = 1, documents: int = DOCUMENTS):
-        self.n = max(1, int(articles))
+    def __init__(self, articles: int = 300, seed: int = 1, documents: int = DOCUMENTS, mutate: int = 0):
+        self.n = max(1, int(articles))  # base articles (their dates depend on it); see ``total``
         self.seed = int(seed)
         # the other sections (issue 3): independent of the articles, each from (seed, index)
         self.documents = Documents(self.seed, documents)
@@ -59,12 +62,18 @@ class Corpus:
         if cf is not None and cf == self.cp1258_k:
             cf = cf % (m - 1) + 1
         self.cf_k = cf
+        self.mutations = Mutations(self.seed, self.n, mutate, keep={0, self.cp1258_k, self.cf_k}) if mutate else None
+        self.total = self.mutations.total if self.mutations else self.n  # article numbers are < total
+        self._items: dict[int, list[int]] = {}
+        self._positions: dict[int, dict[int, int]] = {}
         self.meta = lru_cache(maxsize=65536)(self._meta)
         self.article = lru_cache(maxsize=2048)(self._article)
 
     # --- identity and dates ------------------------------------------------------------------
     def date(self, k: int) -> datetime:
         """Publication time: a raw minute clock decreasing with j, its time of day squeezed into 06:30-21:29."""
+        if k >= self.n:
+            return self.mutations.date(k)
         c, j = k % 7, k // 7
         raw = self.t0[c]
         if j:
@@ -74,7 +83,7 @@ class Corpus:
         return raw.replace(hour=tod // 60, minute=tod % 60)
 
     def _meta(self, k: int) -> ArticleMeta:
-        if not 0 <= k < self.n:
+        if not 0 <= k < self.total:
             raise KeyError(k)
         cat = C.LEAVES[k % 7]
         date = self.date(k)
@@ -82,7 +91,24 @@ class Corpus:
             title = S.TITLE
         else:
             title = TextGen(random.Random(f"{self.seed}:{k}:title"), cat.slug, date).title()
-        return ArticleMeta(k, cat, k // 7, title, f"{slugify(title)}-{k}", date)
+        name = f"{slugify(title)}-{k}"  # an edit keeps the content name (and so the WCM path and URLs)
+        if self.mutations and k in self.mutations.edited:
+            title = self.mutations.title(k, cat.slug, date, title)
+        return ArticleMeta(k, cat, self.position(k) if k >= self.n else k // 7, title, name, date)
+
+    def exists(self, k: int) -> bool:
+        """Article ``k`` is on the site (not deleted by a mutation)."""
+        return self.mutations.exists(k) if self.mutations else 0 <= k < self.n
+
+    def article_ids(self):
+        """Numbers of the articles on the site: the base ones (minus deleted), then the added ones."""
+        if not self.mutations:
+            return range(self.n)
+        return [k for k in range(self.n) if k not in self.mutations.deleted] + list(self.mutations.added())
+
+    def version(self, k: int) -> int:
+        """Content version of article ``k``: 2 once edited by a mutation, else 1."""
+        return self.mutations.version(k) if self.mutations else 1
 
     def encoding(self, k: int) -> str:
         if k in (0, self.cf_k):
@@ -98,7 +124,7 @@ class Corpus:
         if not m or len(m.group(1)) > 9:
             return None
         k = int(m.group(1))
-        if k >= self.n or self.meta(k).wcm_path != path:
+        if not self.exists(k) or self.meta(k).wcm_path != path:
             return None
         return k
 
@@ -113,34 +139,59 @@ class Corpus:
         return None
 
     # --- listings ----------------------------------------------------------------------------
+    def items(self, leaf: int):
+        """The articles of a leaf, newest first (a ``range`` unless mutated)."""
+        if not self.mutations:
+            return range(leaf, self.n, 7)
+        if leaf not in self._items:
+            gone = self.mutations.deleted
+            self._items[leaf] = [k for k in self.mutations.added() if k % 7 == leaf] + [
+                k for k in range(leaf, self.n, 7) if k not in gone]
+        return self._items[leaf]
+
+    def position(self, k: int) -> int:
+        """Index of article ``k`` in its leaf's ``items`` (0 = newest)."""
+        items = self.items(k % 7)
+        if isinstance(items, range):
+            return items.index(k)
+        if k % 7 not in self._positions:
+            self._positions[k % 7] = {x: i for i, x in enumerate(items)}
+        return self._positions[k % 7][k]
+
+    def count(self, leaf: int) -> int:
+        return len(self.items(leaf))
+
     def pages(self, leaf: int) -> int:
-        return max(1, -(-self.counts[leaf] // PAGE_SIZE))
+        return max(1, -(-self.count(leaf) // PAGE_SIZE))
 
     def listing(self, leaf: int, page: int) -> list[int]:
         start = (page - 1) * PAGE_SIZE
-        return [leaf + 7 * j for j in range(start, min(start + PAGE_SIZE, self.counts[leaf]))]
+        return list(self.items(leaf)[max(start, 0):start + PAGE_SIZE])
 
     def category_items(self, leaf: int) -> list[int]:
-        return [leaf + 7 * j for j in range(self.counts[leaf])]
+        return list(self.items(leaf))
 
     def newest(self, leaves, count: int) -> list[int]:
-        cands = [c + 7 * j for c in leaves for j in range(min(count, self.counts[c]))]
+        cands = [k for c in leaves for k in self.items(c)[:count]]
         cands.sort(key=lambda k: (-self.date(k).timestamp(), k))
         return cands[:count]
 
     def others(self, k: int, count: int = 5) -> list[int]:
         """"Các tin khác": the next older items of the category, wrapping to the newest."""
-        c, j, total = k % 7, k // 7, self.counts[k % 7]
-        return [c + 7 * ((j + i) % total) for i in range(1, min(count, total - 1) + 1)]
+        items = self.items(k % 7)
+        j, total = self.position(k), len(items)
+        return [items[(j + i) % total] for i in range(1, min(count, total - 1) + 1)]
 
     def related(self, k: int, count: int = 3) -> list[int]:
-        c, j, total = k % 7, k // 7, self.counts[k % 7]
+        # base articles draw from the base order (so a mutation leaves their lists alone unless it deletes an entry)
+        seq = range(k % 7, self.n, 7) if k < self.n else self.items(k % 7)
+        total = len(seq)
         taken = {k, *self.others(k)}
         out: list[int] = []
         start = _h(self.seed, "rel", k) % max(total, 1)
         for i in range(total):
-            cand = c + 7 * ((start + 3 * i + 6) % total)
-            if cand not in taken:
+            cand = seq[(start + 3 * i + 6) % total]
+            if cand not in taken and self.exists(cand):
                 taken.add(cand)
                 out.append(cand)
                 if len(out) == count:
@@ -185,7 +236,10 @@ class Corpus:
                                 f"0238.3866.{rng.randint(100, 999)}, email: ", Email(g.pick(V.EMAIL_BOXES)), ".")))
         thumb = images[0] if images else Image(
             image_path(image_uuid(self.seed, k, THUMB_SLOT), "anh-dai-dien.jpg"), None, None)
-        return Article(meta, lead, tuple(blocks), self._byline(rng), markup, encoding, thumb)
+        article = Article(meta, lead, tuple(blocks), self._byline(rng), markup, encoding, thumb)
+        if self.mutations and k in self.mutations.edited:
+            return self.mutations.edit(article)
+        return article
 
     def _image(self, rng: random.Random, g: TextGen, k: int, slot: int) -> Image:
         style = rng.choices(("p", "table", "none"), (45, 30, 25))[0]

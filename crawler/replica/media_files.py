@@ -43,7 +43,7 @@ def iter_media(corpus, articles: bool = True) -> Iterator[tuple[str, bytes, str,
     """(path, bytes, MIME type, (width, height) or None) of every article image, page image, album image,
     attachment and video file, each once (video thumbnails and listing thumbnails are not record media)."""
     if articles:
-        for k in range(corpus.n):
+        for k in corpus.article_ids():
             for img in corpus.article(k).images:
                 yield img.path, jpeg_bytes(_uid(img.path)), MIME["jpg"], ARTICLE_SIZE
     for pg in corpus.static.pages:

@@ -34,6 +34,7 @@ DAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ
 class Page:
     html: str
     encoding: str = "utf-8"  # "utf-8", "utf-8-nfd", "windows-1258"
+    validators: object = None  # validators.Validators of a record view (set by the router), else None
 
 
 class Pages(SectionPages):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import categories as C
@@ -16,8 +16,20 @@ from .media import THUMB_SLOT, decode_uuid, gif_bytes
 from .pages import Page, Pages
 from .media_files import media_file
 from .sessions import Sessions
+from .validators import Conditional, NotModified
+from . import validators as VAL
 
 ROBOTS = "User-agent: *\nDisallow: /wps/myportal/\nDisallow: /wps/portal/hoangmai/tim-kiem\n"
+
+
+def robots_txt(crawl_delay: float | None = None) -> str:
+    """robots.txt, with ``Crawl-delay: N`` when asked (``--crawl-delay``)."""
+    if crawl_delay is None:
+        return ROBOTS
+    delay = int(crawl_delay) if float(crawl_delay).is_integer() else crawl_delay
+    return ROBOTS + f"Crawl-delay: {delay}\n"
+
+
 _UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 NO_CACHE = [("Cache-Control", 'no-cache="set-cookie, set-cookie2"'), ("Expires", "Thu, 01 Dec 1994 16:00:00 GMT"),
             ("Content-Language", "vi")]
@@ -27,10 +39,12 @@ CF_PAGE = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Email Prot
 
 @dataclass(frozen=True)
 class Request:
-    """What a page may depend on besides the URL: the method, the form fields and the session id."""
+    """What a page may depend on besides the URL: the method, the form fields and the session id; and the
+    conditional headers of a GET (If-None-Match, If-Modified-Since), checked against record validators."""
     method: str = "GET"
     form: dict = field(default_factory=dict)
     session: str | None = None
+    cond: Conditional | None = None
 
 
 # friendly page names of the sections with WCM items below them -> site area of the items
@@ -46,8 +60,9 @@ class Response:
 
 
 def _html(page: Page) -> Response:
+    extra = page.validators.headers() if page.validators else []
     return Response(200, encode_page(page.html, page.encoding),
-                    [("Content-Type", content_type(page.encoding)), *NO_CACHE])
+                    [("Content-Type", content_type(page.encoding)), *NO_CACHE, *extra])
 
 
 def _text(status: int, text: str, ctype: str = "text/html; charset=UTF-8") -> Response:
@@ -79,27 +94,43 @@ class _Counted:
 
         return counted
 
+    def bump(self, name: str) -> None:
+        with self._lock:
+            self._served[name] += 1
+
 
 class Router:
-    def __init__(self, corpus: Corpus):
+    def __init__(self, corpus: Corpus, crawl_delay: float | None = None):
         self.c = corpus
         self.served: Counter = Counter()  # page kind ("article", "calendar", "home", …) -> pages served
         self.pages = _Counted(Pages(corpus), self.served)
         self.sessions = Sessions()
+        self.robots = robots_txt(crawl_delay)
 
-    def handle(self, target: str, host: str, method: str = "GET", body: bytes = b"", session: str | None = None) -> Response:
+    def handle(self, target: str, host: str, method: str = "GET", body: bytes = b"", session: str | None = None,
+               headers=None) -> Response:
         """``target``: the request target (path + query); ``host``: ``http://HOST[:PORT]``; ``session``: the
-        request's known JSESSIONID (the server issues one when the request has none)."""
+        request's known JSESSIONID (the server issues one when the request has none); ``headers``: a mapping
+        with the request's ``If-None-Match`` / ``If-Modified-Since`` (a matching record view answers 304,
+        counted as ``not_modified`` instead of its page kind)."""
+        try:
+            return self._handle(target, host, method, body, session, headers)
+        except NotModified as nm:
+            self.pages.bump("not_modified")
+            return Response(304, b"", nm.validators.headers())
+
+    def _handle(self, target, host, method, body, session, headers) -> Response:
         form = dict(parse_qsl(body.decode("latin-1"), keep_blank_values=True)) if method == "POST" and body else {}
-        req = Request(method, form, session)
+        cond = Conditional.from_headers(headers) if method in ("GET", "HEAD") else None
+        req = Request(method, form, session, cond)
         parts = urlsplit(target)
         path, query = unquote(parts.path), parts.query
         if path == "/":
             return Response(302, b"", [("Location", host + U.HOME), ("Content-Type", "text/html; charset=UTF-8")])
         if path == "/robots.txt":
-            return _text(200, ROBOTS, "text/plain; charset=UTF-8")
+            return _text(200, self.robots, "text/plain; charset=UTF-8")
         if path.startswith("/wps/wcm/connect/"):
-            return self.wcm(path[len("/wps/wcm/connect"):], query)
+            return self.wcm(path[len("/wps/wcm/connect"):], query, req)
         if path.startswith(("/wps/themes/", "/wps/skins/")):
             return self.static(path)
         if path in ("/wps/portal", "/wps/portal/"):
@@ -133,7 +164,7 @@ class Router:
                 return self.pages.portlet_help(host, parsed.view)
             if parsed.view.kind == states.REGISTER:
                 return self.register(host, req, parsed.nonce)
-            return self.view(parsed.view, host) or soft404(host)
+            return self.view(parsed.view, host, req) or soft404(host)
         slug = rest.strip("/").lower()
         if slug in ("", "trang-chu"):
             return self.pages.home(host)
@@ -150,11 +181,11 @@ class Router:
         if head in C.LEAF_INDEX:
             k = self.c.find(f"/{C.LIBRARY}/{C.SITE}/{slug}")
             if k is not None:
-                return self.pages.article(host, k)
+                return self.item(("article", k), host, req=req)
         if head in ITEM_PAGES:
             found = self.c.find_item(f"/{C.LIBRARY}/{C.SITE}/{ITEM_PAGES[head]}/{name}")
             if found and found[0] != "article":
-                return self.item(found, host)
+                return self.item(found, host, req=req)
         return soft404(host)
 
     def section(self, slug: str, host: str, req: Request) -> Page | None:
@@ -169,8 +200,8 @@ class Router:
             return self.pages.schedule_list(host)
         if slug == "doanh-nghiep":
             return self.pages.business_list(host)
-        if slug in self.c.static.landing:
-            return self.pages.static_page(host, self.c.static.landing[slug])
+        if slug in self.c.static.landing:  # a section's landing shows its first page (a record view)
+            return self.item(("page", self.c.static.landing[slug]), host, req=req)
         return None
 
     def register(self, host: str, req: Request, nonce: bytes | None) -> Page:
@@ -185,23 +216,31 @@ class Router:
         action = f"{states.PORTAL}/!ut/p/c5/{blob}/dl3/d3/{states.BASE_MARKER}/"
         return self.pages.document_register(host, page, action)
 
-    def item(self, found: tuple[str, int], host: str, shell: str | None = None) -> Page:
+    def item(self, found: tuple[str, int], host: str, shell: str | None = None, req: Request = Request()) -> Page:
+        """A record view (any URL form) with its validators; raises NotModified (before rendering) when the
+        request's conditional headers match them."""
         kind, i = found
+        validators = VAL.record(self.c, kind, i)
+        if req.cond is not None and req.cond.not_modified(validators):
+            raise NotModified(validators)
         if kind == "article":
             if shell == "print":
-                return self.pages.print_page(i)
-            return self.pages.connect(i) if shell == "connect" else self.pages.article(host, i)
-        render = {"document": self.pages.document, "album": self.pages.album, "schedule": self.pages.schedule,
-                  "page": self.pages.static_page}[kind]
-        return render(host, i, shell)
+                page = self.pages.print_page(i)
+            else:
+                page = self.pages.connect(i) if shell == "connect" else self.pages.article(host, i)
+        else:
+            render = {"document": self.pages.document, "album": self.pages.album, "schedule": self.pages.schedule,
+                      "page": self.pages.static_page}[kind]
+            page = render(host, i, shell)
+        return replace(page, validators=validators)
 
-    def view(self, view: states.View, host: str) -> Page | None:
+    def view(self, view: states.View, host: str, req: Request = Request()) -> Page | None:
         if view.kind == states.HOME:
             return self.pages.home(host)
         if view.kind == states.LISTING:
             return self.pages.category(host, view.a, view.b)
-        if view.kind == states.ARTICLE and view.a < self.c.n:
-            return self.pages.article(host, view.a)
+        if view.kind == states.ARTICLE and self.c.exists(view.a):
+            return self.item(("article", view.a), host, req=req)
         if view.kind == states.CALENDAR:
             return self.pages.calendar(host, view.a, view.trail)
         if view.kind == states.SEARCH:
@@ -210,7 +249,7 @@ class Router:
                  states.SCHEDULE: ("schedule", self.c.schedules.n), states.STATIC: ("page", len(self.c.static.pages))}
         if view.kind in items:
             kind, count = items[view.kind]
-            return self.item((kind, view.a), host) if view.a < count else None
+            return self.item((kind, view.a), host, req=req) if view.a < count else None
         lists = {states.GALLERY: self.pages.gallery, states.VIDEOS: self.pages.video_list,
                  states.SCHEDULES: self.pages.schedule_list, states.BUSINESSES: self.pages.business_list}
         return lists[view.kind](host) if view.kind in lists else None
@@ -221,7 +260,7 @@ class Router:
         wcm = "/" + unquote(uri[len("wcm:path:"):]).strip().strip("/").lower()
         found = self.c.find_item(wcm)
         if found is not None:
-            return self.item(found, host)
+            return self.item(found, host, req=req)
         prefix = f"/{C.LIBRARY}/{C.SITE}/"
         area = wcm[len(prefix):] if wcm.startswith(prefix) else None
         if area in C.BY_PATH:
@@ -231,24 +270,24 @@ class Router:
         return None
 
     # --- /wps/wcm/connect/… ----------------------------------------------------------------------
-    def wcm(self, rest: str, query: str) -> Response:
+    def wcm(self, rest: str, query: str, req: Request = Request()) -> Response:
         first = rest.strip("/").split("/", 1)[0].lower()
         if _UUID_RE.match(first):
-            return self.media(first)
+            return self.media(first, req)
         found = self.c.find_item(rest)
         if found is None:
             return not_found()
         params = {key.lower(): v.lower() for key, v in parse_qsl(query, keep_blank_values=True)}
         shell = "print" if params.get("presentationtemplate") == U.PRINT_TEMPLATE else "connect"
-        return _html(self.item(found, "", shell))
+        return _html(self.item(found, "", shell, req))
 
-    def media(self, uid: str) -> Response:
+    def media(self, uid: str, req: Request = Request()) -> Response:
         found = decode_uuid(self.c.seed, uid)
         if not found:
             return not_found()
         k, slot = found
         if slot <= THUMB_SLOT:
-            if k >= self.c.n:
+            if not self.c.exists(k):
                 return not_found()
             a = self.c.article(k)
             known = {img.path.split("/")[4] for img in a.images} | (
@@ -258,8 +297,11 @@ class Router:
         file = media_file(self.c, uid, k, slot)
         if file is None:
             return not_found()
+        validators = VAL.media(self.c, uid, k, slot)
+        if req.cond is not None and req.cond.not_modified(validators):
+            raise NotModified(validators)
         body, mime = file
-        return Response(200, body, [("Content-Type", mime), ("Cache-Control", "max-age=86400")])
+        return Response(200, body, [("Content-Type", mime), ("Cache-Control", "max-age=86400"), *validators.headers()])
 
     def static(self, path: str) -> Response:
         if path.endswith(".gif"):

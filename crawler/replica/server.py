@@ -1,10 +1,19 @@
-"""``ReplicaServer``: the replica over HTTP/1.1 (keep-alive, Content-Length always), in a thread."""
+"""``ReplicaServer``: the replica over HTTP/1.1 (keep-alive, Content-Length always but on 304), in a thread.
+
+Options of issue 4: ``mutate=K`` (mutations.py), ``faults=RATE`` and its ``fault_*`` options (faults.py;
+the transport faults — reset, timeout, truncated — are acted out here, on the socket), ``crawl_delay``.
+"""
 from __future__ import annotations
 
+import socket
+import struct
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .corpus import DOCUMENTS, Corpus
+from .fault_bodies import malform, pad
+from .faults import HUGE_BYTES, FaultConfig, Faults
 from .router import Response, Router
 
 
@@ -21,35 +30,87 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "IBM_HTTP_Server"
     sys_version = ""
     router: Router  # set on the subclass made per server
+    faults: Faults
 
     def log_message(self, format, *args):  # noqa: A002 - silence request logging
         pass
+
+    def _drop(self, reset: bool) -> None:
+        """Close the connection now: with a TCP RST (SO_LINGER 0) if ``reset``, else a plain close."""
+        self.close_connection = True
+        try:
+            if reset:
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            else:
+                self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.connection.close()
 
     def _respond(self, head_only: bool = False) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         host = self.headers.get("Host") or "%s:%s" % self.server.server_address[:2]
+        fault = self.faults.next(self.command, self.path, body) if self.faults.enabled else None
+        if fault is not None:
+            if fault.kind == "reset":
+                return self._drop(reset=True)
+            if fault.kind == "timeout":
+                time.sleep(self.faults.config.timeout_seconds)
+                return self._drop(reset=False)
+            if fault.kind in ("5xx", "429", "redirect_loop"):
+                return self._send(self._fault_response(fault, host), head_only, None)
         # a session the server issued, else a new one (set as a cookie below)
         session = _cookie(self.headers.get("Cookie"), "JSESSIONID")
         new_session = None
         if not self.router.sessions.known(session):
             session = new_session = self.router.sessions.new()
         try:
-            resp = self.router.handle(self.path, "http://" + host, self.command, body, session)
+            resp = self.router.handle(self.path, "http://" + host, self.command, body, session, self.headers)
         except Exception:  # pragma: no cover - a bug must not kill the connection silently
             import traceback
 
             traceback.print_exc()
             resp = Response(500, b"Internal Server Error", [("Content-Type", "text/plain; charset=UTF-8")])
+        html = resp.status == 200 and any(n == "Content-Type" and v.startswith("text/html") for n, v in resp.headers)
+        if fault is not None and fault.kind == "malformed" and html:
+            resp.body = malform(resp.body)
+        elif fault is not None and fault.kind == "huge" and html:
+            resp.body = pad(resp.body, HUGE_BYTES)
+        if fault is not None and fault.kind == "truncated":
+            return self._send(resp, head_only, new_session, truncate=True)
+        self._send(resp, head_only, new_session)
+
+    def _send(self, resp: Response, head_only: bool, new_session: str | None, truncate: bool = False) -> None:
         self.send_response(resp.status)
         for name, value in resp.headers:
             self.send_header(name, value)
         if new_session:
             self.send_header("Set-Cookie", f"JSESSIONID={new_session}; Path=/")
-        self.send_header("Content-Length", str(len(resp.body)))
+        if resp.status != 304:
+            # truncated: announce more than is sent, send part of it, close
+            declared = max(len(resp.body), 64) if truncate else len(resp.body)
+            self.send_header("Content-Length", str(declared))
         self.end_headers()
-        if not head_only:
+        if truncate and not head_only:
+            self.wfile.write(resp.body[:len(resp.body) // 2])
+            return self._drop(reset=False)
+        if not head_only and resp.status != 304:
             self.wfile.write(resp.body)
+
+    @staticmethod
+    def _fault_response(fault, host: str) -> Response:
+        if fault.kind == "redirect_loop":
+            return Response(302, b"", [("Location", "http://" + host + fault.location),
+                                       ("Content-Type", "text/html; charset=UTF-8")])
+        reason = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+                  429: "Too Many Requests"}[fault.status]
+        body = (f"<!DOCTYPE html><html><head><title>{fault.status} {reason}</title></head>"
+                f"<body><h1>{reason}</h1></body></html>").encode()
+        headers = [("Content-Type", "text/html; charset=UTF-8")]
+        if fault.status == 429:
+            headers.append(("Retry-After", "1"))
+        return Response(fault.status, body, headers)
 
     def do_GET(self):  # noqa: N802
         self._respond()
@@ -71,10 +132,18 @@ class ReplicaServer:
     """The replica on ``host:port`` (0 = a free port); ``start()`` serves in a daemon thread."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, articles: int = 300, seed: int = 1,
-                 documents: int = DOCUMENTS):
-        self.corpus = Corpus(articles, seed, documents)
-        self.router = Router(self.corpus)
-        handler = type("ReplicaHandler", (_Handler,), {"router": self.router})
+                 documents: int = DOCUMENTS, *, mutate: int = 0, faults: float = 0.0, fault_kinds=None,
+                 fault_seed: int = 0, fault_timeout_seconds: float = 3.0, fault_media: bool = False,
+                 crawl_delay: float | None = None):
+        """``mutate``: K articles edited, added and deleted (mutations.py); ``faults``: the fault rate 0..1
+        (faults.py), ``fault_kinds``: a subset of ``faults.KINDS`` (list or "a,b"), ``fault_seed``,
+        ``fault_timeout_seconds`` (how long a ``timeout`` fault sleeps), ``fault_media`` (media and theme
+        files may fail too); ``crawl_delay``: adds ``Crawl-delay`` to robots.txt."""
+        self.corpus = Corpus(articles, seed, documents, mutate)
+        self.router = Router(self.corpus, crawl_delay)
+        self.faults = Faults(self.corpus, FaultConfig(faults, fault_kinds, fault_seed, fault_timeout_seconds,
+                                                      fault_media))
+        handler = type("ReplicaHandler", (_Handler,), {"router": self.router, "faults": self.faults})
         self.httpd = _Server((host, port), handler)
         self._thread: threading.Thread | None = None
 

@@ -3,7 +3,8 @@
 Kinds: ``home``, ``listing`` (one per category), ``article`` (one per article; the record of
 docs/design.md plus ``kind``, ``wcm_path``, ``urls``, ``encoding``), then the sections of issue 3
 (``document``, ``album``, ``video``, ``empty_media``, ``schedule``, ``page``; see truth_sections.py),
-one ``media`` line per media file, and last ``soft404`` and ``trap``.
+one ``media`` line per media file, then (only with ``mutate``) ``mutations`` and (only with ``faults``)
+``faults``, and last ``soft404`` and ``trap``.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from . import categories as C
 from . import urls as U
 from .blocks import body_text, collapse
 from .corpus import DOCUMENTS, Corpus
+from .faults import FaultConfig, Faults
 from .fmt import iso, raw_date
 from .truth_sections import media_records, section_records
 
@@ -49,10 +51,13 @@ def article_truth(corpus: Corpus, k: int, base_url: str) -> dict:
 
 
 def iter_truth(base_url: str, articles: int = 300, seed: int = 1, documents: int = DOCUMENTS,
-               media: bool = True) -> Iterator[dict]:
-    """``media=False`` leaves out the ``media`` lines (hashing every file of a huge corpus takes a while)."""
+               media: bool = True, *, mutate: int = 0, faults: float = 0.0, fault_kinds=None, fault_seed: int = 0,
+               fault_media: bool = False, fault_timeout_seconds: float = 3.0) -> Iterator[dict]:
+    """``media=False`` leaves out the ``media`` lines (hashing every file of a huge corpus takes a while).
+    ``mutate``/``faults``/``fault_*``: as given to ``ReplicaServer`` (the truth of that server)."""
     base_url = base_url.rstrip("/")
-    corpus = Corpus(articles, seed, documents)
+    corpus = Corpus(articles, seed, documents, mutate)
+    records: list[dict] = []  # record lines, for the faults line
     leaves_all = range(len(C.LEAVES))
     blocks = []
     for cat in C.TOP:
@@ -71,13 +76,26 @@ def iter_truth(base_url: str, articles: int = 300, seed: int = 1, documents: int
             continue
         leaf = C.LEAF_INDEX[cat.path]
         yield {"kind": "listing", "category": cat.path, "name": cat.name, "url": base_url + U.category(cat),
-               "pages": corpus.pages(leaf), "page_size": 10, "count": corpus.counts[leaf],
+               "pages": corpus.pages(leaf), "page_size": 10, "count": corpus.count(leaf),
                "wcm_paths": [corpus.meta(k).wcm_path for k in corpus.category_items(leaf)]}
-    for k in range(corpus.n):
-        yield article_truth(corpus, k, base_url)
-    yield from section_records(corpus, base_url)
+    for k in corpus.article_ids():
+        records.append(article_truth(corpus, k, base_url))
+        yield records[-1]
+    for rec in section_records(corpus, base_url):
+        if rec.get("urls") and rec["kind"] != "video":
+            records.append(rec)
+        yield rec
     if media:
         yield from media_records(corpus, base_url)
+    mut = corpus.mutations
+    if mut:
+        yield {"kind": "mutations", "count": mut.count, "scope": "articles",
+               "edited": [corpus.meta(k).wcm_path for k in sorted(mut.edited)],
+               "added": [corpus.meta(k).wcm_path for k in mut.added()],
+               "deleted": [corpus.meta(k).wcm_path for k in sorted(mut.deleted)]}
+    if faults:
+        config = FaultConfig(faults, fault_kinds, fault_seed, fault_timeout_seconds, fault_media)
+        yield Faults(corpus, config).truth(base_url, records)
     yield {"kind": "soft404", "url": base_url + SOFT404_EXAMPLE, "status": 200, "same_as": "home",
            "bookmark": base_url + U.HOME}
     yield {"kind": "trap", "name": "calendar", "url": base_url + U.CALENDAR, "link_text": "Tuần sau »",
@@ -85,11 +103,11 @@ def iter_truth(base_url: str, articles: int = 300, seed: int = 1, documents: int
 
 
 def write_truth(path, base_url: str, articles: int = 300, seed: int = 1, documents: int = DOCUMENTS,
-                media: bool = True) -> int:
-    """Write the truth as JSONL (UTF-8); returns the number of lines."""
+                media: bool = True, **options) -> int:
+    """Write the truth as JSONL (UTF-8); returns the number of lines. ``options``: those of ``iter_truth``."""
     n = 0
     with open(path, "w", encoding="utf-8") as fh:
-        for obj in iter_truth(base_url, articles, seed, documents, media):
+        for obj in iter_truth(base_url, articles, seed, documents, media, **options):
             fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
             n += 1
     return n
