@@ -12,8 +12,10 @@ from __future__ import annotations
 import errno
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+
+from .manifest import forget_file, record_file
 
 TEMP_PREFIX = ".tmp-"
 TEMP_SUFFIX = ".tmp"
@@ -67,13 +69,22 @@ def publish_new(tmp: Path, dest: Path) -> bool:
     return True
 
 
-def write_new_file(directory: Path, names: Callable[[], str], write: Callable[[Path], None]) -> Path:
+def write_new_file(
+    directory: Path,
+    names: Callable[[], str],
+    write: Callable[[Path], None],
+    *,
+    manifest_root: Path | None = None,
+) -> Path:
     """Write a new file in ``directory`` atomically and return its final path.
 
     ``write(tmp)`` produces the content in a temp file; ``names()`` proposes the
     final name and is called again while the proposed name is taken, so an
     existing file is never overwritten.  On any error the temp file is removed
-    and nothing becomes visible.
+    and nothing becomes visible.  With ``manifest_root`` the published file is
+    then recorded in that archive's ``_manifest.jsonl`` (a crash between the
+    rename and that append leaves a complete file the manifest lacks; writers
+    reconcile that on open, see ``archive.compact.reconcile_manifest``).
     """
     name = names()
     tmp = temp_path(directory, name)
@@ -92,7 +103,28 @@ def write_new_file(directory: Path, names: Callable[[], str], write: Callable[[P
             pass
         raise
     fsync_dir(directory)
+    if manifest_root is not None:
+        record_file(manifest_root, dest)
     return dest
+
+
+def delete_files(paths: Iterable[Path], *, manifest_root: Path | None = None) -> list[Path]:
+    """Delete files (missing ones are fine), fsync their folders, then note them in the manifest."""
+    deleted: list[Path] = []
+    dirs = set()
+    for p in paths:
+        try:
+            os.unlink(p)
+        except FileNotFoundError:
+            pass
+        deleted.append(p)
+        dirs.add(p.parent)
+    for d in dirs:
+        fsync_dir(d)
+    if manifest_root is not None:
+        for p in deleted:
+            forget_file(manifest_root, p)
+    return deleted
 
 
 def replace_file(dest: Path, data: bytes) -> None:

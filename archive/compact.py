@@ -1,30 +1,38 @@
-"""Compaction of one snapshot's ``articles`` parts into ``part-<snapshot>-final.parquet``.
+"""Compaction of one snapshot's record parts into ``<table>/part-<snapshot>-final.parquet``.
 
-The final file holds ONE row per article_id of the snapshot (if the crawler
-wrote an article twice, the first capture — earliest ``fetched_at`` — is kept)
-with
+For every record table (articles, documents, albums, videos, schedules,
+static_pages) the final file holds ONE row per record stored by the snapshot:
+the row matching the snapshot's ``changes`` row of that record (``new`` or
+``changed``, same version and record_sha256; if several rows match — a killed
+run and its resumption both captured it — the latest ``fetched_at``, whose WARC
+record the completed run finished writing).  Rows without a
+matching ``changes`` row (left by a process killed before it recorded the
+change) are dropped: the resumed run recorded the record again.  Each kept row gets
 
-* ``urls_seen`` = distinct union of the rows' ``urls_seen`` and ``url``, and of
-  every ``url_aliases`` row of that article_id (any snapshot), ordered by
-  preference (:mod:`archive.urls`), and
+* ``urls_seen`` = distinct union of the ``urls_seen`` and ``url`` of every row
+  of that record in the snapshot's parts, and of every ``url_aliases`` row of
+  that record_id (any snapshot), ordered by preference (:mod:`archive.urls`);
 * ``url`` = the first, i.e. preferred, of them.
 
 How memory stays flat: DuckDB (memory limit + spill folder) only ever touches
-the narrow columns (article_id, url, urls_seen, fetched_at, content_sha256 and
-the aliases): it picks the row to keep per article and groups the URLs into a
-small "plan" table (file, row number, URLs).  The wide columns (bodies, HTML)
-are then streamed part by part with pyarrow: each part's kept rows get their
-URLs from the plan, are cast to the exact ``articles`` schema and appended to a
-``ParquetWriter`` (row groups of at most 100k rows) writing a temp file, which
-is renamed into place only after its row count was checked.  Only then are the
-numbered parts deleted.  A crash between the rename and the deletes leaves
-final + parts; :func:`recover` (run whenever an ArchiveWriter opens) deletes
-such leftover parts, since the final file supersedes them.
+the narrow columns (ids, versions, hashes, URLs, capture times) and builds a
+small "plan" (file, row number, URLs).  The wide columns are then streamed part
+by part with pyarrow into a ``ParquetWriter`` (row groups of at most 100k rows)
+writing a temp file, renamed into place only after its row count was checked.
+
+The final file's key-value metadata lists the part files it was made from
+(``portal_archive.compacted_parts``, a JSON list of names).  Readers
+(:mod:`archive.query`) hide those parts once the final exists; the parts
+themselves are deleted only after the snapshot's ``snapshots`` row is written
+(:func:`delete_compacted`), so a snapshot that did not finish closing still
+has all its parts: resuming it discards its finals (:func:`discard_finals`) and
+compacts everything again at the next close.  :func:`recover` deletes parts
+left behind by a process killed between the ``snapshots`` row and the deletes.
 """
 
 from __future__ import annotations
 
-import os
+import json
 import shutil
 import uuid
 from pathlib import Path
@@ -33,16 +41,20 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .atomic import TEMP_PREFIX, fsync_dir, write_new_file
+from .atomic import TEMP_PREFIX, delete_files, write_new_file
 from .exceptions import ArchiveError
-from .layout import data_files, final_name, final_part, numbered_parts, parse_part
-from .schema import ARTICLES
+from .layout import closed_snapshot_ids, data_files, final_name, final_part, final_parts, numbered_parts, parse_part
+from .manifest import forget_file, read_manifest, record_file, relpath
+from .schema import RECORD_TABLES, TABLES
 from .urls import url_rank_sql
 from .writer import COMPRESSION
 
 MEMORY_LIMIT = "512MB"
 ROW_GROUP_ROWS = 100_000
 ROW_GROUP_BYTES = 64 * 1024 * 1024
+
+META_SNAPSHOT = b"portal_archive.snapshot_id"
+META_PARTS = b"portal_archive.compacted_parts"
 
 
 def _sql_str(value: str | Path) -> str:
@@ -53,41 +65,92 @@ def _file_list(paths: list[Path]) -> str:
     return "[" + ", ".join(_sql_str(p) for p in paths) + "]"
 
 
-def plan_sql(parts: list[Path], alias_files: list[Path]) -> str:
+def duckdb_connection(root: Path, spill: Path, memory_limit: str = MEMORY_LIMIT) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with a memory limit, spilling into ``spill`` (inside the archive)."""
+    spill.mkdir(exist_ok=True)
+    return duckdb.connect(
+        config={
+            "memory_limit": memory_limit,
+            "temp_directory": str(spill),
+            "preserve_insertion_order": "false",
+        }
+    )
+
+
+def spill_dir(root: Path, what: str) -> Path:
+    return Path(root) / f"{TEMP_PREFIX}duckdb-{what}-{uuid.uuid4().hex[:8]}"
+
+
+def compacted_parts(final: Path) -> list[str]:
+    """Names of the numbered parts a final file was made from (from its metadata)."""
+    meta = pq.read_schema(final).metadata or {}
+    raw = meta.get(META_PARTS)
+    if raw is None:
+        return []
+    try:
+        names = json.loads(raw.decode("utf-8"))
+    except ValueError:
+        return []
+    return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
+
+
+def superseded_parts(table_dir: Path) -> set[Path]:
+    """Numbered parts of ``table_dir`` that a final file replaces (present or not)."""
+    out: set[Path] = set()
+    for final in final_parts(table_dir):
+        out.update(table_dir / name for name in compacted_parts(final))
+    return out
+
+
+def plan_sql(table: str, snapshot_id: str, parts: list[Path], changes: list[Path], alias_files: list[Path]) -> str:
     """SELECT giving, per kept row: filename, file_row_number, urls (preferred first)."""
-    src = f"read_parquet({_file_list(parts)}, union_by_name = true, filename = true, file_row_number = true)"
+    src = (
+        "(SELECT record_id, version, record_sha256, fetched_at, url, urls_seen, filename, file_row_number"
+        f" FROM read_parquet({_file_list(parts)}, union_by_name = true, filename = true, file_row_number = true))"
+    )
+    if changes:
+        ch = (
+            "SELECT DISTINCT record_id, version, record_sha256"
+            f" FROM read_parquet({_file_list(changes)}, union_by_name = true)"
+            f" WHERE snapshot_id = {_sql_str(snapshot_id)} AND \"table\" = {_sql_str(table)}"
+            " AND change IN ('new', 'changed')"
+        )
+    else:
+        ch = "SELECT NULL::VARCHAR AS record_id, NULL::INTEGER AS version, NULL::VARCHAR AS record_sha256 WHERE false"
     aliases = ""
     if alias_files:
         aliases = (
-            f"\n    UNION SELECT article_id, url AS u"
+            f"\n    UNION SELECT record_id, url AS u"
             f" FROM read_parquet({_file_list(alias_files)}, union_by_name = true)"
-            f" WHERE article_id IN (SELECT article_id FROM {src})"
+            f" WHERE record_id IN (SELECT record_id FROM pick)"
         )
     return f"""
-WITH pick AS (
-    SELECT article_id, filename, file_row_number FROM {src}
+WITH src AS {src},
+ch AS ({ch}),
+pick AS (
+    SELECT s.record_id, s.filename, s.file_row_number
+    FROM src s JOIN ch ON s.record_id = ch.record_id AND s.version = ch.version AND s.record_sha256 = ch.record_sha256
     QUALIFY row_number() OVER (
-        PARTITION BY article_id
-        ORDER BY fetched_at, content_sha256 NULLS LAST, url, filename, file_row_number
+        PARTITION BY s.record_id ORDER BY s.fetched_at DESC, s.filename DESC, s.file_row_number DESC
     ) = 1
 ),
 u AS (
-    SELECT article_id, unnest(urls_seen) AS u FROM {src}
-    UNION SELECT article_id, url AS u FROM {src}{aliases}
+    SELECT record_id, unnest(urls_seen) AS u FROM src WHERE record_id IN (SELECT record_id FROM pick)
+    UNION SELECT record_id, url AS u FROM src WHERE record_id IN (SELECT record_id FROM pick){aliases}
 ),
 g AS (
-    SELECT article_id, list(u ORDER BY r, length(u), u) AS urls
-    FROM (SELECT article_id, u, {url_rank_sql('u')} AS r FROM u WHERE u IS NOT NULL AND u <> '')
-    GROUP BY article_id
+    SELECT record_id, list(u ORDER BY r, length(u), u) AS urls
+    FROM (SELECT record_id, u, {url_rank_sql('u')} AS r FROM u WHERE u IS NOT NULL AND u <> '')
+    GROUP BY record_id
 )
 SELECT pick.filename, pick.file_row_number, g.urls
-FROM pick LEFT JOIN g ON g.article_id = pick.article_id
+FROM pick LEFT JOIN g ON g.record_id = pick.record_id
 ORDER BY pick.filename, pick.file_row_number
 """
 
 
-def _apply_plan(part: pa.Table, rows: pa.Table) -> pa.Table:
-    """Kept rows of one part, with url/urls_seen from the plan, cast to ARTICLES."""
+def _apply_plan(part: pa.Table, rows: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Kept rows of one part, with url/urls_seen from the plan, cast to ``schema``."""
     kept = part.take(rows.column("file_row_number").cast(pa.int64()))
     urls = rows.column("urls").combine_chunks().cast(pa.list_(pa.string()))
     urls_list = urls.to_pylist()
@@ -95,7 +158,7 @@ def _apply_plan(part: pa.Table, rows: pa.Table) -> pa.Table:
     new_url = [u[0] if u else o for u, o in zip(urls_list, old_url)]
     new_seen = [u if u is not None else [] for u in urls_list]
     columns = []
-    for field in ARTICLES:
+    for field in schema:
         if field.name == "url":
             columns.append(pa.array(new_url, type=field.type))
         elif field.name == "urls_seen":
@@ -104,47 +167,57 @@ def _apply_plan(part: pa.Table, rows: pa.Table) -> pa.Table:
             columns.append(kept.column(field.name).cast(field.type))
         else:  # a part written before an additive schema change
             columns.append(pa.nulls(kept.num_rows, type=field.type))
-    return pa.Table.from_arrays(columns, schema=ARTICLES)
+    return pa.Table.from_arrays(columns, schema=schema.remove_metadata())
 
 
-def compact_articles(root: Path, snapshot_id: str, *, memory_limit: str = MEMORY_LIMIT) -> Path | None:
-    """Compact ``snapshot_id``'s numbered articles parts; returns the final file (None if no parts)."""
+def compact_table(root: Path, table: str, snapshot_id: str, *, memory_limit: str = MEMORY_LIMIT) -> Path | None:
+    """Compact ``snapshot_id``'s numbered parts of record table ``table`` into its final file.
+
+    Returns the final file (None if the snapshot has no parts in that table).
+    The parts are NOT deleted here (see :func:`delete_compacted`).  If a final
+    made from exactly the current parts exists, it is kept; a final made from
+    other parts (a crashed close of a snapshot that then got more parts) is
+    deleted and rebuilt.
+    """
+    if table not in RECORD_TABLES:
+        raise ValueError(f"{table!r} is not a record table")
     root = Path(root)
-    articles_dir = root / "articles"
-    parts = numbered_parts(articles_dir, snapshot_id)
+    schema = TABLES[table]
+    table_dir = root / table
+    parts = numbered_parts(table_dir, snapshot_id)
+    existing = final_part(table_dir, snapshot_id)
+    if existing.exists():
+        if compacted_parts(existing) == [p.name for p in parts] or not parts:
+            return existing
+        if snapshot_id in closed_snapshot_ids(root):
+            raise ArchiveError(f"snapshot {snapshot_id} is closed: its final file {existing} is not rebuilt")
+        discard = [existing]
+        delete_files(discard, manifest_root=root)
     if not parts:
         return None
-    if final_part(articles_dir, snapshot_id).exists():
-        raise ArchiveError(f"snapshot {snapshot_id} is already compacted but has numbered parts; run recover()")
+    changes = numbered_parts(root / "changes", snapshot_id)
     alias_files = data_files(root / "url_aliases")
-    spill = root / f"{TEMP_PREFIX}duckdb-{snapshot_id}-{uuid.uuid4().hex[:8]}"
-    spill.mkdir()
-    con = duckdb.connect(
-        config={
-            "memory_limit": memory_limit,
-            "temp_directory": str(spill),
-            "preserve_insertion_order": "false",
-        }
-    )
+    spill = spill_dir(root, snapshot_id)
+    con = duckdb_connection(root, spill, memory_limit)
     try:
-        con.execute(f"CREATE TEMP TABLE plan AS {plan_sql(parts, alias_files)}")
+        con.execute(f"CREATE TEMP TABLE plan AS {plan_sql(table, snapshot_id, parts, changes, alias_files)}")
         expected = con.execute("SELECT count(*) FROM plan").fetchall()[0][0]
         written = 0
+        meta = dict(schema.metadata or {})
+        meta[META_SNAPSHOT] = snapshot_id.encode()
+        meta[META_PARTS] = json.dumps([p.name for p in parts]).encode()
+        out_schema = schema.with_metadata(meta)
 
         def write(tmp: Path) -> None:
             nonlocal written
-            meta = dict(ARTICLES.metadata or {})
-            meta[b"portal_archive.snapshot_id"] = snapshot_id.encode()
-            meta[b"portal_archive.compacted_parts"] = str(len(parts)).encode()
-            schema = ARTICLES.with_metadata(meta)
-            with pq.ParquetWriter(tmp, schema, compression=COMPRESSION) as out:
+            with pq.ParquetWriter(tmp, out_schema, compression=COMPRESSION) as out:
                 pending: list[pa.Table] = []  # rows waiting for the current row group
                 rows = size = 0
 
-                def emit(table: pa.Table) -> None:
+                def emit(t: pa.Table) -> None:
                     nonlocal written
-                    out.write_table(table.replace_schema_metadata(meta), row_group_size=ROW_GROUP_ROWS)
-                    written += table.num_rows
+                    out.write_table(t.replace_schema_metadata(meta), row_group_size=ROW_GROUP_ROWS)
+                    written += t.num_rows
 
                 for part in parts:
                     plan = con.sql(
@@ -153,7 +226,7 @@ def compact_articles(root: Path, snapshot_id: str, *, memory_limit: str = MEMORY
                     ).to_arrow_table()
                     if plan.num_rows == 0:
                         continue
-                    kept = _apply_plan(pq.read_table(part), plan)
+                    kept = _apply_plan(pq.read_table(part), plan, schema)
                     pending.append(kept)
                     rows += kept.num_rows
                     size += kept.nbytes
@@ -170,48 +243,91 @@ def compact_articles(root: Path, snapshot_id: str, *, memory_limit: str = MEMORY
                     emit(pa.concat_tables(pending))
             if written != expected:
                 raise ArchiveError(
-                    f"compaction of snapshot {snapshot_id}: wrote {written} rows, expected {expected}; parts kept"
+                    f"compaction of {table} of snapshot {snapshot_id}: wrote {written} rows, expected {expected}; parts kept"
                 )
 
         taken: list[str] = []
 
         def names() -> str:
             if taken:
-                raise ArchiveError(f"{final_part(articles_dir, snapshot_id)} appeared during compaction")
+                raise ArchiveError(f"{final_part(table_dir, snapshot_id)} appeared during compaction")
             taken.append(final_name(snapshot_id))
             return taken[0]
 
-        final = write_new_file(articles_dir, names, write)
+        final = write_new_file(table_dir, names, write, manifest_root=root)
     finally:
         con.close()
         shutil.rmtree(spill, ignore_errors=True)
-    _delete(parts)
     return final
 
 
-def _delete(paths: list[Path]) -> None:
-    dirs = set()
-    for p in paths:
-        try:
-            os.unlink(p)
-        except FileNotFoundError:
-            pass
-        dirs.add(p.parent)
-    for d in dirs:
-        fsync_dir(d)
+def _delete(paths: list[Path], manifest_root: Path | None = None) -> None:
+    delete_files(paths, manifest_root=manifest_root)
+
+
+def delete_compacted(root: Path, snapshot_id: str) -> list[Path]:
+    """Delete the numbered parts that ``snapshot_id``'s final files replace (after its snapshots row)."""
+    root = Path(root)
+    doomed: list[Path] = []
+    for table in RECORD_TABLES:
+        final = final_part(root / table, snapshot_id)
+        if final.exists():
+            doomed += [p for p in (root / table / n for n in compacted_parts(final)) if p.exists()]
+    if doomed:
+        _delete(doomed, root)
+    return doomed
+
+
+def discard_finals(root: Path, snapshot_id: str) -> list[Path]:
+    """Delete the final files of an UNFINISHED snapshot (its parts are all still there)."""
+    root = Path(root)
+    if snapshot_id in closed_snapshot_ids(root):
+        raise ArchiveError(f"snapshot {snapshot_id} is closed; its final files are kept")
+    finals = [f for f in (final_part(root / t, snapshot_id) for t in RECORD_TABLES) if f.exists()]
+    if finals:
+        delete_files(finals, manifest_root=root)
+    return finals
 
 
 def recover(root: Path) -> list[Path]:
-    """Delete numbered articles parts of snapshots that already have a final file.
+    """Delete numbered parts that a CLOSED snapshot's final files replace.
 
-    Such leftovers exist only if a process died after publishing the final file
-    and before deleting the parts it was made from.  Returns the deleted paths.
+    Such leftovers exist only if a process died after writing the snapshots
+    row and before deleting the parts.  Returns the deleted paths.
     """
-    articles_dir = Path(root) / "articles"
+    root = Path(root)
+    closed = closed_snapshot_ids(root)
     leftovers: list[Path] = []
-    for path in data_files(articles_dir):
-        parsed = parse_part(path.name)
-        if parsed and parsed[1] == "final":
-            leftovers += numbered_parts(articles_dir, parsed[0])
-    _delete(leftovers)
+    for table in RECORD_TABLES:
+        for final in final_parts(root / table):
+            parsed = parse_part(final.name)
+            if parsed and parsed[0] in closed:
+                leftovers += [p for p in (root / table / n for n in compacted_parts(final)) if p.exists()]
+    if leftovers:
+        _delete(leftovers, root)
     return leftovers
+
+
+def reconcile_manifest(root: Path) -> tuple[list[str], list[str]]:
+    """Make ``_manifest.jsonl`` agree with the table folders after a crash.
+
+    Records published Parquet files the manifest lacks (killed between the
+    rename and the append) and forgets entries of table files that are gone
+    (killed between a delete and its manifest line).  Files outside the table
+    folders (WARC, CDXJ, media) are left alone.  Returns (recorded, forgotten).
+    """
+    root = Path(root)
+    entries = read_manifest(root)
+    recorded, forgotten = [], []
+    for table in TABLES:
+        for path in data_files(root / table):
+            rel = relpath(root, path)
+            if rel not in entries:
+                record_file(root, path)
+                recorded.append(rel)
+    for rel in entries:
+        head, _, rest = rel.partition("/")
+        if head in TABLES and rest and "/" not in rest and rel.endswith(".parquet") and not (root / rel).exists():
+            forget_file(root, rel)
+            forgotten.append(rel)
+    return recorded, forgotten

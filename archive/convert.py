@@ -11,6 +11,11 @@ Arrow conversion failure.  Rules:
 * timestamps are timezone-aware ``datetime`` objects or ISO 8601 strings with
   an offset (``2020-09-03T07:55:00+07:00``, ``...Z``); naive values raise,
   because the instant they denote would be a guess;
+* dates (``date32``) are ``datetime.date`` objects (not ``datetime``) or
+  ``YYYY-MM-DD`` strings;
+* every field whose name ends in ``sha256`` (at any depth) holds 64 lowercase
+  hex digits; ``warc_record_id`` looks like ``<urn:uuid:...>``; ``warc_file``
+  and ``media.path`` are relative paths inside the archive (no ``..``);
 * lists must be ``list``/``tuple``; struct elements are dicts checked the same way.
 """
 
@@ -28,6 +33,8 @@ from .exceptions import RowError
 from .schema import ALLOWED_VALUES
 
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
+_WARC_ID_RE = re.compile(r"<urn:[A-Za-z0-9][A-Za-z0-9-]*:[^<>\s]+>")
+_RELATIVE_PATH_COLUMNS = frozenset({"warc_file", "path"})
 _INT_RANGES = {
     pa.int8(): (-(2**7), 2**7 - 1),
     pa.int16(): (-(2**15), 2**15 - 1),
@@ -98,6 +105,35 @@ def _timestamp(value: Any) -> dt.datetime:
     return value.astimezone(dt.timezone.utc)
 
 
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        raise _Bad(f"expected a date (not a datetime), got {_show(value)}")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            if len(value) != 10:
+                raise ValueError
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise _Bad(f"expected an ISO date YYYY-MM-DD, got {_show(value)}") from None
+    raise _Bad(f"expected a date or an ISO date string, got {_show(value)}")
+
+
+def check_value(name: str, value: Any) -> None:
+    """Column-name rules (sha256 digests, WARC record ids, relative paths); raises _Bad."""
+    if name.endswith("sha256"):
+        if not _SHA256_RE.fullmatch(value):
+            raise _Bad(f"expected 64 lowercase hex digits, got {_show(value)}")
+    elif name == "warc_record_id":
+        if not _WARC_ID_RE.fullmatch(value):
+            raise _Bad(f"expected a WARC record id like '<urn:uuid:...>', got {_show(value)}")
+    elif name in _RELATIVE_PATH_COLUMNS:
+        parts = value.split("/")
+        if not value or value.startswith("/") or "\\" in value or ":" in parts[0] or ".." in parts:
+            raise _Bad(f"expected a relative path inside the archive (no '..'), got {_show(value)}")
+
+
 def _list(item: Converter) -> Converter:
     def convert(value: Any) -> list:
         if not isinstance(value, (list, tuple)):
@@ -135,6 +171,8 @@ def _struct(type_: pa.StructType) -> Converter:
                 continue
             try:
                 out[name] = converters[name](v)
+                if isinstance(out[name], str):
+                    check_value(name, out[name])
             except _Bad as bad:
                 raise _Bad(bad.message, f".{name}{bad.path}") from None
         return out
@@ -150,6 +188,8 @@ def converter_for(type_: pa.DataType) -> Converter:
         return _integer(type_)
     if pa.types.is_timestamp(type_):
         return _timestamp
+    if pa.types.is_date32(type_):
+        return _date
     if pa.types.is_list(type_) or pa.types.is_large_list(type_):
         return _list(converter_for(type_.value_type))
     if pa.types.is_struct(type_):
@@ -185,12 +225,12 @@ class RowConverter:
                 continue
             try:
                 value = convert(value)
+                if isinstance(value, str):
+                    check_value(name, value)
             except _Bad as bad:
                 raise RowError(self.table, name + bad.path, bad.message) from None
             allowed = self._allowed.get(name)
             if allowed is not None and value not in allowed:
                 raise RowError(self.table, name, f"{value!r} is not one of {', '.join(allowed)}")
-            if name == "content_sha256" and not _SHA256_RE.fullmatch(value):
-                raise RowError(self.table, name, f"expected 64 lowercase hex digits, got {_show(value)}")
             out[name] = value
         return out

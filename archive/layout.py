@@ -3,8 +3,11 @@
 ::
 
     <root>/_archive.json                          format marker
+    <root>/_manifest.jsonl                        sha256/size of every published file
+    <root>/_runs/<snapshot>.json                  a snapshot's run record (written when opened)
+    <root>/.lock                                  the writer lock (flock)
     <root>/<table>/part-<prefix>-<seq:06d>.parquet  one flush of a TableWriter
-    <root>/articles/part-<snapshot>-final.parquet   compacted articles of a snapshot
+    <root>/<record table>/part-<snapshot>-final.parquet   compacted records of a snapshot
     <root>/<table>/.tmp-*.tmp                       in-flight writes (never read)
 
 The part prefix is the snapshot id, so every file names the crawl run it belongs to.
@@ -19,6 +22,7 @@ from pathlib import Path
 
 MARKER = "_archive.json"
 FORMAT = "portal-archive"
+RUNS_DIR = "_runs"
 
 _SNAPSHOT_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _PART_RE = re.compile(r"part-(?P<prefix>.+)-(?P<seq>\d{6,}|final)\.parquet")
@@ -89,3 +93,28 @@ def data_files(table_dir: Path) -> list[Path]:
     if not table_dir.is_dir():
         return []
     return sorted(p for p in table_dir.iterdir() if p.name.endswith(".parquet") and p.is_file())
+
+
+def run_record(root: Path, snapshot_id: str) -> Path:
+    """``<root>/_runs/<snapshot_id>.json``: seeds, start time and resume count of a snapshot."""
+    return Path(root) / RUNS_DIR / f"{snapshot_id}.json"
+
+
+def final_parts(table_dir: Path) -> list[Path]:
+    """``part-<snapshot>-final.parquet`` files of a table folder, sorted."""
+    out = []
+    for path in data_files(table_dir):
+        parsed = parse_part(path.name)
+        if parsed and parsed[1] == "final":
+            out.append(path)
+    return out
+
+
+def closed_snapshot_ids(root: Path) -> set[str]:
+    """Snapshots with a ``snapshots`` row (closed), from the part file names."""
+    out = set()
+    for path in data_files(Path(root) / "snapshots"):
+        parsed = parse_part(path.name)
+        if parsed and parsed[1] != "final":
+            out.add(parsed[0])
+    return out

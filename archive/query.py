@@ -1,4 +1,14 @@
-"""Read the archive with DuckDB: one view per table over its Parquet files."""
+"""Read the archive with DuckDB: one view per table over its Parquet files.
+
+Besides a view per table (all stored rows), every record table ``T`` gets
+
+* ``T_latest`` — the newest stored version of each record, without records
+  whose latest ``changes`` row is ``removed``;
+* ``T_as_of(snapshot_id)`` — a table macro: the state as of that snapshot
+  (newest version stored by a snapshot <= it, without records removed as of it).
+
+See :mod:`archive.versions` and ``docs/schema.md``.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +20,11 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from .layout import data_files, numbered_parts, parse_part
+from .compact import superseded_parts
+from .layout import data_files
 from .marker import read_marker
-from .schema import PUBLISHED_TS, TABLES
+from .schema import PUBLISHED_TS, RECORD_TABLES, TABLES
+from .versions import as_of_macro_sql, latest_view_sql
 
 _GLOB_CHARS = set("*?[]{}")
 
@@ -34,6 +46,8 @@ def duckdb_type(type_: pa.DataType) -> str:
         return simple[type_]
     if pa.types.is_timestamp(type_):
         return "TIMESTAMPTZ" if type_.tz else "TIMESTAMP"
+    if pa.types.is_date32(type_):
+        return "DATE"
     if pa.types.is_list(type_) or pa.types.is_large_list(type_):
         return duckdb_type(type_.value_type) + "[]"
     if pa.types.is_struct(type_):
@@ -44,21 +58,17 @@ def duckdb_type(type_: pa.DataType) -> str:
     raise TypeError(f"no DuckDB type for {type_}")
 
 
-def _visible_files(table: str, table_dir: Path) -> list[Path]:
-    """Data files of a table, minus articles parts superseded by a final file (crash leftovers)."""
+def visible_files(table: str, table_dir: Path) -> list[Path]:
+    """Data files of a table, minus numbered parts a final file replaces (crash leftovers)."""
     files = data_files(table_dir)
-    if table != "articles":
+    if table not in RECORD_TABLES:
         return files
-    superseded: set[Path] = set()
-    for f in files:
-        parsed = parse_part(f.name)
-        if parsed and parsed[1] == "final":
-            superseded.update(numbered_parts(table_dir, parsed[0]))
+    superseded = superseded_parts(table_dir)
     return [f for f in files if f not in superseded]
 
 
 def _source(table: str, table_dir: Path) -> str | None:
-    files = _visible_files(table, table_dir)
+    files = visible_files(table, table_dir)
     if not files:
         return None
     if len(files) == len(data_files(table_dir)) and not (_GLOB_CHARS & set(str(table_dir))):
@@ -73,26 +83,35 @@ def _empty_view(schema: pa.Schema) -> str:
     return f"SELECT {cols} WHERE false"
 
 
+def create_views(con: duckdb.DuckDBPyConnection, root: Path) -> None:
+    """Create the per-table views, the ``<table>_latest`` views and ``<table>_as_of`` macros on ``con``."""
+    for table, schema in TABLES.items():
+        source = _source(table, root / table)
+        body = f"SELECT * FROM {source}" if source else _empty_view(schema)
+        con.execute(f'CREATE OR REPLACE VIEW "{table}" AS {body}')
+    for table in RECORD_TABLES:
+        con.execute(f'CREATE OR REPLACE VIEW "{table}_latest" AS {latest_view_sql(table)}')
+        con.execute(as_of_macro_sql(table))
+
+
 def connect(root: str | os.PathLike[str], *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
-    """In-memory DuckDB connection with one view per archive table.
+    """In-memory DuckDB connection with one view per archive table, plus versions views.
 
     Views over tables with files read ``<root>/<table>/*.parquet`` on every query
     (so they see parts written later); tables without files get an empty view
-    with the right column types.  With ``read_only=True`` (default) the
-    connection may read files only inside ``root`` (DuckDB's
-    ``enable_external_access=false`` + ``allowed_directories``), which guards
-    against accidental exports elsewhere; it is a guard, not a security
-    boundary.  Use ``read_only=False`` to attach other data or ``COPY`` results out.
+    with the right column types.  Record tables also get ``<table>_latest``
+    (views) and ``<table>_as_of(snapshot_id)`` (table macros).  With
+    ``read_only=True`` (default) the connection may read files only inside
+    ``root`` (DuckDB's ``enable_external_access=false`` + ``allowed_directories``),
+    which guards against accidental exports elsewhere; it is a guard, not a
+    security boundary.  Use ``read_only=False`` to attach other data or ``COPY`` results out.
     """
     root = Path(root).resolve()
     if not root.is_dir():
         raise FileNotFoundError(f"archive folder not found: {root}")
     read_marker(root)  # refuses foreign/newer archives when a marker is present
     con = duckdb.connect(":memory:")
-    for table, schema in TABLES.items():
-        source = _source(table, root / table)
-        body = f"SELECT * FROM {source}" if source else _empty_view(schema)
-        con.execute(f'CREATE VIEW "{table}" AS {body}')
+    create_views(con, root)
     if read_only:
         try:
             con.execute(f"SET allowed_directories = [{_lit(str(root) + os.sep)}]")
@@ -103,7 +122,7 @@ def connect(root: str | os.PathLike[str], *, read_only: bool = True) -> duckdb.D
 
 
 def sample_rows(root: str | os.PathLike[str], n: int = 3) -> list[dict[str, Any]]:
-    """The ``n`` most recently published articles (latest capture of each), as dicts.
+    """The ``n`` most recently published articles (latest version of each), as dicts.
 
     ``published_at`` is a timezone-aware datetime in Asia/Ho_Chi_Minh.
     """
@@ -112,8 +131,7 @@ def sample_rows(root: str | os.PathLike[str], n: int = 3) -> list[dict[str, Any]
         table = con.sql(
             f"""
             SELECT article_id, title, published_at, author, section, url
-            FROM articles
-            QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY fetched_at DESC, snapshot_id DESC) = 1
+            FROM articles_latest
             ORDER BY published_at DESC NULLS LAST, article_id
             LIMIT {int(n)}
             """

@@ -4,6 +4,16 @@ Every field carries a ``description`` in its field-level metadata, so the
 meaning of a column travels with the Parquet files themselves.  Changing a
 type, a name or the nullability of an existing field is a breaking change and
 must bump :data:`SCHEMA_VERSION` (see ``docs/schema.md``).
+
+Tables:
+
+* record tables, one per record kind (``RECORD_TABLES``): ``articles``,
+  ``documents``, ``albums``, ``videos``, ``schedules``, ``static_pages`` — one
+  row per *version* of a record (a record is stored again only when its
+  content changed, see :mod:`archive.versions`);
+* ``pages`` (fetch log), ``errors``, ``url_aliases``, ``media`` (downloaded
+  files), ``changes`` (what every snapshot saw of every record) and
+  ``snapshots`` (one row per closed crawl run).
 """
 
 from __future__ import annotations
@@ -11,22 +21,14 @@ from __future__ import annotations
 import pyarrow as pa
 
 #: Version of the on-disk layout and of the table schemas below.
-SCHEMA_VERSION = 1
+#: 2: record kinds, versions (changes table), media, WARC pointers, manifest.
+SCHEMA_VERSION = 2
 
-#: Time zone of ``articles.published_at`` (the portal prints local times).
+#: Time zone of ``published_at`` columns (the portal prints local times).
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
 
 PUBLISHED_TS = pa.timestamp("us", tz=LOCAL_TZ)
 CAPTURE_TS = pa.timestamp("us", tz="UTC")
-
-#: Type of one element of ``articles.images``.
-IMAGE_TYPE = pa.struct(
-    [
-        pa.field("url", pa.string(), metadata={"description": "Absolute image URL (data-src wins over src)."}),
-        pa.field("caption", pa.string(), metadata={"description": "Caption text; null if none."}),
-        pa.field("alt", pa.string(), metadata={"description": "alt attribute; null if absent or empty."}),
-    ]
-)
 
 
 def _f(name: str, type_: pa.DataType, description: str, *, nullable: bool = True) -> pa.Field:
@@ -43,30 +45,187 @@ def _schema(table: str, *fields: pa.Field) -> pa.Schema:
     )
 
 
-ARTICLES = _schema(
+_SHA_NOTE = "sha256 hex of the downloaded file (see media); null until the archive links it."
+
+#: Type of one element of ``images`` (articles, albums, static_pages).
+IMAGE_TYPE = pa.struct(
+    [
+        _f("url", pa.string(), "Absolute image URL (data-src wins over src)."),
+        _f("caption", pa.string(), "Caption text; null if none."),
+        _f("alt", pa.string(), "alt attribute; null if absent or empty."),
+        _f("sha256", pa.string(), _SHA_NOTE),
+    ]
+)
+
+#: Type of one element of ``documents.attachments``.
+ATTACHMENT_TYPE = pa.struct(
+    [
+        _f("url", pa.string(), "Absolute URL of the attached file."),
+        _f("name", pa.string(), "Link text, or the file name."),
+        _f("sha256", pa.string(), _SHA_NOTE),
+    ]
+)
+
+#: Type of one element of ``schedules.entries``.
+ENTRY_TYPE = pa.struct(
+    [
+        _f("day", pa.string(), "Day as printed, e.g. 'Thứ hai' (rowspan'd day cells are inherited)."),
+        _f("date", pa.date32(), "Calendar date of the entry."),
+        _f("time", pa.string(), "Time as printed, e.g. '07:30'; null if empty."),
+        _f("content", pa.string(), "What happens; null if empty."),
+        _f("place", pa.string(), "Where; null if empty."),
+        _f("chair", pa.string(), "Who chairs / attends; null if empty."),
+    ]
+)
+
+#: Record table -> record kind (``design.md``, "Record kinds").
+RECORD_TABLES: dict[str, str] = {
+    "articles": "article",
+    "documents": "document",
+    "albums": "album",
+    "videos": "video",
+    "schedules": "schedule",
+    "static_pages": "page",
+}
+#: Record kind -> record table.
+KIND_TABLES: dict[str, str] = {kind: table for table, kind in RECORD_TABLES.items()}
+
+#: Capture metadata of a record: everything that does NOT define its content (see archive.fixity).
+CAPTURE_FIELDS = (
+    "url",
+    "urls_seen",
+    "fetched_at",
+    "http_status",
+    "content_sha256",
+    "record_sha256",
+    "version",
+    "etag",
+    "last_modified",
+    "warc_file",
+    "warc_offset",
+    "warc_length",
+    "warc_record_id",
+    "snapshot_id",
+    "schema_version",
+    "extractor_version",
+)
+
+
+def _warc_fields(what: str) -> list[pa.Field]:
+    return [
+        _f("warc_file", pa.string(), f"WARC file holding the {what}, relative to the archive root."),
+        _f("warc_offset", pa.int64(), "Byte offset of the WARC record in warc_file."),
+        _f("warc_length", pa.int64(), "Length in bytes of the WARC record (as stored, compressed)."),
+        _f("warc_record_id", pa.string(), "WARC-Record-ID of that record, '<urn:uuid:...>'."),
+    ]
+
+
+def _record_schema(table: str, kind_fields: list[pa.Field], *, article_id: bool = False) -> pa.Schema:
+    kind = RECORD_TABLES[table]
+    head = [
+        _f("record_id", pa.string(), "First 16 hex chars of sha1(identity); identity of the record (unique over all kinds).", nullable=False),
+    ]
+    if article_id:
+        head.append(_f("article_id", pa.string(), "Same value as record_id (the name used by issue 1).", nullable=False))
+    head += [
+        _f("kind", pa.string(), f"Record kind: always '{kind}' in this table.", nullable=False),
+        _f("wcm_path", pa.string(), "WCM path, lowercased, percent-decoded, no trailing slash."),
+        _f("url", pa.string(), "Canonical URL: the preferred URL of urls_seen (friendly > PoC > connect > other).", nullable=False),
+        _f("urls_seen", pa.list_(pa.string()), "Every distinct URL observed to lead to this record, preferred first.", nullable=False),
+        _f("title", pa.string(), "Title as shown on the page."),
+    ]
+    tail = [
+        _f("fetched_at", CAPTURE_TS, "When the response was received (UTC).", nullable=False),
+        _f("http_status", pa.int16(), "HTTP status of the response the record was extracted from."),
+        _f("content_sha256", pa.string(), "sha256 hex digest of the raw response body bytes."),
+        _f("record_sha256", pa.string(), "sha256 hex of the record's content fields (archive.fixity.record_sha256).", nullable=False),
+        _f("version", pa.int32(), "Version of the record: 1 = first capture, +1 each time its content changed.", nullable=False),
+        _f("etag", pa.string(), "ETag header of the captured response."),
+        _f("last_modified", pa.string(), "Last-Modified header of the captured response."),
+        *_warc_fields("captured response"),
+        _f("snapshot_id", pa.string(), "Crawl run that captured this version.", nullable=False),
+        _f("schema_version", pa.int16(), "Archive SCHEMA_VERSION the row was written with.", nullable=False),
+        _f("extractor_version", pa.string(), "Version of the extractor that produced the record."),
+    ]
+    return _schema(table, *head, *kind_fields, *tail)
+
+
+def _published() -> list[pa.Field]:
+    return [
+        _f("published_at", PUBLISHED_TS, "Publication instant, in Asia/Ho_Chi_Minh."),
+        _f("published_at_raw", pa.string(), "Publication date exactly as printed, without parentheses."),
+    ]
+
+
+ARTICLES = _record_schema(
     "articles",
-    _f("article_id", pa.string(), "First 16 hex chars of sha1(wcm_path); identity of the content item.", nullable=False),
-    _f("wcm_path", pa.string(), "WCM path, lowercased, percent-decoded, no trailing slash."),
-    _f("url", pa.string(), "Canonical URL: the preferred URL of urls_seen (friendly > PoC > connect > other).", nullable=False),
-    _f("urls_seen", pa.list_(pa.string()), "Every distinct URL observed to lead to this article, preferred first.", nullable=False),
-    _f("title", pa.string(), "Title, without the '(dd/MM/yyyy hh:mm AM)' suffix."),
-    _f("published_at", PUBLISHED_TS, "Publication instant, in Asia/Ho_Chi_Minh."),
-    _f("published_at_raw", pa.string(), "Publication date exactly as printed, without parentheses."),
-    _f("author", pa.string(), "Author name line at the end of the body; null if absent."),
-    _f("author_role", pa.string(), "Optional author position line; null if absent."),
-    _f("source", pa.string(), "Text after 'Theo ' / 'Nguồn:' (prefix and trailing period removed); null if absent."),
-    _f("summary", pa.string(), "The lead paragraph; null if none."),
-    _f("body_text", pa.string(), "Body blocks, whitespace-collapsed, joined by a blank line."),
-    _f("body_html", pa.string(), "Sanitized body HTML."),
-    _f("images", pa.list_(IMAGE_TYPE), "Content images: url, caption, alt."),
-    _f("section", pa.string(), "Leaf category name (last breadcrumb item before the title)."),
-    _f("encoding", pa.string(), "Character encoding the response was decoded with."),
-    _f("fetched_at", CAPTURE_TS, "When the response was received (UTC).", nullable=False),
-    _f("http_status", pa.int16(), "HTTP status of the response the record was extracted from."),
-    _f("content_sha256", pa.string(), "sha256 hex digest of the raw response body bytes."),
-    _f("snapshot_id", pa.string(), "Crawl run that captured the record.", nullable=False),
-    _f("schema_version", pa.int16(), "Archive SCHEMA_VERSION the row was written with.", nullable=False),
-    _f("extractor_version", pa.string(), "Version of the extractor that produced the record."),
+    [
+        *_published(),
+        _f("author", pa.string(), "Author name line at the end of the body; null if absent."),
+        _f("author_role", pa.string(), "Optional author position line; null if absent."),
+        _f("source", pa.string(), "Text after 'Theo ' / 'Nguồn:' (prefix and trailing period removed); null if absent."),
+        _f("summary", pa.string(), "The lead paragraph; null if none."),
+        _f("body_text", pa.string(), "Body blocks, whitespace-collapsed, joined by a blank line."),
+        _f("body_html", pa.string(), "Sanitized body HTML."),
+        _f("images", pa.list_(IMAGE_TYPE), "Content images: url, caption, alt, sha256."),
+        _f("section", pa.string(), "Leaf category name (last breadcrumb item before the title)."),
+        _f("encoding", pa.string(), "Character encoding the response was decoded with."),
+    ],
+    article_id=True,
+)
+
+DOCUMENTS = _record_schema(
+    "documents",
+    [
+        _f("number", pa.string(), "Document number (số hiệu), e.g. '123/QĐ-UBND'."),
+        _f("issued_on", pa.date32(), "Date of issue (ngày ban hành)."),
+        _f("issued_on_raw", pa.string(), "Date of issue exactly as printed, e.g. '02/09/2020'."),
+        _f("effective_on", pa.date32(), "Date the document takes effect; null if absent."),
+        _f("effective_on_raw", pa.string(), "Effective date exactly as printed; null if absent."),
+        _f("issuer", pa.string(), "Issuing body (cơ quan ban hành)."),
+        _f("signer", pa.string(), "Signer (người ký)."),
+        _f("field", pa.string(), "Field (lĩnh vực)."),
+        _f("doc_type", pa.string(), "Document type (loại văn bản), e.g. 'Quyết định'."),
+        _f("summary", pa.string(), "Abstract (trích yếu)."),
+        _f("attachments", pa.list_(ATTACHMENT_TYPE), "Attached files: url, name, sha256."),
+    ],
+)
+
+ALBUMS = _record_schema(
+    "albums",
+    [
+        *_published(),
+        _f("images", pa.list_(IMAGE_TYPE), "Full-size images in page order: url, caption, alt, sha256."),
+    ],
+)
+
+VIDEOS = _record_schema(
+    "videos",
+    [
+        *_published(),
+        _f("video_url", pa.string(), "Absolute URL of the video file."),
+        _f("video_sha256", pa.string(), "sha256 hex of the downloaded video file (see media); null until linked."),
+        _f("thumbnail_url", pa.string(), "Absolute URL of the thumbnail image."),
+    ],
+)
+
+SCHEDULES = _record_schema(
+    "schedules",
+    [
+        _f("week", pa.string(), "ISO week, e.g. '2020-W36'."),
+        _f("week_start", pa.date32(), "Monday of the week."),
+        _f("entries", pa.list_(ENTRY_TYPE), "Schedule rows: day, date, time, content, place, chair."),
+    ],
+)
+
+STATIC_PAGES = _record_schema(
+    "static_pages",
+    [
+        _f("body_text", pa.string(), "Body blocks, whitespace-collapsed, joined by a blank line."),
+        _f("body_html", pa.string(), "Sanitized body HTML."),
+        _f("images", pa.list_(IMAGE_TYPE), "Content images: url, caption, alt, sha256."),
+        _f("section", pa.string(), "Section the page belongs to."),
+    ],
 )
 
 ERRORS = _schema(
@@ -84,57 +243,106 @@ ERRORS = _schema(
 PAGES = _schema(
     "pages",
     _f("url", pa.string(), "Requested/response URL.", nullable=False),
-    _f("status", pa.int16(), "HTTP status code.", nullable=False),
+    _f("status", pa.int16(), "HTTP status code (304 = not modified since the previous capture).", nullable=False),
     _f("content_type", pa.string(), "Content-Type header."),
     _f("length", pa.int64(), "Size of the raw response body in bytes."),
     _f("content_sha256", pa.string(), "sha256 hex digest of the raw response body bytes."),
-    _f("page_type", pa.string(), "article, listing or other."),
-    _f("article_id", pa.string(), "article_id when the page is an article, else null."),
+    _f("page_type", pa.string(), "What the page is: article, document, album, video, schedule, page, listing, media, other, ... (open list)."),
+    _f("record_id", pa.string(), "record_id of the record the page holds, else null."),
     _f("fetched_at", CAPTURE_TS, "When the response was received (UTC).", nullable=False),
+    _f("etag", pa.string(), "ETag header of the response."),
+    _f("last_modified", pa.string(), "Last-Modified header of the response."),
+    *_warc_fields("response"),
     _f("snapshot_id", pa.string(), "Crawl run.", nullable=False),
 )
 
 URL_ALIASES = _schema(
     "url_aliases",
-    _f("article_id", pa.string(), "Article the URL leads to.", nullable=False),
-    _f("url", pa.string(), "A URL observed to lead to the article.", nullable=False),
+    _f("record_id", pa.string(), "Record the URL leads to.", nullable=False),
+    _f("url", pa.string(), "A URL observed to lead to the record.", nullable=False),
     _f("seen_at", CAPTURE_TS, "When the crawler learned the alias (UTC).", nullable=False),
     _f("snapshot_id", pa.string(), "Crawl run.", nullable=False),
+)
+
+MEDIA = _schema(
+    "media",
+    _f("url", pa.string(), "URL the file was downloaded from (one row per URL per snapshot).", nullable=False),
+    _f("sha256", pa.string(), "sha256 hex of the file bytes; null if the download failed."),
+    _f("size", pa.int64(), "Size of the file in bytes."),
+    _f("mime_type", pa.string(), "MIME type (Content-Type header, or sniffed)."),
+    _f("width", pa.int32(), "Image/video width in pixels; null if unknown or not applicable."),
+    _f("height", pa.int32(), "Image/video height in pixels; null if unknown or not applicable."),
+    _f("path", pa.string(), "Where the file is stored, relative to the archive root: media/sha256/ab/cd/<sha256>."),
+    _f("http_status", pa.int16(), "HTTP status of the download."),
+    _f("fetched_at", CAPTURE_TS, "When the file was received (UTC).", nullable=False),
+    _f("snapshot_id", pa.string(), "Crawl run.", nullable=False),
+    *_warc_fields("download"),
+)
+
+CHANGES = _schema(
+    "changes",
+    _f("snapshot_id", pa.string(), "Crawl run that saw (or missed) the record.", nullable=False),
+    _f("table", pa.string(), "Record table of the record (articles, documents, ...).", nullable=False),
+    _f("record_id", pa.string(), "The record.", nullable=False),
+    _f("change", pa.string(), "new, changed, unchanged or removed (compared with the previous complete snapshots).", nullable=False),
+    _f("version", pa.int32(), "Version of the record after this snapshot (for unchanged/removed: the last stored version).", nullable=False),
+    _f("record_sha256", pa.string(), "record_sha256 of that version.", nullable=False),
+    _f("changed_at", CAPTURE_TS, "When the writer recorded the change (UTC).", nullable=False),
 )
 
 SNAPSHOTS = _schema(
     "snapshots",
     _f("snapshot_id", pa.string(), "Sortable id: UTC start time YYYYMMDDTHHMMSSZ, a dash and a random hex suffix.", nullable=False),
-    _f("started_at", CAPTURE_TS, "When the writer was opened (UTC).", nullable=False),
+    _f("started_at", CAPTURE_TS, "When the writer was first opened (UTC).", nullable=False),
     _f("finished_at", CAPTURE_TS, "When the writer was closed (UTC).", nullable=False),
     _f("seeds", pa.list_(pa.string()), "Start URLs of the crawl."),
-    _f("status", pa.string(), "complete or interrupted.", nullable=False),
-    _f("pages_fetched", pa.int64(), "Rows in pages for this snapshot.", nullable=False),
-    _f("records_new", pa.int64(), "Rows in articles for this snapshot (after compaction).", nullable=False),
+    _f("status", pa.string(), "complete, interrupted, or resumed (resumed after a crash, then completed).", nullable=False),
+    _f("pages_fetched", pa.int64(), "pages rows of this snapshot with a status other than 304.", nullable=False),
+    _f("not_modified", pa.int64(), "pages rows of this snapshot with status 304.", nullable=False),
+    _f("records_new", pa.int64(), "changes rows 'new' of this snapshot.", nullable=False),
+    _f("records_changed", pa.int64(), "changes rows 'changed' of this snapshot.", nullable=False),
+    _f("records_unchanged", pa.int64(), "changes rows 'unchanged' of this snapshot.", nullable=False),
+    _f("records_removed", pa.int64(), "changes rows 'removed' of this snapshot.", nullable=False),
     _f("errors", pa.int64(), "Rows in errors for this snapshot.", nullable=False),
-    _f("software_version", pa.string(), "Version of the crawling software."),
+    _f("software_version", pa.string(), "Version of the crawling software (of the run that closed the snapshot)."),
     _f("settings", pa.string(), "Crawl settings as a JSON object string."),
+    _f("resumes", pa.int16(), "How many times the snapshot was resumed after its process died (0 = never).", nullable=False),
 )
 
 #: Table name -> schema.  Folder ``<root>/<name>/`` holds the table's Parquet parts.
 TABLES: dict[str, pa.Schema] = {
     "articles": ARTICLES,
-    "errors": ERRORS,
+    "documents": DOCUMENTS,
+    "albums": ALBUMS,
+    "videos": VIDEOS,
+    "schedules": SCHEDULES,
+    "static_pages": STATIC_PAGES,
     "pages": PAGES,
+    "errors": ERRORS,
     "url_aliases": URL_ALIASES,
+    "media": MEDIA,
+    "changes": CHANGES,
     "snapshots": SNAPSHOTS,
 }
 
 #: Allowed values of ``snapshots.status``.
-SNAPSHOT_STATUSES = ("complete", "interrupted")
+SNAPSHOT_STATUSES = ("complete", "interrupted", "resumed")
 
-#: Allowed values of ``pages.page_type``.
-PAGE_TYPES = ("article", "listing", "other")
+#: Statuses of snapshots whose crawl finished (the basis of change detection).
+COMPLETE_STATUSES = ("complete", "resumed")
+
+#: Allowed values of ``changes.change``.
+CHANGE_KINDS = ("new", "changed", "unchanged", "removed")
+
+#: Usual values of ``pages.page_type`` (an open list: not checked, extractors may add kinds of listings).
+PAGE_TYPES = ("article", "document", "album", "video", "schedule", "page", "listing", "media", "other")
 
 #: Closed vocabularies checked when rows are written: (table, column) -> values.
 ALLOWED_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("pages", "page_type"): PAGE_TYPES,
     ("snapshots", "status"): SNAPSHOT_STATUSES,
+    ("changes", "change"): CHANGE_KINDS,
+    ("changes", "table"): tuple(RECORD_TABLES),
+    **{(table, "kind"): (kind,) for table, kind in RECORD_TABLES.items()},
 }
 
 

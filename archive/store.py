@@ -2,13 +2,25 @@
 
 Lifecycle::
 
-    with ArchiveWriter("archive", seeds=[...], settings={...}) as w:   # opens a snapshot
-        w.add("pages", {...}); w.add("articles", {...}); ...
-    # close(): flush, compact this snapshot's articles, append the snapshots row
+    with ArchiveWriter("archive", seeds=[...], settings={...}) as w:   # opens (or resumes) a snapshot
+        w.previous                      # record_id -> PrevRecord (complete earlier snapshots)
+        w.done_in_snapshot()            # record ids already recorded (when resuming)
+        w.add_record("articles", {...}) # -> "new" | "changed" | "unchanged" | "duplicate"
+        w.mark_unchanged(record_id)     # HTTP 304: unchanged without a body
+        w.add("pages", {...}); w.add("media", {...}); ...
+    # close(): flush, mark unseen records removed, compact, append the snapshots row
 
 Leaving the ``with`` block through an exception closes with status
-``interrupted`` (data written so far is kept and compacted).  Not thread-safe:
-call it from one thread (Scrapy pipelines run in the reactor thread).
+``interrupted`` (data written so far is kept and compacted; an interrupted
+snapshot is never resumed).  A process that dies without closing (SIGKILL,
+power loss) leaves an *unfinished* snapshot, which the next writer with the
+same seeds resumes (``resume="auto"``).  Not thread-safe: call it from one
+thread (Scrapy pipelines run in the reactor thread).
+
+Durability order: before a ``changes`` part is written, every other table's
+buffer is flushed, so a record with a ``changes`` row on disk also has its
+record row, pages, media and aliases on disk.  That is what makes
+:meth:`ArchiveWriter.done_in_snapshot` safe to skip.
 """
 
 from __future__ import annotations
@@ -17,26 +29,31 @@ import datetime as dt
 import json
 import os
 import shutil
-import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
-from .atomic import TEMP_PREFIX
-from .compact import compact_articles, recover
-from .exceptions import ArchiveError
-from .layout import check_snapshot_id, final_part, new_snapshot_id, numbered_parts
+from .atomic import TEMP_PREFIX, replace_file
+from .compact import compact_table, delete_compacted, discard_finals, reconcile_manifest, recover
+from .exceptions import ArchiveError, RowError
+from .fixity import record_sha256
+from .layout import RUNS_DIR, check_snapshot_id, closed_snapshot_ids, new_snapshot_id, run_record
+from .lock import ArchiveLock
 from .marker import ensure_archive_root
-from .schema import SCHEMA_VERSION, SNAPSHOT_STATUSES, SNAPSHOTS, TABLES
+from .schema import RECORD_TABLES, SCHEMA_VERSION, SNAPSHOTS, TABLES
+from .versions import PrevRecord, load_previous, media_urls, record_ids_done, snapshot_counts
 from .writer import TableWriter
 
-#: Tables rows can be added to; ``snapshots`` is written by close().
-DATA_TABLES = ("articles", "pages", "errors", "url_aliases")
+#: Non-record tables rows can be added to with add(); ``changes`` and ``snapshots`` are written by the writer.
+LOG_TABLES = ("pages", "errors", "url_aliases", "media")
+#: Every table the writer appends to while open.
+DATA_TABLES = (*RECORD_TABLES, *LOG_TABLES, "changes")
 
-#: Temp files/folders older than this are debris of a dead process and are removed on open.
-STALE_TEMP_SECONDS = 24 * 3600
+#: Old column names accepted in rows (table -> {old: new}).
+LEGACY_KEYS = {"pages": {"article_id": "record_id"}, "url_aliases": {"article_id": "record_id"}}
+
+#: Statuses close() accepts.
+CLOSE_STATUSES = ("complete", "interrupted")
 
 
 def _utcnow() -> dt.datetime:
@@ -59,17 +76,21 @@ def _settings_json(settings: Mapping[str, Any] | str | None) -> str:
     return json.dumps(dict(settings), ensure_ascii=False, sort_keys=True, default=str)
 
 
-def _remove_stale_temps(root: Path) -> None:
-    cutoff = time.time() - STALE_TEMP_SECONDS
-    for folder in [root, *(root / t for t in TABLES)]:
+def _remove_temps(root: Path) -> None:
+    """Remove temp files/folders of dead writers (safe: we hold the lock).
+
+    Only the archive's own places: table folders, ``_runs/``, and the root's
+    ``.tmp-duckdb-*`` spill folders and marker temp files.
+    """
+    places = [(root / t, "") for t in TABLES] + [(root / RUNS_DIR, ""), (root, f"{TEMP_PREFIX}duckdb-"),
+                                                 (root, f"{TEMP_PREFIX}_archive")]
+    for folder, prefix in places:
         if not folder.is_dir():
             continue
         for entry in folder.iterdir():
-            if not entry.name.startswith(TEMP_PREFIX):
+            if not entry.name.startswith(prefix or TEMP_PREFIX):
                 continue
             try:
-                if entry.stat().st_mtime >= cutoff:
-                    continue
                 if entry.is_dir():
                     shutil.rmtree(entry, ignore_errors=True)
                 else:
@@ -78,75 +99,313 @@ def _remove_stale_temps(root: Path) -> None:
                 pass
 
 
-def _rows_on_disk(table_dir: Path, snapshot_id: str) -> int:
-    files = numbered_parts(table_dir, snapshot_id)
-    final = final_part(table_dir, snapshot_id)
-    if final.exists():
-        files.append(final)
-    return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+def _read_run(root: Path, snapshot_id: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(run_record(root, snapshot_id).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _runs(root: Path) -> list[dict[str, Any]]:
+    folder = root / RUNS_DIR
+    out = []
+    if folder.is_dir():
+        for path in folder.glob("*.json"):
+            data = _read_run(root, path.stem)
+            if data and data.get("snapshot_id") == path.stem:
+                out.append(data)
+    return out
 
 
 class ArchiveWriter:
+    """Writes one snapshot (crawl run) into the archive at ``root``.
+
+    ``resume``: ``"auto"`` (default) resumes the latest snapshot of the archive
+    if it is unfinished (opened, never closed) and has the same seeds — or the
+    unfinished snapshot named by ``snapshot_id``; ``False`` never resumes (and
+    refuses an explicit ``snapshot_id`` of an unfinished snapshot); ``True``
+    requires a snapshot to resume.
+    """
+
     def __init__(
         self,
         root: str | os.PathLike[str],
         *,
-        snapshot_id: str | None = None,
-        batch_rows: int = 1000,
         seeds: Iterable[str] = (),
         settings: Mapping[str, Any] | str | None = None,
         software_version: str = "",
+        batch_rows: int = 1000,
+        snapshot_id: str | None = None,
+        resume: bool | str = "auto",
     ):
+        if resume not in ("auto", True, False):
+            raise ValueError(f"resume must be 'auto', True or False, got {resume!r}")
+        if not isinstance(batch_rows, int) or batch_rows < 1:
+            raise ValueError(f"batch_rows must be a positive integer, got {batch_rows!r}")
         self.root = Path(root)
-        self.snapshot_id = check_snapshot_id(snapshot_id) if snapshot_id is not None else new_snapshot_id()
+        if snapshot_id is not None:
+            check_snapshot_id(snapshot_id)
         self.seeds = list(seeds)
         if not all(isinstance(s, str) for s in self.seeds):
             raise TypeError("seeds must be strings")
         self.settings = _settings_json(settings)
         self.software_version = software_version
+        self.batch_rows = batch_rows
         ensure_archive_root(self.root)
+        self._lock = ArchiveLock(self.root)
+        self._lock.acquire()
+        try:
+            self._open(snapshot_id, resume)
+        except BaseException:
+            self._lock.release()
+            raise
+
+    # -- opening ------------------------------------------------------------
+    def _open(self, snapshot_id: str | None, resume: bool | str) -> None:
+        root = self.root
         for table in TABLES:
-            (self.root / table).mkdir(exist_ok=True)
-        recover(self.root)
-        _remove_stale_temps(self.root)
-        if self._is_closed_snapshot():
-            raise ArchiveError(
-                f"snapshot {self.snapshot_id} is already closed in {self.root}; start a new snapshot"
+            (root / table).mkdir(exist_ok=True)
+        (root / RUNS_DIR).mkdir(exist_ok=True)
+        _remove_temps(root)
+        recover(root)
+        reconcile_manifest(root)
+        closed = closed_snapshot_ids(root)
+        run = None
+        if snapshot_id is not None:
+            if snapshot_id in closed:
+                raise ArchiveError(f"snapshot {snapshot_id} is already closed in {root}; start a new snapshot")
+            run = _read_run(root, snapshot_id)
+            if run is not None and resume is False:
+                raise ArchiveError(
+                    f"snapshot {snapshot_id} exists in {root} and is unfinished; resume it with resume='auto'"
+                )
+            if run is not None and list(run.get("seeds") or []) != self.seeds:
+                raise ArchiveError(
+                    f"snapshot {snapshot_id} was started with seeds {run.get('seeds')!r}, not {self.seeds!r}"
+                )
+        elif resume is not False:
+            runs = _runs(root)
+            if runs:
+                latest = max(runs, key=lambda r: (str(r.get("started_at", "")), r["snapshot_id"]))
+                if latest["snapshot_id"] not in closed and list(latest.get("seeds") or []) == self.seeds:
+                    run = latest
+        if run is None and resume is True:
+            raise ArchiveError(f"no unfinished snapshot with seeds {self.seeds!r} to resume in {root}")
+
+        self.resumed = run is not None
+        if run is not None:
+            self.snapshot_id = run["snapshot_id"]
+            self.started_at = dt.datetime.fromisoformat(run["started_at"])
+            self.resumes = int(run.get("resumes", 0)) + 1
+            opened = list(run.get("opened_at") or []) + [_utcnow().isoformat()]
+            discard_finals(root, self.snapshot_id)  # a close killed mid-way: compact again at the end
+        else:
+            self.snapshot_id = snapshot_id or new_snapshot_id()
+            while snapshot_id is None and (run_record(root, self.snapshot_id).exists() or self.snapshot_id in closed):
+                self.snapshot_id = new_snapshot_id()
+            self.started_at = _utcnow()
+            self.resumes = 0
+            opened = [self.started_at.isoformat()]
+        self._write_run(opened)
+        self._lock_note()
+
+        self._writers: dict[str, TableWriter] = {}
+        for t in DATA_TABLES:
+            self._writers[t] = TableWriter(
+                root / t,
+                TABLES[t],
+                part_prefix=self.snapshot_id,
+                batch_rows=self.batch_rows,
+                manifest_root=root,
+                before_flush=self._flush_all_but_changes if t == "changes" else None,
             )
-        self.started_at = _utcnow()
-        self._writers = {
-            t: TableWriter(self.root / t, TABLES[t], part_prefix=self.snapshot_id, batch_rows=batch_rows)
-            for t in DATA_TABLES
-        }
+        self._done: set[str] = record_ids_done(root, self.snapshot_id) if self.resumed else set()
+        self._media: set[str] = media_urls(root, self.snapshot_id) if self.resumed else set()
+        self._previous: dict[str, PrevRecord] | None = None
+        self._counts = {"new": 0, "changed": 0, "unchanged": 0, "removed": 0, "duplicate": 0}
         self._closed = False
         #: the snapshots row, once closed
         self.snapshot: dict[str, Any] | None = None
 
-    def _is_closed_snapshot(self) -> bool:
-        return final_part(self.root / "articles", self.snapshot_id).exists() or bool(
-            numbered_parts(self.root / "snapshots", self.snapshot_id)
-        )
+    def _write_run(self, opened: list[str]) -> None:
+        body = {
+            "snapshot_id": self.snapshot_id,
+            "started_at": self.started_at.isoformat(),
+            "seeds": self.seeds,
+            "settings": self.settings,
+            "software_version": self.software_version,
+            "resumes": self.resumes,
+            "opened_at": opened,
+        }
+        replace_file(run_record(self.root, self.snapshot_id), (json.dumps(body, ensure_ascii=False, indent=1) + "\n").encode())
+
+    def _lock_note(self) -> None:
+        # best effort: shown to a second writer that finds the archive locked
+        try:
+            fd = self._lock._fd
+            if fd is not None:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"pid {os.getpid()}, snapshot {self.snapshot_id}\n".encode(), 0)
+        except OSError:
+            pass
+
+    # -- previous state -----------------------------------------------------
+    @property
+    def previous(self) -> dict[str, PrevRecord]:
+        """record_id -> PrevRecord: latest version of each record over the complete earlier snapshots (lazy)."""
+        if self._previous is None:
+            self._previous = load_previous(self.root, self.snapshot_id)
+        return self._previous
+
+    def done_in_snapshot(self) -> set[str]:
+        """Record ids that already have a ``changes`` row in this snapshot (a copy)."""
+        return set(self._done)
 
     # -- writing ------------------------------------------------------------
-    def add(self, table: str, row: Mapping[str, Any]) -> None:
-        """Validate and append ``row`` to ``table`` (articles, pages, errors or url_aliases).
-
-        ``snapshot_id`` (and ``schema_version`` for articles) are filled in when
-        absent; a different value is an error.
-        """
+    def _check_open(self) -> None:
         if self._closed:
             raise ArchiveError("archive writer is closed")
-        writer = self._writers.get(table)
-        if writer is None:
-            hint = " (written by close())" if table == "snapshots" else ""
-            raise ValueError(f"unknown table {table!r}{hint}; expected one of {', '.join(DATA_TABLES)}")
+
+    def add_record(self, table: str, row: Mapping[str, Any]) -> str:
+        """Record one captured record; returns "new", "changed", "unchanged" or "duplicate".
+
+        Fills ``kind``, ``snapshot_id``, ``schema_version``, ``version`` and
+        ``record_sha256`` (a given record_sha256 must match the content).  In
+        ``articles``, ``record_id`` and ``article_id`` fill each other.
+        new/changed rows are stored; unchanged ones only get a ``changes`` row
+        (plus ``url_aliases`` rows for URLs not seen before); a record already
+        recorded in this snapshot is ignored ("duplicate"; its URLs become
+        ``url_aliases`` rows).
+        """
+        self._check_open()
+        if table not in RECORD_TABLES:
+            raise ValueError(f"{table!r} is not a record table; expected one of {', '.join(RECORD_TABLES)}")
         if not isinstance(row, Mapping):
             raise TypeError(f"{table}: a row must be a dict, got {type(row).__name__}")
         row = dict(row)
-        self._default(table, row, "snapshot_id", self.snapshot_id)
         if table == "articles":
-            self._default(table, row, "schema_version", SCHEMA_VERSION)
+            rid, aid = row.get("record_id"), row.get("article_id")
+            if rid is None:
+                row["record_id"] = aid
+            elif aid is None:
+                row["article_id"] = rid
+            elif rid != aid:
+                raise RowError(table, "article_id", f"article_id {aid!r} differs from record_id {rid!r}")
+        self._default(table, row, "kind", RECORD_TABLES[table])
+        self._default(table, row, "snapshot_id", self.snapshot_id)
+        self._default(table, row, "schema_version", SCHEMA_VERSION)
+        if row.get("urls_seen") is None and isinstance(row.get("url"), str):
+            row["urls_seen"] = [row["url"]]
+        given_version = row.get("version")
+        given_sha = row.get("record_sha256")
+        row["version"] = 1  # placeholders for validation; set below
+        row["record_sha256"] = "0" * 64
+        writer = self._writers[table]
+        clean = writer.convert(row)
+        sha = record_sha256(clean, table)
+        if given_sha is not None and given_sha != sha:
+            raise RowError(table, "record_sha256", f"given {given_sha!r} but the content hashes to {sha!r}")
+        clean["record_sha256"] = sha
+        rid = clean["record_id"]
+
+        if rid in self._done:
+            self._counts["duplicate"] += 1
+            self._aliases(rid, [clean["url"], *clean["urls_seen"]], clean["fetched_at"], known=())
+            return "duplicate"
+        prev = self.previous.get(rid)
+        if prev is None:
+            change, version = "new", 1
+        elif prev.record_sha256 == sha:
+            change, version = "unchanged", prev.version
+        else:
+            change, version = "changed", prev.version + 1
+        if given_version is not None and given_version != version:
+            raise RowError(table, "version", f"row has version {given_version!r}, the archive's next is {version}")
+        if change == "unchanged":
+            self._aliases(rid, [clean["url"], *clean["urls_seen"]], clean["fetched_at"], known=prev.urls_seen or ())
+        else:
+            clean["version"] = version
+            writer.write(clean, validated=True)
+        self._change(table, rid, change, version, sha)
+        return change
+
+    def mark_unchanged(self, record_id: str) -> bool:
+        """Record ``record_id`` as unchanged (HTTP 304, or skipped after listing metadata).
+
+        Writes a ``changes`` row "unchanged" with the previous version and
+        hash; returns False (and writes nothing) if the record is unknown.
+        A record already recorded in this snapshot gets no second row (True).
+        """
+        self._check_open()
+        prev = self.previous.get(record_id)
+        if prev is None:
+            return False
+        if record_id in self._done:
+            return True
+        self._change(prev.table, record_id, "unchanged", prev.version, prev.record_sha256)
+        return True
+
+    def _change(self, table: str, record_id: str, change: str, version: int, sha: str) -> None:
+        self._writers["changes"].write(
+            {
+                "snapshot_id": self.snapshot_id,
+                "table": table,
+                "record_id": record_id,
+                "change": change,
+                "version": version,
+                "record_sha256": sha,
+                "changed_at": _utcnow(),
+            }
+        )
+        self._done.add(record_id)
+        self._counts[change] += 1
+
+    def _aliases(self, record_id: str, urls: Iterable[str], seen_at: dt.datetime, known: Iterable[str]) -> None:
+        known = set(known)
+        for url in dict.fromkeys(urls):
+            if url and url not in known:
+                self._writers["url_aliases"].write(
+                    {"record_id": record_id, "url": url, "seen_at": seen_at, "snapshot_id": self.snapshot_id}
+                )
+
+    def add(self, table: str, row: Mapping[str, Any]) -> bool | str:
+        """Validate and append ``row`` to pages, errors, url_aliases or media.
+
+        ``snapshot_id`` is filled in when absent (a different value is an
+        error); ``article_id`` is accepted for ``record_id`` in pages and
+        url_aliases.  Returns True, or False for a media row whose URL this
+        snapshot already recorded (not stored: one media row per URL per
+        snapshot).  A record table is passed on to :meth:`add_record` (whose
+        status is returned).
+        """
+        self._check_open()
+        if table in RECORD_TABLES:
+            return self.add_record(table, row)
+        if table not in LOG_TABLES:
+            hint = " (written by the writer itself)" if table in ("snapshots", "changes") else ""
+            raise ValueError(f"unknown table {table!r}{hint}; expected one of {', '.join((*RECORD_TABLES, *LOG_TABLES))}")
+        if not isinstance(row, Mapping):
+            raise TypeError(f"{table}: a row must be a dict, got {type(row).__name__}")
+        row = dict(row)
+        for old, new in LEGACY_KEYS.get(table, {}).items():
+            if old in row:
+                value = row.pop(old)
+                if row.get(new) is None:
+                    row[new] = value
+                elif value is not None and value != row[new]:
+                    raise RowError(table, old, f"{old} {value!r} differs from {new} {row[new]!r}")
+        self._default(table, row, "snapshot_id", self.snapshot_id)
+        writer = self._writers[table]
+        if table == "media":
+            clean = writer.convert(row)
+            if clean["url"] in self._media:
+                return False
+            writer.write(clean, validated=True)
+            self._media.add(clean["url"])
+            return True
         writer.write(row)
+        return True
 
     @staticmethod
     def _default(table: str, row: dict[str, Any], key: str, value: Any) -> None:
@@ -156,48 +415,85 @@ class ArchiveWriter:
         elif current != value:
             raise ValueError(f"{table}.{key}: row has {current!r}, this writer writes {value!r}")
 
+    def _flush_all_but_changes(self) -> None:
+        for name, writer in self._writers.items():
+            if name != "changes":
+                writer.flush()
+
     def flush(self) -> None:
         """Write every buffered row to disk now (one part per table with buffered rows)."""
-        for writer in self._writers.values():
-            writer.flush()
+        self._flush_all_but_changes()
+        self._writers["changes"].flush()
 
     @property
     def stats(self) -> dict[str, int]:
-        """Rows accepted so far per table (buffered or on disk) by this writer."""
+        """Rows accepted so far per table (buffered or on disk) by this writer (this run only)."""
         return {t: w.rows_accepted for t, w in self._writers.items()}
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """add_record/mark_unchanged outcomes of this run: new, changed, unchanged, removed, duplicate."""
+        return dict(self._counts)
 
     @property
     def closed(self) -> bool:
         return self._closed
 
     # -- closing ------------------------------------------------------------
-    def close(self, status: str = "complete") -> dict[str, Any]:
-        """Flush, compact this snapshot's articles, append the snapshots row; returns that row."""
-        if status not in SNAPSHOT_STATUSES:
-            raise ValueError(f"status must be one of {', '.join(SNAPSHOT_STATUSES)}, got {status!r}")
+    def close(self, status: str = "complete", mark_removed: bool | None = None) -> dict[str, Any]:
+        """Flush, mark removed records, compact, append the snapshots row; returns that row.
+
+        ``status`` is "complete" (the crawl finished) or "interrupted"; a
+        resumed snapshot that completes is stored as "resumed".  When complete
+        and ``mark_removed`` is not False, every live record of
+        :attr:`previous` without a ``changes`` row in this snapshot gets one
+        "removed".
+        """
+        if status not in CLOSE_STATUSES:
+            raise ValueError(f"status must be one of {', '.join(CLOSE_STATUSES)}, got {status!r}")
         if self._closed:
             assert self.snapshot is not None
             return self.snapshot
+        if status == "complete" and mark_removed is not False:
+            for rid, prev in self.previous.items():
+                if not prev.removed and rid not in self._done:
+                    self._change(prev.table, rid, "removed", prev.version, prev.record_sha256)
+        self.flush()
         for writer in self._writers.values():
             writer.close()
-        compact_articles(self.root, self.snapshot_id)
+        for table in RECORD_TABLES:
+            compact_table(self.root, table, self.snapshot_id)
         row = {
             "snapshot_id": self.snapshot_id,
             "started_at": self.started_at,
             "finished_at": _utcnow(),
             "seeds": self.seeds,
-            "status": status,
-            "pages_fetched": _rows_on_disk(self.root / "pages", self.snapshot_id),
-            "records_new": _rows_on_disk(self.root / "articles", self.snapshot_id),
-            "errors": _rows_on_disk(self.root / "errors", self.snapshot_id),
+            "status": "resumed" if status == "complete" and self.resumed else status,
+            **snapshot_counts(self.root, self.snapshot_id),
             "software_version": self.software_version,
             "settings": self.settings,
+            "resumes": self.resumes,
         }
-        with TableWriter(self.root / "snapshots", SNAPSHOTS, part_prefix=self.snapshot_id) as w:
+        with TableWriter(self.root / "snapshots", SNAPSHOTS, part_prefix=self.snapshot_id, manifest_root=self.root) as w:
             w.write(row)
         self._closed = True
         self.snapshot = row
+        try:
+            delete_compacted(self.root, self.snapshot_id)
+        finally:
+            self._lock.release()
         return row
+
+    def abort(self) -> None:
+        """Stop writing WITHOUT closing: buffered rows are dropped, the lock is released.
+
+        The snapshot stays unfinished, exactly as if the process had been
+        killed; a later writer with the same seeds resumes it.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        self._lock.release()
 
     def __enter__(self) -> ArchiveWriter:
         return self
@@ -205,3 +501,6 @@ class ArchiveWriter:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         if not self._closed:
             self.close("complete" if exc_type is None else "interrupted")
+
+
+__all__ = ["ArchiveWriter", "PrevRecord"]

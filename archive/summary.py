@@ -1,37 +1,49 @@
-"""What a crawl run produced: counts per table, errors by reason, duration."""
+"""What a crawl run produced: pages, records per kind and how they changed, errors, duration."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+from pathlib import Path
 from typing import Any
 
+from .layout import run_record
 from .query import connect
+from .schema import CHANGE_KINDS, RECORD_TABLES
 
 UNFINISHED = "unfinished"  # status of a snapshot without a snapshots row (running or crashed)
 
-_LATEST = """
-SELECT snapshot_id FROM (
-    SELECT snapshot_id, started_at AS t FROM snapshots
-    UNION ALL SELECT snapshot_id, fetched_at FROM pages
-    UNION ALL SELECT snapshot_id, fetched_at FROM articles
-    UNION ALL SELECT snapshot_id, failed_at FROM errors
-    UNION ALL SELECT snapshot_id, seen_at FROM url_aliases
+_TIMES = {
+    "snapshots": "started_at",
+    "pages": "fetched_at",
+    "errors": "failed_at",
+    "url_aliases": "seen_at",
+    "media": "fetched_at",
+    "changes": "changed_at",
+    **{t: "fetched_at" for t in RECORD_TABLES},
+}
+
+_LATEST = (
+    "SELECT snapshot_id FROM ("
+    + " UNION ALL ".join(f'SELECT snapshot_id, {col} AS t FROM "{table}"' for table, col in _TIMES.items())
+    + ") GROUP BY snapshot_id ORDER BY min(t) DESC, snapshot_id DESC LIMIT 1"
 )
-GROUP BY snapshot_id
-ORDER BY min(t) DESC, snapshot_id DESC
-LIMIT 1
-"""
 
 
 def summarize(root: str | os.PathLike[str], snapshot_id: str | None = None) -> dict[str, Any]:
     """Counts for one snapshot (default: the most recently started one).
 
-    Keys: snapshot_id, status (complete / interrupted / ``unfinished`` when the run
-    never closed), started_at, finished_at, duration_seconds, pages, articles
-    (distinct article ids), url_aliases, errors, errors_by_reason ({reason: n},
-    most frequent first).  An archive without any snapshot gives snapshot_id None
-    and zero counts; an unknown ``snapshot_id`` raises LookupError.
+    Keys: snapshot_id, status (complete / interrupted / resumed / ``unfinished``
+    when the run never closed), resumes, started_at, finished_at,
+    duration_seconds, pages (fetched, status other than 304), not_modified
+    (304), media, url_aliases, errors, errors_by_reason ({reason: n}, most
+    frequent first), articles (distinct articles stored), records_new /
+    records_changed / records_unchanged / records_removed (changes rows), and
+    records: {record table: {rows, new, changed, unchanged, removed}} where
+    rows = record rows the snapshot stored.  An archive without any snapshot
+    gives snapshot_id None and zero counts; an unknown ``snapshot_id`` raises
+    LookupError.
     """
     con = connect(root)
     try:
@@ -45,46 +57,86 @@ def summarize(root: str | os.PathLike[str], snapshot_id: str | None = None) -> d
             rows = con.execute(sql, [snapshot_id]).fetchall()
             return rows[0] if rows else None
 
-        snap = one("SELECT status, started_at, finished_at FROM snapshots WHERE snapshot_id = ? ORDER BY finished_at DESC LIMIT 1")
-        pages = one("SELECT count(*) FROM pages WHERE snapshot_id = ?")[0]
-        articles = one("SELECT count(DISTINCT article_id) FROM articles WHERE snapshot_id = ?")[0]
+        snap = one(
+            "SELECT status, started_at, finished_at, resumes FROM snapshots WHERE snapshot_id = ?"
+            " ORDER BY finished_at DESC LIMIT 1"
+        )
+        pages, not_modified = one(
+            "SELECT count(*) FILTER (WHERE status <> 304), count(*) FILTER (WHERE status = 304)"
+            " FROM pages WHERE snapshot_id = ?"
+        )
         aliases = one("SELECT count(*) FROM url_aliases WHERE snapshot_id = ?")[0]
+        media = one("SELECT count(*) FROM media WHERE snapshot_id = ?")[0]
         by_reason = con.execute(
             "SELECT reason, count(*) AS n FROM errors WHERE snapshot_id = ? GROUP BY reason ORDER BY n DESC, reason",
             [snapshot_id],
         ).fetchall()
+        changes = con.execute(
+            'SELECT "table", change, count(*) FROM changes WHERE snapshot_id = ? GROUP BY ALL', [snapshot_id]
+        ).fetchall()
+        records: dict[str, dict[str, int]] = {}
+        for table in RECORD_TABLES:
+            rows = one(f'SELECT count(DISTINCT record_id) FROM "{table}" WHERE snapshot_id = ?')[0]
+            records[table] = {"rows": rows, **{c: 0 for c in CHANGE_KINDS}}
+        for table, change, n in changes:
+            if table in records and change in CHANGE_KINDS:
+                records[table][change] += n
     finally:
         con.close()
-    if snap is None and not (pages or articles or aliases or by_reason):
+    anything = pages or not_modified or aliases or media or by_reason or changes or any(
+        r["rows"] for r in records.values()
+    )
+    if snap is None and not anything:
         raise LookupError(f"no snapshot {snapshot_id!r} in {root}")
-    status, started, finished = snap if snap else (UNFINISHED, None, None)
+    if snap:
+        status, started, finished, resumes = snap
+    else:
+        status, started, finished, resumes = UNFINISHED, None, None, _run_resumes(root, snapshot_id)
     duration = (finished - started).total_seconds() if started and finished else None
+    totals = {f"records_{c}": sum(r[c] for r in records.values()) for c in CHANGE_KINDS}
     return {
         "snapshot_id": snapshot_id,
         "status": status,
+        "resumes": resumes or 0,
         "started_at": started,
         "finished_at": finished,
         "duration_seconds": duration,
         "pages": pages,
-        "articles": articles,
+        "not_modified": not_modified,
+        "media": media,
+        "articles": records["articles"]["rows"],
         "url_aliases": aliases,
         "errors": sum(n for _, n in by_reason),
         "errors_by_reason": {reason: n for reason, n in by_reason},
+        **totals,
+        "records": records,
     }
+
+
+def _run_resumes(root: str | os.PathLike[str], snapshot_id: str) -> int:
+    try:
+        return int(json.loads(run_record(Path(root), snapshot_id).read_text(encoding="utf-8")).get("resumes", 0))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return 0
 
 
 def _empty() -> dict[str, Any]:
     return {
         "snapshot_id": None,
         "status": None,
+        "resumes": 0,
         "started_at": None,
         "finished_at": None,
         "duration_seconds": None,
         "pages": 0,
+        "not_modified": 0,
+        "media": 0,
         "articles": 0,
         "url_aliases": 0,
         "errors": 0,
         "errors_by_reason": {},
+        **{f"records_{c}": 0 for c in CHANGE_KINDS},
+        "records": {t: {"rows": 0, **{c: 0 for c in CHANGE_KINDS}} for t in RECORD_TABLES},
     }
 
 
@@ -105,17 +157,24 @@ def _duration(seconds: float | None) -> str:
 
 
 def format_summary(d: dict[str, Any]) -> str:
-    """A short human-readable table of :func:`summarize` output."""
+    """A short human-readable table of :func:`summarize` output.
+
+    One line per record kind: ``<table>  <rows> rows  new N  changed N  unchanged N  removed N``.
+    """
     if d.get("snapshot_id") is None:
         return "Archive is empty: no snapshot yet."
+    status = d.get("status") or "-"
+    if d.get("resumes"):
+        status += f" (resumed {d['resumes']}x)"
     rows = [
         ("Snapshot", d["snapshot_id"]),
-        ("Status", d.get("status") or "-"),
+        ("Status", status),
         ("Started", _when(d.get("started_at"))),
         ("Finished", _when(d.get("finished_at"))),
         ("Duration", _duration(d.get("duration_seconds"))),
         ("Pages", f"{d.get('pages', 0):,}"),
-        ("Articles", f"{d.get('articles', 0):,}"),
+        ("Not modified", f"{d.get('not_modified', 0):,}"),
+        ("Media", f"{d.get('media', 0):,}"),
         ("URL aliases", f"{d.get('url_aliases', 0):,}"),
         ("Errors", f"{d.get('errors', 0):,}"),
     ]
@@ -126,4 +185,15 @@ def format_summary(d: dict[str, Any]) -> str:
         rwidth = max(len(r) for r in reasons)
         nwidth = max(len(f"{n:,}") for n in reasons.values())
         lines += [f"  {r:<{rwidth}}  {n:>{nwidth},}" for r, n in reasons.items()]
+    records = d.get("records") or {}
+    if records:
+        lines.append(
+            "Records  "
+            + "  ".join(f"{c} {d.get(f'records_{c}', 0):,}" for c in CHANGE_KINDS)
+        )
+        twidth = max(len(t) for t in records)
+        nwidth = max(len(f"{r['rows']:,}") for r in records.values())
+        for table, r in records.items():
+            changes = "  ".join(f"{c} {r[c]:,}" for c in CHANGE_KINDS)
+            lines.append(f"  {table:<{twidth}}  {r['rows']:>{nwidth},} rows  {changes}")
     return "\n".join(lines)

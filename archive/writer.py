@@ -10,7 +10,7 @@ skips any name that turns out to be taken.  Memory is bounded by the buffer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +21,29 @@ from .atomic import write_new_file
 from .convert import RowConverter
 from .exceptions import ArchiveError, RowError
 from .layout import next_seq, part_name
+from .manifest import record_file
 
 COMPRESSION = "zstd"
 
 
 class TableWriter:
-    def __init__(self, table_dir: Path, schema: pa.Schema, *, part_prefix: str, batch_rows: int = 1000):
+    """Buffered, validated, atomic part writer of one table folder.
+
+    ``manifest_root``: record every published part in that archive's manifest.
+    ``before_flush``: called before a non-empty buffer is written (the
+    ArchiveWriter uses it to make every other table durable before ``changes``).
+    """
+
+    def __init__(
+        self,
+        table_dir: Path,
+        schema: pa.Schema,
+        *,
+        part_prefix: str,
+        batch_rows: int = 1000,
+        manifest_root: Path | None = None,
+        before_flush: Callable[[], None] | None = None,
+    ):
         if not isinstance(batch_rows, int) or batch_rows < 1:
             raise ValueError(f"batch_rows must be a positive integer, got {batch_rows!r}")
         self.table_dir = Path(table_dir)
@@ -36,6 +53,8 @@ class TableWriter:
         meta = schema.metadata or {}
         self.table = meta.get(b"portal_archive.table", self.table_dir.name.encode()).decode()
         self.table_dir.mkdir(parents=True, exist_ok=True)
+        self.manifest_root = manifest_root
+        self.before_flush = before_flush
         self._converter = RowConverter(self.table, schema)
         self._buffer: list[dict[str, Any]] = []
         self._seq = next_seq(self.table_dir, part_prefix)
@@ -48,11 +67,18 @@ class TableWriter:
         self.parts: list[Path] = []
 
     # -- public API ---------------------------------------------------------
-    def write(self, row: Mapping[str, Any]) -> None:
-        """Validate ``row`` and buffer it; flushes when the buffer holds ``batch_rows`` rows."""
+    def convert(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate and normalise ``row`` (raises RowError) without buffering it."""
+        return self._converter.convert(row)
+
+    def write(self, row: Mapping[str, Any], *, validated: bool = False) -> None:
+        """Validate ``row`` and buffer it; flushes when the buffer holds ``batch_rows`` rows.
+
+        ``validated=True``: ``row`` is already the output of :meth:`convert`.
+        """
         if self._closed:
             raise ArchiveError(f"{self.table}: writer is closed")
-        self._buffer.append(self._converter.convert(row))
+        self._buffer.append(dict(row) if validated else self._converter.convert(row))
         self.rows_accepted += 1
         if len(self._buffer) >= self.batch_rows:
             self.flush()
@@ -69,6 +95,8 @@ class TableWriter:
         """
         if not self._buffer:
             return None
+        if self.before_flush is not None:
+            self.before_flush()
         table = self._to_arrow(self._buffer)
         seq = self._seq
         try:
@@ -79,6 +107,8 @@ class TableWriter:
         self.parts.append(path)
         self.rows_written += len(self._buffer)
         self._buffer = []
+        if self.manifest_root is not None:  # after the bookkeeping: a failure here must not re-write the rows
+            record_file(self.manifest_root, path)
         return path
 
     def close(self) -> None:

@@ -80,13 +80,13 @@ def test_aliases_from_an_earlier_snapshot_count(tmp_path):
 def test_duplicate_records_of_one_article_become_one_row(tmp_path):
     root = tmp_path / "a"
     with ArchiveWriter(root, snapshot_id="S1", batch_rows=1) as w:
-        w.add("articles", article("a1", STATE, [STATE], title="second", fetched_at=T0 + dt.timedelta(seconds=5)))
-        w.add("articles", article("a1", CONNECT, [CONNECT], title="first", fetched_at=T0))
+        assert w.add("articles", article("a1", STATE, [STATE], title="first", fetched_at=T0 + dt.timedelta(seconds=5))) == "new"
+        assert w.add("articles", article("a1", CONNECT, [CONNECT], title="second", fetched_at=T0)) == "duplicate"
     table = ds.dataset(root / "articles").to_table()
     assert table.num_rows == 1
     row = table.to_pylist()[0]
-    assert row["title"] == "first"  # earliest capture kept
-    assert row["urls_seen"] == [CONNECT, STATE] and row["url"] == CONNECT
+    assert row["title"] == "first"  # the first capture recorded is kept, the duplicate is ignored
+    assert row["urls_seen"] == [CONNECT, STATE] and row["url"] == CONNECT  # ...but its URLs are aliases
     assert ds.dataset(root / "snapshots").to_table().column("records_new").to_pylist() == [1]
 
 
@@ -95,6 +95,7 @@ def test_compaction_only_touches_its_own_snapshot(tmp_path):
     crashed = ArchiveWriter(root, snapshot_id="S0")
     crashed.add("articles", article("x", CONNECT))
     crashed.flush()  # process "dies" here: never closed
+    crashed.abort()
     with ArchiveWriter(root, snapshot_id="S1") as w:
         w.add("articles", article("y", CONNECT))
     names = sorted(p.name for p in (root / "articles").glob("*.parquet"))
@@ -164,7 +165,7 @@ def test_crash_after_final_rename_is_recovered_on_open(tmp_path, monkeypatch):
     w.add("articles", article("a1", CONNECT))
     w.add("articles", article("b2", CONNECT + "b"))
 
-    def die(paths):
+    def die(*args):
         raise SystemExit("killed")
 
     monkeypatch.setattr(archive.compact, "_delete", die)

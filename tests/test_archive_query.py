@@ -11,7 +11,7 @@ import pytest
 
 from archive import ArchiveFormatError, ArchiveWriter, connect, format_summary, sample_rows, summarize
 from archive.query import duckdb_type
-from archive.schema import TABLES
+from archive.schema import RECORD_TABLES, TABLES
 
 T0 = dt.datetime(2024, 5, 1, tzinfo=dt.timezone.utc)
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -64,8 +64,11 @@ def archive_root(tmp_path):
 def test_connect_creates_one_view_per_table(archive_root):
     con = connect(archive_root)
     views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
-    assert views == set(TABLES)
-    assert con.execute("SELECT count(*) FROM articles").fetchall()[0][0] == 5
+    assert views == set(TABLES) | {f"{t}_latest" for t in RECORD_TABLES}
+    macros = {r[0] for r in con.execute("SELECT function_name FROM duckdb_functions() WHERE function_type = 'table_macro'").fetchall()}
+    assert {f"{t}_as_of" for t in RECORD_TABLES} <= macros
+    assert con.execute("SELECT count(*) FROM articles").fetchall()[0][0] == 5  # article 1 changed: 2 versions
+    assert con.execute("SELECT count(*) FROM articles_latest").fetchall()[0][0] == 4
     assert con.execute("SELECT count(*) FROM snapshots").fetchall()[0][0] == 2
     assert con.execute("SELECT count(DISTINCT snapshot_id) FROM pages").fetchall()[0][0] == 2
     con.close()
@@ -131,6 +134,9 @@ def test_summary_of_latest_snapshot(archive_root):
     assert d["snapshot_id"] == "20240502T000000Z-bbbbbb"
     assert d["status"] == "complete"
     assert (d["pages"], d["articles"], d["errors"], d["url_aliases"]) == (5, 4, 3, 1)
+    assert (d["records_new"], d["records_changed"], d["records_unchanged"], d["records_removed"]) == (3, 1, 0, 0)
+    assert d["records"]["articles"] == {"rows": 4, "new": 3, "changed": 1, "unchanged": 0, "removed": 0}
+    assert d["records"]["documents"]["rows"] == 0 and d["not_modified"] == 0 and d["resumes"] == 0
     assert d["errors_by_reason"] == {"http_404": 2, "timeout": 1}
     assert list(d["errors_by_reason"]) == ["http_404", "timeout"]
     assert d["duration_seconds"] >= 0
@@ -162,8 +168,12 @@ def test_format_summary(archive_root):
     lines = text.splitlines()
     assert lines[0].split() == ["Snapshot", "20240502T000000Z-bbbbbb"]
     assert any(line.split() == ["Pages", "5"] for line in lines)
-    assert any(line.split() == ["Articles", "4"] for line in lines)
+    assert any(line.split() == ["Not", "modified", "0"] for line in lines)
     assert any(line.split() == ["Errors", "3"] for line in lines)
     assert any(line.split() == ["http_404", "2"] for line in lines)
     assert any(line.split() == ["timeout", "1"] for line in lines)
-    assert len(lines) < 15
+    assert any(line.split() == ["articles", "4", "rows", "new", "3", "changed", "1", "unchanged", "0", "removed", "0"]
+               for line in lines)
+    for table in RECORD_TABLES:
+        assert sum(line.split()[:1] == [table] for line in lines) == 1, table
+    assert len(lines) < 25

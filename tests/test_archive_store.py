@@ -76,7 +76,8 @@ def test_round_trip_with_pyarrow_dataset_and_duckdb(tmp_path):
                     "body_text", "body_html", "section", "encoding", "http_status", "content_sha256",
                     "extractor_version"):
             assert got[key] == want[key], key
-        assert got["images"] == want["images"]
+        assert got["images"] == [{**i, "sha256": None} for i in want["images"]]
+        assert got["record_id"] == got["article_id"] and got["kind"] == "article" and got["version"] == 1
         assert got["fetched_at"] == want["fetched_at"]
         assert got["published_at"] == dt.datetime(2020, 9, 3, 7, 55, tzinfo=HCM)
         assert got["snapshot_id"] == sid
@@ -89,7 +90,7 @@ def test_round_trip_with_pyarrow_dataset_and_duckdb(tmp_path):
     ).fetchall()
     assert [r[0] for r in rows] == sorted(expected)
     assert rows[0][1] == "Quận Hoàng Mai tổ chức hội nghị 0"
-    assert rows[0][2][0] == {"url": f"{BASE}/img/0.jpg", "caption": "Quang cảnh hội nghị", "alt": None}
+    assert rows[0][2][0] == {"url": f"{BASE}/img/0.jpg", "caption": "Quang cảnh hội nghị", "alt": None, "sha256": None}
     assert rows[0][3] == 200 and rows[0][4] == sid
     for table_name, n in (("pages", 1), ("errors", 1), ("url_aliases", 1), ("snapshots", 1)):
         count = con.execute(f"SELECT count(*) FROM read_parquet('{root}/{table_name}/*.parquet')").fetchall()[0][0]
@@ -103,7 +104,7 @@ def test_field_descriptions_travel_with_the_files(tmp_path):
         w.add("articles", article())
     schema = pq.read_schema(next((root / "articles").glob("*.parquet")))
     assert schema.field("content_sha256").metadata[b"description"].startswith(b"sha256")
-    assert schema.metadata[b"portal_archive.schema_version"] == b"1"
+    assert schema.metadata[b"portal_archive.schema_version"] == str(SCHEMA_VERSION).encode()
 
 
 def test_nfc_strings_are_preserved_byte_for_byte(tmp_path):
@@ -162,7 +163,7 @@ def test_stats_and_snapshot_row(tmp_path):
     for i in range(3):
         w.add("pages", {"url": f"p{i}", "status": 200, "fetched_at": T0})
     w.add("errors", {"url": "e", "reason": "timeout", "failed_at": T0})
-    assert w.stats == {"articles": 2, "pages": 3, "errors": 1, "url_aliases": 0}
+    assert {t: n for t, n in w.stats.items() if n} == {"articles": 2, "pages": 3, "errors": 1, "changes": 2}
     row = w.close()
     assert row["status"] == "complete"
     stored = ds.dataset(root / "snapshots").to_table().to_pylist()
@@ -170,6 +171,8 @@ def test_stats_and_snapshot_row(tmp_path):
     s = stored[0]
     assert s["snapshot_id"] == w.snapshot_id
     assert (s["pages_fetched"], s["records_new"], s["errors"]) == (3, 2, 1)
+    assert (s["not_modified"], s["records_changed"], s["records_unchanged"], s["records_removed"], s["resumes"]) == (
+        0, 0, 0, 0, 0)
     assert s["seeds"] == ["s1", "s2"] and s["software_version"] == "9.9"
     assert json.loads(s["settings"]) == {"DOWNLOAD_DELAY": 1.5, "x": "Hà Nội"}
     assert s["started_at"] <= s["finished_at"]
@@ -202,7 +205,7 @@ def test_snapshot_ids_are_sortable_utc_timestamps(tmp_path):
 def test_marker_is_written_and_archive_can_be_reopened(tmp_path):
     root = tmp_path / "a"
     ArchiveWriter(root, snapshot_id="S1").close()
-    assert json.loads((root / "_archive.json").read_text()) == {"format": "portal-archive", "schema_version": 1}
+    assert json.loads((root / "_archive.json").read_text()) == {"format": "portal-archive", "schema_version": 2}
     with ArchiveWriter(root, snapshot_id="S2") as w:
         w.add("articles", article(1))
     assert ds.dataset(root / "snapshots").count_rows() == 2
@@ -223,7 +226,8 @@ def test_accepts_an_existing_empty_folder(tmp_path):
 @pytest.mark.parametrize(
     "marker, message",
     [
-        ({"format": "portal-archive", "schema_version": 2}, "schema_version 2"),
+        ({"format": "portal-archive", "schema_version": 1}, "schema_version 1"),
+        ({"format": "portal-archive", "schema_version": 3}, "schema_version 3"),
         ({"format": "something-else", "schema_version": 1}, "not a portal-archive marker"),
     ],
 )
@@ -248,7 +252,7 @@ def test_add_fills_snapshot_and_version_and_rejects_conflicts(tmp_path):
         w.add("articles", article(3, schema_version=99))
     with pytest.raises(ValueError, match="unknown table 'comments'"):
         w.add("comments", {})
-    with pytest.raises(ValueError, match="written by close"):
+    with pytest.raises(ValueError, match="written by the writer itself"):
         w.add("snapshots", {})
     with pytest.raises(RowError, match=r"articles\.http_status: expected an integer \(int16\), got 'OK' \(str\)"):
         w.add("articles", article(4, http_status="OK"))

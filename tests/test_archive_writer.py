@@ -163,11 +163,17 @@ def test_unknown_key_is_named(pages_writer):
         pages_writer.write(page(1, colour="red"))
 
 
+def test_page_type_is_an_open_list(pages_writer):
+    pages_writer.write(page(1, page_type="video_list"))
+    assert pages_writer.buffered == 1
+
+
 def test_missing_keys_become_null(pages_writer, tmp_path):
     pages_writer.write({"url": "u", "status": 200, "fetched_at": T0, "snapshot_id": "S1"})
     pages_writer.close()
     row = ds.dataset(tmp_path / "pages").to_table().to_pylist()[0]
-    assert row["content_type"] is None and row["length"] is None and row["article_id"] is None
+    assert row["content_type"] is None and row["length"] is None and row["record_id"] is None
+    assert row["etag"] is None and row["warc_file"] is None and row["warc_offset"] is None
 
 
 def test_missing_required_value(pages_writer):
@@ -186,7 +192,10 @@ def test_missing_required_value(pages_writer):
         ("fetched_at", "yesterday", r"pages\.fetched_at: expected an ISO 8601 timestamp"),
         ("fetched_at", dt.datetime(2024, 1, 1), r"pages\.fetched_at: timestamp has no timezone"),
         ("fetched_at", "2024-01-01T00:00:00", r"pages\.fetched_at: timestamp has no timezone"),
-        ("page_type", "image", r"pages\.page_type: 'image' is not one of article, listing, other"),
+        ("warc_record_id", "urn:uuid:1", r"pages\.warc_record_id: expected a WARC record id like '<urn:uuid:\.\.\.>'"),
+        ("warc_file", "/etc/passwd", r"pages\.warc_file: expected a relative path inside the archive"),
+        ("warc_file", "warc/../../x.warc.gz", r"pages\.warc_file: expected a relative path inside the archive"),
+        ("warc_offset", "12", r"pages\.warc_offset: expected an integer \(int64\)"),
         ("content_sha256", "ABC", r"pages\.content_sha256: expected 64 lowercase hex digits"),
     ],
 )
@@ -199,7 +208,11 @@ def test_wrong_types_name_table_field_and_value(pages_writer, field, value, mess
 def test_nested_errors_point_into_lists_and_structs(tmp_path):
     w = TableWriter(tmp_path / "articles", ARTICLES, part_prefix="S1")
     base = {
+        "record_id": "a" * 16,
         "article_id": "a" * 16,
+        "kind": "article",
+        "record_sha256": "0" * 64,
+        "version": 1,
         "url": "u",
         "urls_seen": [],
         "fetched_at": T0,
@@ -214,6 +227,10 @@ def test_nested_errors_point_into_lists_and_structs(tmp_path):
         w.write({**base, "urls_seen": [None]})
     with pytest.raises(RowError, match=r"articles\.urls_seen: expected a list, got 'u' \(str\)"):
         w.write({**base, "urls_seen": "u"})
+    with pytest.raises(RowError, match=r"articles\.images\[0\]\.sha256: expected 64 lowercase hex digits"):
+        w.write({**base, "images": [{"url": "a", "sha256": "ABC"}]})
+    with pytest.raises(RowError, match=r"articles\.kind: 'document' is not one of article"):
+        w.write({**base, "kind": "document"})
 
 
 def test_row_error_is_a_value_error(pages_writer):
@@ -227,3 +244,24 @@ def test_iso_strings_and_aware_datetimes_are_accepted(pages_writer, tmp_path):
     pages_writer.close()
     values = ds.dataset(tmp_path / "pages").to_table().column("fetched_at").to_pylist()
     assert values[0] == values[1] == T0
+
+
+def test_dates_and_nested_dates(tmp_path):
+    from archive.schema import DOCUMENTS, SCHEDULES
+
+    w = TableWriter(tmp_path / "schedules", SCHEDULES, part_prefix="S1")
+    base = {"record_id": "b" * 16, "kind": "schedule", "url": "u", "urls_seen": ["u"], "fetched_at": T0,
+            "snapshot_id": "S1", "schema_version": 2, "record_sha256": "0" * 64, "version": 1}
+    w.write({**base, "week_start": "2020-08-31",
+             "entries": [{"day": "Thứ hai", "date": dt.date(2020, 8, 31), "time": "07:30"}]})
+    with pytest.raises(RowError, match=r"schedules\.entries\[0\]\.date: expected an ISO date YYYY-MM-DD"):
+        w.write({**base, "entries": [{"date": "31/08/2020"}]})
+    with pytest.raises(RowError, match=r"schedules\.week_start: expected a date \(not a datetime\)"):
+        w.write({**base, "week_start": T0})
+    w.close()
+    row = ds.dataset(tmp_path / "schedules").to_table().to_pylist()[0]
+    assert row["week_start"] == dt.date(2020, 8, 31)
+    assert row["entries"][0]["date"] == dt.date(2020, 8, 31) and row["entries"][0]["place"] is None
+    d = TableWriter(tmp_path / "documents", DOCUMENTS, part_prefix="S1")
+    with pytest.raises(RowError, match=r"documents\.issued_on: expected an ISO date"):
+        d.write({**base, "kind": "document", "issued_on": "2020-9-2"})
