@@ -265,7 +265,7 @@ URL_ALIASES = _schema(
 )
 
 MEDIA = _schema(
-    "media",
+    "media_files",
     _f("url", pa.string(), "URL the file was downloaded from (one row per URL per snapshot).", nullable=False),
     _f("sha256", pa.string(), "sha256 hex of the file bytes; null if the download failed."),
     _f("size", pa.int64(), "Size of the file in bytes."),
@@ -320,7 +320,7 @@ TABLES: dict[str, pa.Schema] = {
     "pages": PAGES,
     "errors": ERRORS,
     "url_aliases": URL_ALIASES,
-    "media": MEDIA,
+    "media_files": MEDIA,
     "changes": CHANGES,
     "snapshots": SNAPSHOTS,
 }

@@ -7,7 +7,7 @@ Lifecycle::
         w.done_in_snapshot()            # record ids already recorded (when resuming)
         w.add_record("articles", {...}) # -> "new" | "changed" | "unchanged" | "duplicate"
         w.mark_unchanged(record_id)     # HTTP 304: unchanged without a body
-        w.add("pages", {...}); w.add("media", {...}); ...
+        w.add("pages", {...}); w.add("media_files", {...}); ...
     # close(): flush, mark unseen records removed, compact, append the snapshots row
 
 Leaving the ``with`` block through an exception closes with status
@@ -45,7 +45,7 @@ from .versions import PrevRecord, load_previous, media_urls, record_ids_done, sn
 from .writer import TableWriter
 
 #: Non-record tables rows can be added to with add(); ``changes`` and ``snapshots`` are written by the writer.
-LOG_TABLES = ("pages", "errors", "url_aliases", "media")
+LOG_TABLES = ("pages", "errors", "url_aliases", "media_files")
 #: Every table the writer appends to while open.
 DATA_TABLES = (*RECORD_TABLES, *LOG_TABLES, "changes")
 
@@ -397,7 +397,7 @@ class ArchiveWriter:
                     raise RowError(table, old, f"{old} {value!r} differs from {new} {row[new]!r}")
         self._default(table, row, "snapshot_id", self.snapshot_id)
         writer = self._writers[table]
-        if table == "media":
+        if table == "media_files":
             clean = writer.convert(row)
             if clean["url"] in self._media:
                 return False

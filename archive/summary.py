@@ -19,7 +19,7 @@ _TIMES = {
     "pages": "fetched_at",
     "errors": "failed_at",
     "url_aliases": "seen_at",
-    "media": "fetched_at",
+    "media_files": "fetched_at",
     "changes": "changed_at",
     **{t: "fetched_at" for t in RECORD_TABLES},
 }
@@ -66,7 +66,7 @@ def summarize(root: str | os.PathLike[str], snapshot_id: str | None = None) -> d
             " FROM pages WHERE snapshot_id = ?"
         )
         aliases = one("SELECT count(*) FROM url_aliases WHERE snapshot_id = ?")[0]
-        media = one("SELECT count(*) FROM media WHERE snapshot_id = ?")[0]
+        media = one("SELECT count(*) FROM media_files WHERE snapshot_id = ?")[0]
         by_reason = con.execute(
             "SELECT reason, count(*) AS n FROM errors WHERE snapshot_id = ? GROUP BY reason ORDER BY n DESC, reason",
             [snapshot_id],

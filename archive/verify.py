@@ -42,7 +42,7 @@ from .warc.layout import INDEX_DIR, OPEN_SUFFIX, relative, warc_files
 #: Tables whose rows are extracted records (they carry record_sha256).
 RECORD_TABLES = tuple(_SCHEMA_RECORD_TABLES)
 #: Tables whose rows point into the WARC files.
-POINTER_TABLES = (*RECORD_TABLES, "pages", "media")
+POINTER_TABLES = (*RECORD_TABLES, "pages", "media_files")
 #: Table folders whose Parquet files must be in the manifest (plus archive.schema.TABLES).
 KNOWN_TABLES = (*POINTER_TABLES, "errors", "url_aliases", "snapshots")
 MEDIA_BLOB_DIR = "media/sha256"
@@ -313,8 +313,8 @@ class Verifier:
                 if expected != row["record_sha256"]:
                     self.problem("record_sha256_mismatch", where,
                                  f"{label}record_sha256 {row['record_sha256']} != recomputed {expected}")
-        content = row.get("sha256") if table == "media" else row.get("content_sha256")
-        if table == "media":
+        content = row.get("sha256") if table == "media_files" else row.get("content_sha256")
+        if table == "media_files":
             self._check_media_row(where, label, row)
         warc_file = row.get("warc_file")
         if not warc_file:

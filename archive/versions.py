@@ -152,8 +152,8 @@ def record_ids_done(root: str | Path, snapshot_id: str) -> set[str]:
 
 
 def media_urls(root: str | Path, snapshot_id: str) -> set[str]:
-    """URLs with a ``media`` row of ``snapshot_id`` on disk."""
-    return set(_column_values(numbered_parts(Path(root) / "media", snapshot_id), "url"))
+    """URLs with a ``media_files`` row of ``snapshot_id`` on disk."""
+    return set(_column_values(numbered_parts(Path(root) / "media_files", snapshot_id), "url"))
 
 
 def snapshot_counts(root: str | Path, snapshot_id: str) -> dict[str, int]:

@@ -1,20 +1,29 @@
 """Archive rows from a fetched page and its extracted record. Pure functions, no Scrapy.
 
 A *page* is a dict with ``url, status, headers, body, fetched_at`` and the crawler's identity of
-the content (``wcm_path, article_id, urls_seen``; None when the URL and page did not tell).
+the content it holds (``wcm_path, record_id, urls_seen``; None when neither URL nor page told), plus
+an optional ``warc`` pointer to the captured response.
 """
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
+from urllib.parse import urlsplit
 
+from archive.schema import TABLES
 from pipelines.extract import EXTRACTOR_VERSION
 
-SCHEMA_VERSION = 1
-ARTICLE_FIELDS = (
-    "title", "published_at_raw", "author", "author_role", "source", "summary", "body_text",
-    "body_html", "images", "section", "encoding",
-)
+KIND_TABLES = {
+    "article": "articles", "document": "documents", "album": "albums", "video": "videos",
+    "schedule": "schedules", "page": "static_pages",
+}
+WARC_FIELDS = ("warc_file", "warc_offset", "warc_length", "warc_record_id")
+_DATE_FIELDS = {"issued_on", "effective_on", "week_start"}
+_CAPTURE_FIELDS = {
+    "record_id", "article_id", "kind", "wcm_path", "url", "urls_seen", "fetched_at", "http_status",
+    "content_sha256", "record_sha256", "version", "etag", "last_modified", *WARC_FIELDS, "snapshot_id",
+    "schema_version", "extractor_version",
+}
 
 
 def content_id(key: str) -> str:
@@ -27,52 +36,128 @@ def sha256_hex(body: bytes) -> str:
 
 
 def fallback_identity(record: dict, url: str) -> str:
-    """Identity of content whose WCM path is unknown: its normalized title and date, else its URL."""
+    """Identity of content whose WCM path is unknown: its kind, normalized title and date, else its URL."""
     title = " ".join((record.get("title") or "").lower().split())
     if title:
-        return f"title:{title}|{record.get('published_at_raw') or ''}"
+        return f"{record.get('kind') or 'article'}:{title}|{record.get('published_at_raw') or ''}"
     return f"url:{url}"
 
 
-def page_row(page: dict, record: dict | None, digest: str, article_id: str | None) -> dict:
+def video_identity(video: dict) -> str | None:
+    url = video.get("video_url")
+    return f"video:{urlsplit(url).path.lower()}" if url else None
+
+
+def _date(value):
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value[:10])
+
+
+def _datetime(value):
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value)
+
+
+def _value(name: str, value):
+    if name == "published_at":
+        return _datetime(value)
+    if name in _DATE_FIELDS:
+        return _date(value)
+    if name == "images":
+        return [{"url": i.get("url"), "caption": i.get("caption"), "alt": i.get("alt"), "sha256": i.get("sha256")}
+                for i in value or []]
+    if name == "attachments":
+        return [{"url": a.get("url"), "name": a.get("name"), "sha256": a.get("sha256")} for a in value or []]
+    if name == "entries":
+        return [{**e, "date": _date(e.get("date"))} for e in value or []]
+    return value
+
+
+def capture_fields(page: dict) -> dict:
+    """The columns every row captured from ``page`` shares: status, validators, digest, WARC pointer."""
+    headers = page.get("headers") or {}
+    warc = page.get("warc") or {}
     return {
-        "url": page["url"],
-        "status": page["status"],
-        "content_type": page["headers"].get("content-type"),
-        "length": len(page["body"]),
-        "content_sha256": digest,
-        "page_type": (record or {}).get("page_type", "other"),
-        "article_id": article_id,
         "fetched_at": page["fetched_at"],
+        "http_status": page["status"],
+        "content_sha256": page.get("content_sha256") or sha256_hex(page["body"]),
+        "etag": headers.get("etag"),
+        "last_modified": headers.get("last-modified"),
+        **{k: warc.get(k) for k in WARC_FIELDS},
     }
 
 
-def article_row(page: dict, record: dict, digest: str, *, article_id: str, wcm_path: str | None) -> dict:
-    published = record.get("published_at")
-    row = {field: record.get(field) for field in ARTICLE_FIELDS}
+def record_row(table: str, record: dict, page: dict, *, record_id: str, wcm_path: str | None,
+               url: str | None = None, urls_seen=None) -> dict:
+    """One row of a record table (``articles``, ``documents``, …) from an extracted record."""
+    row = {name: _value(name, record.get(name)) for name in TABLES[table].names
+           if name not in _CAPTURE_FIELDS and name in record}
+    row.update(capture_fields(page))
+    url = url or page["url"]
     row.update(
-        article_id=article_id,
+        record_id=record_id,
+        kind=record.get("kind") or next(k for k, t in KIND_TABLES.items() if t == table),
         wcm_path=wcm_path,
-        url=page["url"],
-        urls_seen=list(dict.fromkeys(page.get("urls_seen") or [page["url"]])),
-        published_at=datetime.fromisoformat(published) if published else None,
-        images=[{"url": i.get("url"), "caption": i.get("caption"), "alt": i.get("alt")} for i in record.get("images") or []],
-        fetched_at=page["fetched_at"],
-        http_status=page["status"],
-        content_sha256=digest,
-        schema_version=SCHEMA_VERSION,
+        url=url,
+        urls_seen=list(dict.fromkeys(urls_seen or page.get("urls_seen") or [url])),
         extractor_version=record.get("extractor_version") or EXTRACTOR_VERSION,
     )
+    if table == "articles":
+        row["article_id"] = record_id
     return row
 
 
-def soft_404_row(page: dict, record: dict) -> dict:
+def page_row(page: dict, page_type: str, record_id: str | None) -> dict:
+    fields = capture_fields(page)
     return {
         "url": page["url"],
-        "reason": "soft_404",
-        "http_status": page["status"],
-        "exception": f"page rendered but holds no content item (page_type={record.get('page_type')})",
-        "attempts": 1,
-        "referer": page.get("referer"),
-        "failed_at": page["fetched_at"],
+        "status": page["status"],
+        "content_type": (page.get("headers") or {}).get("content-type"),
+        "length": len(page.get("body") or b""),
+        "content_sha256": fields["content_sha256"],
+        "page_type": page_type,
+        "record_id": record_id,
+        "fetched_at": page["fetched_at"],
+        "etag": fields["etag"],
+        "last_modified": fields["last_modified"],
+        **{k: fields[k] for k in WARC_FIELDS},
     }
+
+
+def error_row(url: str, reason: str, *, failed_at, http_status=None, exception=None, attempts=1, referer=None) -> dict:
+    return {
+        "url": url, "reason": reason, "http_status": http_status, "exception": exception,
+        "attempts": attempts, "referer": referer, "failed_at": failed_at,
+    }
+
+
+def soft_404_row(page: dict, record: dict) -> dict:
+    return error_row(
+        page["url"], "soft_404", failed_at=page["fetched_at"], http_status=page["status"],
+        exception=f"page rendered but holds no content item (page_type={record.get('page_type')})",
+        referer=page.get("referer"),
+    )
+
+
+def media_urls(rows) -> list[str]:
+    """Every media URL the record rows reference (images, attachments, video files)."""
+    urls = []
+    for table, row in rows:
+        for image in row.get("images") or ():
+            urls.append(image["url"])
+        for attachment in row.get("attachments") or ():
+            urls.append(attachment["url"])
+        if row.get("video_url"):
+            urls.append(row["video_url"])
+    return [u for u in dict.fromkeys(urls) if u]
+
+
+def link_media(rows, sha_by_url: dict[str, str]) -> None:
+    """Fill the ``sha256`` of every media reference whose file was stored."""
+    for _table, row in rows:
+        for ref in (*(row.get("images") or ()), *(row.get("attachments") or ())):
+            ref["sha256"] = sha_by_url.get(ref["url"])
+        if "video_url" in row:
+            row["video_sha256"] = sha_by_url.get(row.get("video_url"))

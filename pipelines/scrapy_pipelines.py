@@ -1,32 +1,23 @@
 """Thin Scrapy item pipelines: call the pure extractor, hand rows to the archive.
 
-Items are plain dicts with an ``item_type``: ``page`` (a fetched response), ``alias`` (one more URL
-of an archived item) or ``error`` (a failed request). Each pipeline does one job:
-``ExtractPipeline`` turns a page into archive rows, ``ArchivePipeline`` writes rows.
+Items are plain dicts with an ``item_type``: ``page`` (a fetched response), ``not_modified`` (a 304 for
+a record captured before), ``alias`` (one more URL of an archived record), ``error`` (a failed
+request). ``ExtractPipeline`` turns each into ``rows`` (table, row); ``MediaPipeline``
+(:mod:`pipelines.media`) downloads the files those rows reference; ``ArchivePipeline`` writes them.
 """
 from __future__ import annotations
 
-import json
-from importlib.metadata import version
-
-from archive.store import ArchiveWriter
-from pipelines.extract import extract_record
-from pipelines.records import (
-    article_row,
-    content_id,
-    fallback_identity,
-    page_row,
-    sha256_hex,
-    soft_404_row,
-)
+from pipelines.capture import Capture
+from pipelines.records import KIND_TABLES, error_row, page_row
+from pipelines.rows import RowBuilder
 
 
 class ExtractPipeline:
-    """page item → rows for ``pages``, ``articles`` and (soft 404) ``errors``."""
+    """Items → rows for ``pages``, the record tables, ``url_aliases`` and ``errors``."""
 
     def __init__(self, stats):
         self.stats = stats
-        self.fallback_ids: set[str] = set()
+        self.rows = RowBuilder()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -35,69 +26,54 @@ class ExtractPipeline:
     def process_item(self, item, spider=None):
         kind = item.get("item_type")
         if kind == "alias":
-            item["rows"] = [("url_aliases", {k: item[k] for k in ("article_id", "url", "seen_at")})]
-            return item
+            return {"item_type": "rows", "rows": [("url_aliases", {k: item[k] for k in ("record_id", "url", "seen_at")})]}
         if kind == "error":
             self.stats.inc_value("portal/errors")
-            item["rows"] = [("errors", {k: v for k, v in item.items() if k not in ("item_type", "rows")})]
-            return item
-        page = item
-        digest = sha256_hex(page["body"])
-        record = extract_record(
-            page["body"], page["url"], content_type=page["headers"].get("content-type"),
-            captured_at=page["fetched_at"],
-        )
-        rows = []
-        aid, wcm_path = page.get("article_id"), page.get("wcm_path")
-        if record.get("page_type") == "article":
-            if aid is None:  # the portal did not name it: identify by title + date
-                aid = content_id(fallback_identity(record, page["url"]))
-                if aid in self.fallback_ids:
-                    rows.append(("url_aliases", {"article_id": aid, "url": page["url"], "seen_at": page["fetched_at"]}))
-                    aid = None
-                else:
-                    self.fallback_ids.add(aid)
-            if aid is not None:
-                rows.append(("articles", article_row(page, record, digest, article_id=aid, wcm_path=wcm_path)))
-                self.stats.inc_value("portal/articles")
-        elif page.get("expected_content") or aid is not None:
-            rows.append(("errors", soft_404_row(page, record)))
-            self.stats.inc_value("portal/errors")
-            aid = None
-        rows.insert(0, ("pages", page_row(page, record, digest, aid)))
+            row = error_row(item["url"], item["reason"], failed_at=item["failed_at"], http_status=item["http_status"],
+                            exception=item["exception"], attempts=item["attempts"], referer=item["referer"])
+            return {"item_type": "rows", "rows": [("errors", row)], "unreachable": item.get("record_id")}
+        if kind == "not_modified":
+            return {"item_type": "rows", "rows": [("pages", page_row(item, "not_modified", item["record_id"]))],
+                    "not_modified": item["record_id"]}
+        rows = self.rows.page_rows(item)
+        for table, row in rows:
+            if table == "errors":
+                self.stats.inc_value("portal/errors")
+            elif table in KIND_TABLES.values():
+                self.stats.inc_value(f"portal/records/{row['kind']}")
+                self.stats.inc_value("portal/articles" if table == "articles" else "portal/other_records")
         return {"item_type": "rows", "rows": rows}
 
 
 class ArchivePipeline:
-    """Writes every row to the Parquet archive; one snapshot per crawl."""
+    """Writes every row to the archive (versioned against earlier snapshots); one snapshot per crawl."""
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.writer = None
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
+    @property
+    def capture(self) -> Capture:
+        return Capture.of(self.crawler)
+
     def open_spider(self, spider=None):
-        settings = self.crawler.settings
-        keep = ("CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "DOWNLOAD_DELAY", "AUTOTHROTTLE_ENABLED",
-                "ROBOTSTXT_OBEY", "USER_AGENT", "RETRY_TIMES", "PORTAL_MAX_BARREN_HOPS", "PORTAL_MAX_BARREN_PAGER")
-        self.writer = ArchiveWriter(
-            settings.get("PORTAL_ARCHIVE_DIR"),
-            batch_rows=settings.getint("PORTAL_BATCH_ROWS", 1000),
-            seeds=list(getattr(self.crawler.spider, "start_urls", [])),
-            settings=json.dumps({k: settings.get(k) for k in keep}, default=str, sort_keys=True),
-            software_version=version("portal-archive"),
-        )
-        self.crawler.stats.set_value("portal/snapshot_id", self.writer.snapshot_id)
-        self.crawler.stats.set_value("portal/archive_dir", str(settings.get("PORTAL_ARCHIVE_DIR")))
+        self.capture  # open the snapshot (or resume it) before the first request
 
     def process_item(self, item, spider=None):
+        writer = self.capture.writer
         for table, row in item.get("rows", ()):
-            self.writer.add(table, row)
+            if table in KIND_TABLES.values():
+                change = writer.add_record(table, row)
+                self.crawler.stats.inc_value(f"portal/changes/{change}")
+            else:
+                writer.add(table, row)
+        for record_id in filter(None, (item.get("not_modified"), item.get("unreachable"))):
+            writer.mark_unchanged(record_id)  # kept as captured before: never "removed" for a 304 or a failure
         return item
 
     def close_spider(self, spider=None):
         reason = self.crawler.stats.get_value("finish_reason") or "finished"
-        self.writer.close(status="complete" if reason == "finished" else "interrupted")
+        self.capture.close("complete" if reason == "finished" else "interrupted")

@@ -149,7 +149,7 @@ for i in ids:
         w.add("pages", {"url": row["url"], "status": 200, "fetched_at": row["fetched_at"],
                         "page_type": RECORD_TABLES[table], "record_id": row["record_id"]})
         if i % 3 == 0:
-            w.add("media", {"url": f"https://h/img/{i}.jpg", "sha256": sha(f"img {i}"), "size": 10,
+            w.add("media_files", {"url": f"https://h/img/{i}.jpg", "sha256": sha(f"img {i}"), "size": 10,
                             "fetched_at": row["fetched_at"], "path": f"media/sha256/00/00/{sha(f'img {i}')}"})
         w.add_record(table, row)
     if what == "add" and tick():
@@ -217,7 +217,7 @@ def state(root: Path) -> dict:
             latest += con.execute(f"SELECT '{t}', record_id, version, record_sha256 FROM {t}_latest").fetchall()
         out["records"] = sorted(records)
         out["latest"] = sorted(latest)
-        out["media"] = sorted(r[0] for r in con.execute("SELECT url FROM media WHERE snapshot_id = ?", [s2]).fetchall())
+        out["media"] = sorted(r[0] for r in con.execute("SELECT url FROM media_files WHERE snapshot_id = ?", [s2]).fetchall())
         out["page_urls"] = sorted({r[0] for r in con.execute("SELECT url FROM pages WHERE snapshot_id = ?", [s2]).fetchall()})
     finally:
         con.close()

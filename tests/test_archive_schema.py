@@ -37,7 +37,7 @@ EXPECTED_COLUMNS = {
               "fetched_at", "etag", "last_modified", *WARC, "snapshot_id"],
     "errors": ["url", "reason", "http_status", "exception", "attempts", "referer", "failed_at", "snapshot_id"],
     "url_aliases": ["record_id", "url", "seen_at", "snapshot_id"],
-    "media": ["url", "sha256", "size", "mime_type", "width", "height", "path", "http_status", "fetched_at",
+    "media_files": ["url", "sha256", "size", "mime_type", "width", "height", "path", "http_status", "fetched_at",
               "snapshot_id", *WARC],
     "changes": ["snapshot_id", "table", "record_id", "change", "version", "record_sha256", "changed_at"],
     "snapshots": ["snapshot_id", "started_at", "finished_at", "seeds", "status", "pages_fetched", "not_modified",
@@ -75,7 +75,7 @@ def test_key_types():
         assert TABLES[t].field("published_at").type == hcm, t
     for t, col in [("articles", "fetched_at"), ("errors", "failed_at"), ("pages", "fetched_at"),
                    ("url_aliases", "seen_at"), ("snapshots", "started_at"), ("snapshots", "finished_at"),
-                   ("media", "fetched_at"), ("changes", "changed_at")]:
+                   ("media_files", "fetched_at"), ("changes", "changed_at")]:
         assert TABLES[t].field(col).type == pa.timestamp("us", tz="UTC"), (t, col)
     for t in RECORD_TABLES:
         s = TABLES[t]
@@ -98,8 +98,8 @@ def test_key_types():
     assert [entry.field(i).name for i in range(entry.num_fields)] == ["day", "date", "time", "content", "place", "chair"]
     assert entry.field("date").type == pa.date32()
     assert not a.field("article_id").nullable
-    assert TABLES["media"].field("width").type == TABLES["media"].field("height").type == pa.int32()
-    assert TABLES["media"].field("width").nullable
+    assert TABLES["media_files"].field("width").type == TABLES["media_files"].field("height").type == pa.int32()
+    assert TABLES["media_files"].field("width").nullable
     assert TABLES["changes"].field("version").type == pa.int32()
     assert TABLES["snapshots"].field("resumes").type == pa.int16()
     assert TABLES["errors"].field("http_status").nullable and TABLES["errors"].field("exception").nullable

@@ -191,7 +191,7 @@ def test_row_checks(tmp_path):
             w.add_record("pages", {})
         assert w.add("articles", article(1)) == "new"  # add() passes record tables on
         m = {"url": f"{H}/i.jpg", "sha256": "a" * 64, "fetched_at": T0, "path": "media/sha256/aa/aa/" + "a" * 64}
-        assert w.add("media", m) is True
+        assert w.add("media_files", m) is True
         assert w.add("media", {**m, "fetched_at": T0 + dt.timedelta(seconds=1)}) is False  # one row per URL
         assert w.add("url_aliases", {"article_id": "a000000000000001", "url": f"{H}/x", "seen_at": T0}) is True
         with pytest.raises(RowError, match="media.path: expected a relative path"):

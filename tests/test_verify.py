@@ -91,7 +91,7 @@ def build(root: Path, *, article: dict | None = None, page: dict | None = None, 
     _write_table(root, "articles", [art])
 
     meta = describe(img, "image/jpeg")
-    _write_table(root, "media", [{
+    _write_table(root, "media_files", [{
         "url": IMG_URL, "sha256": stored.sha256, "path": stored.path, "http_status": 200, "fetched_at": T0,
         "snapshot_id": SNAP, **meta, **img_ptr.as_row()}])
     if close:
@@ -276,18 +276,18 @@ def test_problem_str_is_one_line():
     assert str(p) == "warc_digest: warc/a.warc.gz@12: block digest failed"
 
 
-@pytest.mark.parametrize("table", ["pages", "articles", "media"])
+@pytest.mark.parametrize("table", ["pages", "articles", "media_files"])
 def test_every_pointer_table_is_checked(tmp_path, table):
     override = {"warc_record_id": "<urn:uuid:other>"}
     built = build(tmp_path, page=override if table == "pages" else None,
                   article=override if table == "articles" else None)
-    if table == "media":
-        path = tmp_path / "media" / f"part-{SNAP}-000001.parquet"
+    if table == "media_files":
+        path = tmp_path / "media_files" / f"part-{SNAP}-000001.parquet"
         rows = pq.read_table(path).to_pylist()
         rows[0]["warc_record_id"] = "<urn:uuid:other>"
         path.unlink()
         manifest.forget_file(tmp_path, path)
-        _write_table(tmp_path, "media", rows)
+        _write_table(tmp_path, "media_files", rows)
     problems = verify(tmp_path)
     assert kinds(problems) == {"record_id_mismatch"}
     assert problems[0].path.startswith(f"{table}/") and built

@@ -68,14 +68,14 @@ _PAGER_TEXT_RE = re.compile(
     re.I,
 )
 _PAGER_TOKENS_RE = re.compile(
-    r"\d+|trang|đầu|cuối|trước|sau|tiếp|theo|kế|next|prev(?:ious)?|first|last|page|of|xem|go|đến|"
+    r"\d+|trang|tuần|tháng|đầu|cuối|trước|sau|tiếp|theo|kế|next|prev(?:ious)?|first|last|page|of|xem|go|đến|"
     r"[«»‹›<>…./|\-–,:\[\]()]+",
     re.I,
 )
 
 RELATED_HEAD_RE = re.compile(
     r"^(?:(?:các|những)\s+)?(?:tin(?:\s+tức|\s+bài|\s+ảnh)?|bài(?:\s+viết|\s+báo)?|bản\s+tin|thông\s+tin|"
-    r"văn\s+bản|tin\s+tức\s*-\s*sự\s+kiện)\s+"
+    r"văn\s+bản|tin\s+tức\s*-\s*sự\s+kiện|album(?:\s+ảnh)?|video|clip|phóng\s+sự|trang)\s+"
     r"(?:liên\s+quan|khác|cùng\s+(?:chuyên\s+mục|danh\s+mục|loại|chủ\s+đề|lĩnh\s+vực)|đã\s+đưa(?:\s+ngày)?|"
     r"mới(?:\s+(?:hơn|nhất|đăng|cập\s+nhật))?|cũ(?:\s+hơn)?|trước|tiếp\s+theo|xem\s+nhiều(?:\s+nhất)?|"
     r"đọc\s+nhiều(?:\s+nhất)?|nổi\s+bật|đã\s+đăng)\b.{0,40}$"
@@ -105,7 +105,7 @@ _STRONG_ACTION_RE = re.compile(
 )
 
 _HEADING_DATE_RE = re.compile(r"\(\s*\d{1,2}/\d{1,2}/\d{4}[^)]{0,25}\)")
-_CRUMB_SEP_RE = re.compile(r"\s*(?:>>|[>»›→]|/|::|\\)\s*")
+_CRUMB_SEP_RE = re.compile(r"\s*(?:>>|[>»›→]|::|\\)\s*|\s+/\s+")  # "/" only between spaces: "15/2023/QĐ-UBND" stays whole
 _CRUMB_SEP_ONLY_RE = re.compile(r"^[\s>»›→/\\:|\u2028]+$")
 _HOME_WORD_RE = re.compile(r"^(?:trang\s+chủ|trang\s+nhất|trang\s+chính|home)\b", re.I)
 _FOOTER_TEXT_RE = re.compile(
@@ -386,7 +386,7 @@ def scan(root) -> Scan:
 _OWN_LIT_RE = re.compile("|".join(re.escape(x) for x in CHROME_LITERALS), re.I)
 _STANDALONE_LIT_RE = re.compile(r"^(?:actions|display menu)$", re.I)
 _RELATED_PREFILTER_RE = re.compile(
-    r"^(?:các|những|tin|bài|bản|thông|văn|xem|đọc|có|related|other|more|see)", re.I)
+    r"^(?:các|những|tin|bài|bản|thông|văn|xem|đọc|có|related|other|more|see|album|video|clip|phóng|trang)", re.I)
 
 
 def _has_content_blocks(el) -> bool:

@@ -45,8 +45,12 @@ _VN_LONG_RE = re.compile(
     r"(?:ng[àa]y\s+)?(?<!\d)(?P<d>\d{1,2})\s+th[áa]ng\s+(?P<m>\d{1,2})\s*,?\s*n[ăa]m\s+(?P<y>\d{4})(?!\d)",
     re.I,
 )
+# dateparser only for text that names a date (a word or a 4-digit year): never for "1" or "12 - 13"
 _RELATIVE_HINT_RE = re.compile(
-    r"\d|tr[ưu][ớo]c|h[ôo]m|qua|nay|v[ừu]a|ago|yesterday|today|now|tu[ầa]n|th[áa]ng|n[ăa]m", re.I
+    r"(?<![\d.])(?:19|20)\d{2}(?![\d.])|tr[ưu][ớo]c|h[ôo]m|\bqua\b|\bnay\b|v[ừu]a|\bago\b|yesterday|today|\bnow\b|tu[ầa]n|"
+    r"th[áa]ng|n[ăa]m|gi[ờo]|ph[úu]t|gi[âa]y|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|"
+    r"\b(?:hours?|minutes?|days?|weeks?|months?|years?)\b",
+    re.I,
 )
 
 # labels that precede dates in metadata lines

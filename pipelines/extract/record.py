@@ -5,7 +5,10 @@ import re
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
+from lxml import etree
+
 from . import authors as A
+from . import kinds as K
 from .chrome import (RELATED_CLASS_RE, action_bar, climb_titlebar, decode_cloudflare_emails,
                      find_breadcrumb, is_action_text, is_footer_text, is_pager_text, is_related_heading,
                      pager_box, related_box, scan, selected_nav_text, short_text, _linky_rest)
@@ -13,21 +16,29 @@ from .clean_html import build_body_html
 from .dates import DATE_LABEL_RE, find_date_span, find_published_date, to_iso
 from .decode import decode_html, looks_binary
 from .dom import attr_str, drop, is_ancestor, link_text_len, lca, mark_brs, parse_html, resolve, text_content, text_of
-from .images import CAPTION_CLASS_RE, image_entry
+from .images import CAPTION_CLASS_RE, image_entry, image_src, is_content_image
 from .locate import (_SITE_SEG_RE, best_container, build_blocks, clean_title_tag, dated_heading_elements,
                      doc_order, merge_siblings, norm_cmp, normalize_blocks, ref_title_elements, score_containers,
                      strip_title_date, subtree_end, title_candidates)
 from .text import clean_text, collapse, halve_repeated, nfc, strip_chrome_literals, word_count
 
-EXTRACTOR_VERSION = "1.0.0"
+EXTRACTOR_VERSION = "1.1.0"
 
 # Without a separate lead element the summary is the first body paragraph (the body keeps it).
 # design.md says "null if none"; the extraction brief says "first body paragraph". Flip here.
 SUMMARY_FALLBACK_FIRST_PARAGRAPH = False
 
-RECORD_KEYS = ("url", "title", "published_at", "published_at_raw", "author", "author_role", "source",
+# page_type: what the page is; kind: the record it holds (None for listings, video lists, other pages)
+PAGE_TYPES = ("article", "document", "album", "video_list", "schedule", "page", "listing", "other")
+RECORD_KINDS = ("article", "document", "album", "schedule", "page")
+DOCUMENT_KEYS = ("number", "issued_on", "issued_on_raw", "effective_on", "effective_on_raw", "issuer", "signer",
+                 "field", "doc_type", "attachments")
+SCHEDULE_KEYS = ("week", "week_start", "entries")
+KIND_KEYS = DOCUMENT_KEYS + SCHEDULE_KEYS + ("videos",)
+
+RECORD_KEYS = ("url", "kind", "title", "published_at", "published_at_raw", "author", "author_role", "source",
                "summary", "body_text", "body_html", "images", "section", "page_type", "self_urls",
-               "encoding", "extractor_version")
+               "encoding", "extractor_version") + KIND_KEYS
 
 _NON_HTML_CT_RE = re.compile(r"^\s*(image|audio|video|font)/|application/(pdf|zip|octet-stream|msword|"
                              r"vnd\.|x-rar|x-7z|gzip|x-shockwave)", re.I)
@@ -83,6 +94,8 @@ def empty_record(url: str | None) -> dict:
         "self_urls": [],
         "encoding": None,
         "extractor_version": EXTRACTOR_VERSION,
+        "kind": None,
+        **{k: None for k in KIND_KEYS},
     }
 
 
@@ -120,6 +133,9 @@ def _finalize(rec: dict) -> dict:
             rec[k] = nfc(v)
     rec["images"] = [{k: (nfc(v) if isinstance(v, str) else v) for k, v in im.items()} for im in rec["images"]]
     rec["self_urls"] = [nfc(u) for u in rec["self_urls"]]
+    for key in ("attachments", "entries", "videos"):
+        if rec.get(key):
+            rec[key] = [{k: (nfc(v) if isinstance(v, str) else v) for k, v in d.items()} for d in rec[key]]
     return rec
 
 
@@ -196,8 +212,16 @@ def _extract(rec, body, url, content_type, captured_at):
     if page is None:
         page = root
     now = captured_at
+    # video lists: the player calls live in onclick/href/script, read before scripts are dropped
+    video_list = K.find_video_list(page, base, now) if K.video_precheck(text) else None
 
     sc = scan(page)
+    script_imgs = []  # (parent element, image URLs) of inline JS arrays (album slideshows)
+    for el in sc.junk:
+        if el.tag == "script" and el.text and el.getparent() is not None:
+            urls = K.script_image_urls(el.text)
+            if urls:
+                script_imgs.append((el.getparent(), urls))
     for el in sc.junk:
         if el.getparent() is not None:
             drop(el)
@@ -239,7 +263,8 @@ def _extract(rec, body, url, content_type, captured_at):
     has_pager = bool(pager_els)
 
     # ---- chrome marks
-    page_text_len = len(collapse(text_of(page))) or 1
+    page_text = collapse(text_of(page))
+    page_text_len = len(page_text) or 1
     chrome = []           # elements to drop
     follow_drop = []      # related headings whose following link lists go too
     print_links = []
@@ -520,8 +545,9 @@ def _extract(rec, body, url, content_type, captured_at):
             summary = clean_text(meta.get("description") or meta.get("og:description")) or None
 
     # ---- date
+    # no guess from dates inside the body text: a page without a printed date is a static page
     raw, dt = find_published_date(root, heading=H_el, heading_text=H.raw if H is not None else None,
-                                  content_text=body_text, now=now, content_el=C,
+                                  content_text=None, now=now, content_el=C,
                                   extra_elements=[b.el for b in date_blocks])
     # ---- section
     section = _section(crumbs, title, meta, nav_sel)
@@ -575,6 +601,9 @@ def _extract(rec, body, url, content_type, captured_at):
     if not real_body and H is not None and (H.has_date or dt is not None) and len(body_text) >= 30 and any(
             b.kind in ("p", "quote", "pre") for b in body_blocks):
         real_body = True  # a short announcement under a dated article heading
+    if not real_body and H is not None and len(body_text) >= 150 and len(body_blocks) >= 3 and any(
+            b.kind in ("p", "quote", "pre") and b.tlen >= 40 for b in body_blocks):
+        real_body = True  # a short static page: an intro line and a list or table
     lst, nitems, ntotal, list_hint, in_lists = _dominant_list(page, link_cache)
     if (lst is None or nitems < 4) and pre_list[0] is not None and pre_list[1] >= 4:
         lst, nitems, ntotal, list_hint, in_lists = pre_list
@@ -596,6 +625,22 @@ def _extract(rec, body, url, content_type, captured_at):
         # a parent section: several short lists of its sub-sections' items under a breadcrumb
         page_type = "listing"
 
+    # ---- record kinds (documents, schedules, albums, video lists; static pages)
+    kind_info = None
+    if not truncated:
+        videos = None
+        if video_list is not None:
+            items, cont = video_list
+            # a video widget beside an article or a static page is not the page's content
+            if not (page_type == "article" and C is not None and not is_ancestor(C, cont) and not is_ancestor(cont, C)):
+                videos = items
+        kind_info = _detect_kind(videos=videos, home=home, page=page, page_text=page_text, base=base, H=H,
+                                 h_end=h_end, blocks=blocks, title=title, script_imgs=script_imgs, attached=attached)
+    if kind_info is not None:
+        page_type = kind_info["page_type"]
+    elif page_type == "article" and raw is None:
+        page_type = "page"  # article-like, but no publication date: a static page
+
     rec.update({
         "title": title or None,
         "published_at": to_iso(dt),
@@ -614,7 +659,7 @@ def _extract(rec, body, url, content_type, captured_at):
     if truncated:
         page_type = rec["page_type"] = "other"
         rec["error"] = "truncated HTML: the document has no closing </body> or </html> (partial download?)"
-    if page_type != "article":
+    if page_type not in ("article", "page"):
         rec["section"] = section = _section(crumbs, None, meta, nav_sel)
         if page_type == "listing":
             rec["title"] = _listing_title(lst, page, title if H is not None else None, section, title_tag)
@@ -626,6 +671,147 @@ def _extract(rec, body, url, content_type, captured_at):
         rec["published_at"] = rec["published_at_raw"] = None
         if page_type == "other" and soft404:
             rec["title"] = title_tag or rec["title"]
+    if kind_info is not None:
+        _apply_kind(rec, kind_info, section=_section(crumbs, title, meta, nav_sel), dt=dt, raw=raw, title=title,
+                    title_tag=title_tag, base=base)
+    rec["kind"] = page_type if page_type in RECORD_KINDS else None
+
+
+def _detect_kind(*, videos, home, page, page_text, base, H, h_end, blocks, title, script_imgs, attached):
+    """The record kind found by structure: {'page_type': …, kind fields…} or None (article/page/listing/other)."""
+    if home:
+        return None
+    if videos:
+        return {"page_type": "video_list", "videos": videos}
+    H_el = H.el if H is not None else None
+    if K.document_precheck(page_text):
+        doc = K.find_document(page, base, H_el)
+        if doc is not None:
+            doc["page_type"] = "document"
+            return doc
+    if K.schedule_precheck(page_text):
+        stitle = halve_repeated(clean_text(H.raw)) if H is not None else None
+        sch = K.find_schedule(page, stitle)
+        if sch is not None:
+            tbl = sch["_table"]
+            if len(collapse(text_of(tbl))) >= 0.3 * len(collapse(text_of(page))):
+                sch["page_type"] = "schedule"
+                sch["title"] = stitle or _caption_title(tbl)
+                return sch
+    alb = _album(blocks, H_el, h_end, title, base, script_imgs, attached)
+    if alb is not None:
+        alb["page_type"] = "album"
+        return alb
+    return None
+
+
+def _caption_title(tbl) -> str | None:
+    cap = next((c for c in tbl if c.tag == "caption"), None)
+    if cap is not None:
+        t = clean_text(text_of(cap))
+        if t:
+            return t
+    prev = tbl.xpath("preceding::*[self::h1 or self::h2 or self::h3 or self::h4][1]")
+    if prev:
+        return clean_text(text_of(prev[0])) or None
+    return None
+
+
+def _apply_kind(rec, info, *, section, dt, raw, title, title_tag, base):
+    pt = info["page_type"]
+    if pt == "video_list":
+        rec["videos"] = info["videos"]
+        rec["title"] = rec["title"] or title or section or title_tag
+        return
+    rec["section"] = section
+    rec["title"] = title or rec["title"]
+    if pt == "document":
+        for k in K.DOCUMENT_FIELDS:
+            rec[k] = info.get(k)
+        rec["attachments"] = info.get("attachments") or []
+        rec["summary"] = info.get("summary")
+        rec["body_text"] = info.get("body_text") or ""
+    elif pt == "schedule":
+        rec["title"] = info.get("title") or title or title_tag
+        rec["week"], rec["week_start"] = info.get("week"), info.get("week_start")
+        rec["entries"] = info["entries"]
+    elif pt == "album":
+        rec["published_at"], rec["published_at_raw"] = to_iso(dt), raw
+        rec["images"] = info["images"]
+        rec["body_text"] = info.get("body_text") or ""
+
+
+def _album_entry(img, base):
+    if K.links_to_page(img, base):
+        return None
+    e = image_entry(img, base)
+    if e is None:
+        return None
+    full = K.image_link_url(img, base)
+    if full:
+        e["url"] = full
+    return e
+
+
+def _album(blocks, H_el, h_end, title, base, script_imgs, attached):
+    """An album: a titled page whose content after the title is mostly images (>= 3, little text)."""
+    if H_el is None:
+        return None
+    js = [(par, urls) for par, urls in script_imgs if attached(par)]
+    first_img = None
+    n_imgs = 0
+    for b in blocks:
+        if b.pos <= h_end or not b.imgs:
+            continue
+        for img in b.imgs:
+            if _album_entry(img, base) is not None:
+                n_imgs += 1
+                if first_img is None:
+                    first_img = img
+    if n_imgs < 3 and not js:
+        return None  # cheap exit: most pages
+    area = lca(H_el, first_img) if first_img is not None else None
+    if area is None:
+        for par, _urls in js:  # an album shown only by a JS slideshow array
+            a = lca(H_el, par)
+            if a is not None and (area is None or is_ancestor(area, a)):
+                area = a
+    if area is None:
+        return None
+    region = [b for b in blocks if b.pos > h_end and is_ancestor(area, b.el)]
+    for b in region:
+        b.role = None
+        b._images = None
+    kept, _dates, _a, _s = _filter_region(region, title)
+    images, _caps = _images_and_captions(kept, base, entry=_album_entry)
+    seen = {im["url"] for im in images}
+    for b in region:
+        for img in b.imgs:
+            src = image_src(img)
+            u = resolve(base, src) if src else None
+            if u:
+                seen.add(u)
+    dummy = None
+    for par, urls in js:
+        if not is_ancestor(area, par):
+            continue
+        for u0 in urls:
+            u = resolve(base, u0)
+            if not u or not u.startswith(("http://", "https://")) or u in seen:
+                continue
+            if dummy is None:
+                dummy = etree.Element("img")
+            if not is_content_image(dummy, u):
+                continue
+            seen.add(u)
+            images.append({"url": u, "caption": None, "alt": None})
+    if len(images) < 3:
+        return None
+    text_blocks = [b for b in kept if b.text and b.role is None and not b.imgs and b.ld <= 0.5]
+    text_len = sum(b.tlen for b in text_blocks)
+    if text_len > max(300, 40 * len(images)):
+        return None
+    return {"images": images, "body_text": "\n\n".join(_block_text(b) for b in text_blocks)}
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -839,7 +1025,20 @@ def _same_figure(b, nb) -> bool:
     return fig is not None and is_ancestor(fig, nb.el)
 
 
-def _images_and_captions(kept, base):
+def _caption_block(b, nb):
+    """The block after an image-only block when it is that image's caption, else None."""
+    if nb is None or not nb.text or nb.imgs or nb.role is not None:
+        return None
+    if (nb.kind == "caption" or _same_figure(b, nb) or _in_small_table(b, nb) or _caption_hint(nb.el)) \
+            and nb.tlen <= 500:
+        return nb
+    if nb.tlen <= 300 and word_count(nb.text) <= 60 and (
+            nb.italic() or nb.align() == "center") and not A.source_of(nb.text):
+        return nb
+    return None
+
+
+def _images_and_captions(kept, base, entry=image_entry):
     images = []
     seen = set()
     caps = []
@@ -848,27 +1047,27 @@ def _images_and_captions(kept, base):
         if not b.imgs:
             continue
         ents = []
+        repeated = False
         for img in b.imgs:
-            e = image_entry(img, base)
+            e = entry(img, base)
             if e and e["url"] not in seen:
                 seen.add(e["url"])
                 ents.append(e)
+            elif e:
+                repeated = True
         if not ents:
             if not b.text:
                 b.role = "drop"
+                if repeated:  # an image shown again: its caption repeats too
+                    cap = _caption_block(b, kept[i + 1] if i + 1 < n else None)
+                    if cap is not None:
+                        cap.role = "caption"
+                        caps.append(cap)
             continue
         b._images = ents
         images.extend(ents)
-        caption = None
         if not b.text:
-            nb = kept[i + 1] if i + 1 < n else None
-            if nb is not None and nb.text and not nb.imgs and nb.role is None:
-                if (nb.kind == "caption" or _same_figure(b, nb) or _in_small_table(b, nb) or _caption_hint(nb.el)) \
-                        and nb.tlen <= 500:
-                    caption = nb
-                elif nb.tlen <= 300 and word_count(nb.text) <= 60 and (
-                        nb.italic() or nb.align() == "center") and not A.source_of(nb.text):
-                    caption = nb
+            caption = _caption_block(b, kept[i + 1] if i + 1 < n else None)
             if caption is not None:
                 caption.role = "caption"
                 caps.append(caption)

@@ -1,0 +1,107 @@
+"""Media files (article and album images, attachments, videos): Scrapy's FilesPipeline, stored by SHA-256.
+
+Why FilesPipeline and not ImagesPipeline: ImagesPipeline re-encodes every image to JPEG and drops the
+original bytes, which an archive must keep; Pillow is used only to read width and height.
+Each URL is downloaded once per crawl (FilesPipeline's own cache); identical bytes under different URLs
+(``CACHEID``/``CVID`` variants) are stored once (:class:`archive.media.MediaStore`). Only files on the
+portal's own hosts are fetched unless ``PORTAL_MEDIA_HOSTS`` names more (``*`` = any host).
+A missing or broken file becomes an ``errors`` row; the crawl goes on.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.pipelines.files import FilesPipeline
+
+from pipelines.capture import Capture
+from pipelines.records import WARC_FIELDS, error_row, link_media, media_urls
+
+
+class _NoStatStore:
+    """FilesPipeline's store slot: stat always misses (download once per crawl); bytes go to MediaStore."""
+
+    def __init__(self, basedir: str):
+        self.basedir = basedir
+
+    def persist_file(self, path, buf, info, meta=None, headers=None):  # pragma: no cover - not used
+        raise NotImplementedError("MediaPipeline stores through archive.media.MediaStore")
+
+    def stat_file(self, path, info):
+        return {}
+
+
+class MediaPipeline(FilesPipeline):
+    STORE_SCHEMES = {**FilesPipeline.STORE_SCHEMES, "": _NoStatStore, "file": _NoStatStore}
+
+    def __init__(self, store_uri, *, crawler):
+        super().__init__(store_uri, crawler=crawler)
+        hosts = crawler.settings.getlist("PORTAL_MEDIA_HOSTS")
+        self.any_host = "*" in hosts
+        self.extra_hosts = {h.lower() for h in hosts if h != "*"}
+        self.described: set[str] = set()  # URLs that already have their media row in this crawl
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.get("PORTAL_ARCHIVE_DIR") or "archive", crawler=crawler)
+
+    def _allowed(self, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        spider_hosts = getattr(self.crawler.spider, "allowed_hosts", frozenset())
+        return self.any_host or host in spider_hosts or host in self.extra_hosts
+
+    def get_media_requests(self, item, info):
+        rows = item.get("rows") or ()
+        referer = next((row["url"] for table, row in rows if table == "pages"), None)
+        return [
+            scrapy.Request(url, headers={"Referer": referer} if referer else None, meta={"media": True},
+                           dont_filter=True)
+            for url in media_urls(rows) if self._allowed(url)
+        ]
+
+    async def file_downloaded(self, response, request, info, *, item=None):
+        stored = Capture.of(self.crawler).media.put(response.body)
+        request.meta["media_path"] = str(stored.path)
+        return stored.sha256
+
+    def file_path(self, request, response=None, info=None, *, item=None):
+        return f"url/{request.url}"  # FilesPipeline's key; the real path is content-addressed (media_path)
+
+    async def media_downloaded(self, response, request, info, *, item=None):
+        result = await super().media_downloaded(response, request, info, item=item)
+        described = Capture.of(self.crawler).media.describe(response.body, response.headers.get("Content-Type", b"").decode("latin-1") or None)
+        warc = request.meta.get("warc") or {}
+        result.update(sha256=result["checksum"], path=request.meta["media_path"], http_status=response.status,
+                      fetched_at=datetime.now(timezone.utc), **described, **{k: warc.get(k) for k in WARC_FIELDS})
+        return result
+
+    def item_completed(self, results, item, info):
+        rows = item.get("rows")
+        if not rows:
+            return item
+        requests = [u for u in media_urls(rows) if self._allowed(u)]
+        sha_by_url = {}
+        extra = []
+        now = datetime.now(timezone.utc)
+        for url, (ok, value) in zip(requests, results):
+            if ok:
+                sha_by_url[url] = value["sha256"]
+                if url not in self.described:
+                    self.described.add(url)
+                    extra.append(("media_files", {
+                        "url": url, "sha256": value["sha256"], "size": value["size"], "mime_type": value["mime_type"],
+                        "width": value["width"], "height": value["height"], "path": value["path"],
+                        "http_status": value["http_status"], "fetched_at": value["fetched_at"],
+                        **{k: value.get(k) for k in WARC_FIELDS},
+                    }))
+            elif url not in self.described:
+                self.described.add(url)
+                self.crawler.stats.inc_value("portal/errors")
+                extra.append(("errors", error_row(
+                    url, "media_failed", failed_at=now, exception=f"{type(value.value).__name__}: {value.value}",
+                    attempts=1, referer=next((r["url"] for t, r in rows if t == "pages"), None),
+                )))
+        link_media(rows, sha_by_url)
+        rows.extend(extra)
+        return item
