@@ -61,7 +61,7 @@ def run_crawl(url: str, archive: Path, overrides: dict[str, str], *, verbose: bo
     settings.setmodule("crawler.settings", priority="project")
     settings.set("PORTAL_ARCHIVE_DIR", str(archive), priority="cmdline")
     if not verbose:
-        settings.set("LOG_LEVEL", "WARNING", priority="command")
+        settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
     for name, value in overrides.items():
         settings.set(name, value, priority="cmdline")
     process = CrawlerProcess(settings, install_root_handler=True)
@@ -86,8 +86,24 @@ def run(args) -> int:
         if not args.url:
             raise SystemExit("portal-archive crawl: give the portal URL, or --demo")
         stats = run_crawl(args.url, archive, overrides, verbose=args.verbose)
-    print(format_summary(summarize(archive, stats.get("portal/snapshot_id"))))
+    summary = summarize(archive, stats.get("portal/snapshot_id"))
+    print(format_summary(summary))
     print(f"wall time: {time.monotonic() - started:.1f}s")
     if args.samples:
         print_samples(archive, args.samples)
-    return 0 if stats.get("finish_reason") == "finished" else 1
+    return exit_code(stats.get("finish_reason"), summary)
+
+
+EXIT_COMPLETE, EXIT_INTERRUPTED, EXIT_FAILURES = 0, 1, 3
+
+
+def exit_code(finish_reason: str | None, summary: dict) -> int:
+    """0: the snapshot is complete; 3: complete, but some pages could not be had (see errors);
+    1: the crawl was interrupted (run the same command again to resume it)."""
+    if finish_reason != "finished":
+        return EXIT_INTERRUPTED
+    failures = {r: n for r, n in (summary.get("errors_by_reason") or {}).items() if r not in BENIGN_REASONS}
+    return EXIT_FAILURES if failures else EXIT_COMPLETE
+
+
+BENIGN_REASONS = {"robots_disallowed", "soft_404", "empty_media_url"}

@@ -7,7 +7,7 @@ from importlib.metadata import version
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    from cli import crawl, inspect
+    from cli import crawl, inspect, tools
     from crawler.replica import cli as replica_cli
     from pipelines.extract import cli as extract_cli
 
@@ -37,6 +37,17 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("query", help="run SQL (DuckDB) over an archive's tables")
     inspect.add_query_arguments(p)
     p.set_defaults(run=inspect.run_query)
+    p = sub.add_parser("verify", help="re-check every stored hash (records, media, WARC, Parquet files)")
+    tools.add_verify_arguments(p)
+    p.set_defaults(run=tools.run_verify)
+
+    p = sub.add_parser("reextract", help="rebuild the records from the stored WARCs (no network), as a new snapshot")
+    tools.add_reextract_arguments(p)
+    p.set_defaults(run=tools.run_reextract)
+
+    p = sub.add_parser("package", help="package a snapshot (WACZ)")
+    tools.add_package_arguments(p)
+    p.set_defaults(run=tools.run_package)
     return parser
 
 

@@ -43,8 +43,16 @@ SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 
 ITEM_PIPELINES = {
     "pipelines.scrapy_pipelines.ExtractPipeline": 300,
+    "pipelines.media.MediaPipeline": 500,
     "pipelines.scrapy_pipelines.ArchivePipeline": 900,
 }
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.crawl_delay.CrawlDelayMiddleware": 560,
+    "crawler.middlewares.warc.WarcCaptureMiddleware": 950,  # next to the wire: every hop, every retry
+}
+MEDIA_ALLOW_REDIRECTS = True
 EXTENSIONS = {
     "crawler.progress.Progress": 500,
 }
@@ -56,3 +64,10 @@ PORTAL_MAX_BARREN_HOPS = 3  # consecutive pages that reveal nothing new before a
 PORTAL_MAX_BARREN_PAGER = 5  # same, for listing pagers (walked while they reveal new items)
 PORTAL_PROGRESS_INTERVAL = 5.0  # seconds; 0 disables the progress line
 PORTAL_LOOPBACK_RELAX = True
+PORTAL_RESUME = True  # re-running the command of an interrupted crawl resumes its snapshot
+PORTAL_WARC = True
+PORTAL_WARC_MAX_BYTES = 100_000_000
+PORTAL_MEDIA_HOSTS: list = []  # hosts besides the seeds' whose media may be fetched; "*" = any
+PORTAL_RETRY_BACKOFF_BASE = 0.5
+PORTAL_RETRY_BACKOFF_MAX = 30.0
+PORTAL_RETRY_AFTER_MAX = 120.0

@@ -192,9 +192,9 @@ def test_row_checks(tmp_path):
         assert w.add("articles", article(1)) == "new"  # add() passes record tables on
         m = {"url": f"{H}/i.jpg", "sha256": "a" * 64, "fetched_at": T0, "path": "media/sha256/aa/aa/" + "a" * 64}
         assert w.add("media_files", m) is True
-        assert w.add("media", {**m, "fetched_at": T0 + dt.timedelta(seconds=1)}) is False  # one row per URL
+        assert w.add("media_files", {**m, "fetched_at": T0 + dt.timedelta(seconds=1)}) is False  # one row per URL
         assert w.add("url_aliases", {"article_id": "a000000000000001", "url": f"{H}/x", "seen_at": T0}) is True
         with pytest.raises(RowError, match="media.path: expected a relative path"):
-            w.add("media", {**m, "url": "other", "path": "/abs"})
-    assert ds.dataset(tmp_path / "a" / "media").count_rows() == 1
+            w.add("media_files", {**m, "url": "other", "path": "/abs"})
+    assert ds.dataset(tmp_path / "a" / "media_files").count_rows() == 1
     assert ds.dataset(tmp_path / "a" / "url_aliases").to_table().column("record_id").to_pylist() == ["a000000000000001"]

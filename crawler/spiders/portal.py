@@ -18,7 +18,9 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.exceptions import IgnoreRequest
 from twisted.internet.error import (
+    ConnectionDone,
     ConnectionLost,
     ConnectionRefusedError,
     DNSLookupError,
@@ -29,10 +31,56 @@ from twisted.internet.error import (
 from crawler.identity import article_id, is_state_url, url_fingerprint, wcm_path_from_url, wcm_path_from_urls
 from crawler.links import classify
 from crawler.politeness import relax_for_loopback
+from pipelines.capture import Capture
 
 _GOTO_PAGE_RE = re.compile(r"gotoPage\((\d+)\)")
 PRIORITY_NAV = 10
 PRIORITY_CONTENT = 0
+
+
+def failure_reason(failure) -> str:
+    """A short, stable token for why a request failed (the errors table's ``reason``)."""
+    if failure.check(HttpError):
+        return f"http_{failure.value.response.status}"
+    if failure.check(DNSLookupError):
+        return "dns"
+    if failure.check(TimeoutError, TCPTimedOutError):
+        return "timeout"
+    if failure.check(ConnectionRefusedError):
+        return "connection_refused"
+    if failure.check(IgnoreRequest):
+        text = str(failure.value).lower()
+        if "robots.txt" in text:
+            return "robots_disallowed"
+        if "redirect" in text:
+            return "redirect_loop"
+        return "ignored"
+    text = repr(failure.value)
+    if "DataLoss" in text or "PotentialDataLoss" in text:
+        return "truncated"
+    if failure.check(ConnectionLost, ConnectionDone) or "ConnectionLost" in text or "ConnectionDone" in text:
+        return "connection_lost"
+    if "ResponseNeverReceived" in text:
+        return "no_response"
+    return type(failure.value).__name__
+
+
+def form_fields(form) -> dict[str, str]:
+    """The values a browser would submit for a form (no submit buttons, unchecked boxes left out)."""
+    fields = {}
+    for inp in form.xpath(".//input[@name]"):
+        kind = (inp.attrib.get("type") or "text").lower()
+        if kind in ("submit", "button", "image", "reset", "file"):
+            continue
+        if kind in ("checkbox", "radio") and "checked" not in inp.attrib:
+            continue
+        fields[inp.attrib["name"]] = inp.attrib.get("value", "")
+    for sel in form.xpath(".//select[@name]"):
+        chosen = sel.xpath(".//option[@selected]/@value").get() or sel.xpath(".//option/@value").get() or ""
+        fields[sel.attrib["name"]] = chosen
+    for area in form.xpath(".//textarea[@name]"):
+        fields[area.attrib["name"]] = area.xpath("string()").get() or ""
+    return fields
 
 
 def _now() -> datetime:
@@ -64,6 +112,8 @@ class PortalSpider(scrapy.Spider):
         self.pending: dict[str, list[str]] = {}  # article id -> URLs seen before its fetch
         self.known_urls: dict[bytes, str] = {}  # URL fingerprint -> article id
         self.pager_seen: set[tuple[str, int]] = set()
+        self.previous: dict = {}  # record id -> what the latest earlier snapshot holds (archive.store.PrevRecord)
+        self.previous_urls: dict[bytes, str] = {}  # URL fingerprint -> record id, from earlier snapshots
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -75,16 +125,36 @@ class PortalSpider(scrapy.Spider):
         return spider
 
     async def start(self):
+        self._load_archive_state()
         for url in self.start_urls:
             yield self._request(url, PRIORITY_NAV, barren=0)
 
+    def _load_archive_state(self):
+        """What earlier snapshots hold (for conditional requests) and, when resuming, what this one does."""
+        writer = Capture.of(self.crawler).writer
+        self.previous = writer.previous
+        self.archived |= writer.done_in_snapshot()
+        for record_id, prev in self.previous.items():
+            for url in prev.urls_seen or ([prev.url] if prev.url else []):
+                self.previous_urls[url_fingerprint(url)] = record_id
+        if self.archived:
+            self.logger.warning("resuming: %d records already archived in this snapshot", len(self.archived))
+
     # -- requests ---------------------------------------------------------------------------
-    def _request(self, url, priority, *, barren, wcm_path=None, listing=None, page_no=None, referer=None):
-        meta = {"barren": barren, "wcm_path": wcm_path, "listing": listing, "page_no": page_no}
-        headers = {"Referer": referer} if referer else None
+    def _request(self, url, priority, *, barren, wcm_path=None, record_id=None, listing=None, page_no=None,
+                 referer=None):
+        meta = {"barren": barren, "wcm_path": wcm_path, "record_id": record_id, "listing": listing, "page_no": page_no}
+        headers = {"Referer": referer} if referer else {}
+        prev = self.previous.get(record_id) if record_id else None
+        if prev is not None and not prev.removed:  # captured before: ask only for a changed version
+            if prev.etag:
+                headers["If-None-Match"] = prev.etag
+            if prev.last_modified:
+                headers["If-Modified-Since"] = prev.last_modified
+            meta["handle_httpstatus_list"] = [304]
         return scrapy.Request(
             url, callback=self.parse, errback=self.on_error, priority=priority, meta=meta,
-            headers=headers, dont_filter=False,
+            headers=headers or None, dont_filter=False,
         )
 
     # -- responses --------------------------------------------------------------------------
@@ -94,11 +164,16 @@ class PortalSpider(scrapy.Spider):
             return
         meta = response.meta
         seen_urls = [response.url, *meta.get("redirect_urls", [])]
+        if response.status == 304:  # unchanged since the previous snapshot
+            self.archived.add(meta["record_id"])
+            self.pending.pop(meta["record_id"], None)
+            yield {**self._page_item(response, None, []), "item_type": "not_modified", "record_id": meta["record_id"]}
+            return
         self_urls = _self_urls(response)
         wcm_path = meta.get("wcm_path") or wcm_path_from_url(response.url) or wcm_path_from_urls(self_urls)
         discovered = 0
-        if wcm_path:
-            aid = article_id(wcm_path)
+        if wcm_path or meta.get("record_id"):
+            aid = article_id(wcm_path) if wcm_path else meta["record_id"]
             if aid in self.archived:
                 yield from self._aliases(aid, seen_urls)
                 wcm_path = None  # already archived: log the page only
@@ -109,7 +184,7 @@ class PortalSpider(scrapy.Spider):
                 for u in [*seen_urls, *self_urls]:
                     self.known_urls[url_fingerprint(u)] = aid
                 urls = list(dict.fromkeys([*earlier, *seen_urls, *self_urls]))
-                meta_out = {"wcm_path": wcm_path, "article_id": aid, "urls_seen": urls}
+                meta_out = {"wcm_path": wcm_path, "record_id": aid, "urls_seen": urls}
                 yield self._page_item(response, meta_out, self_urls)
         else:
             yield self._page_item(response, None, self_urls)
@@ -137,7 +212,7 @@ class PortalSpider(scrapy.Spider):
                 yield req
         yield from self._form_pages(response, listing_key, new_here)
         for aid, url in self._aliases_from_links(follow):
-            yield {"item_type": "alias", "article_id": aid, "url": url, "seen_at": _now()}
+            yield {"item_type": "alias", "record_id": aid, "url": url, "seen_at": _now()}
 
     def _note_content(self, link) -> int:
         aid = article_id(link.wcm_path)
@@ -160,8 +235,8 @@ class PortalSpider(scrapy.Spider):
         known = self.known_urls.get(fp)
         if known is not None:
             return None
-        if link.kind == "content":
-            aid = article_id(link.wcm_path)
+        aid = article_id(link.wcm_path) if link.kind == "content" else self.previous_urls.get(fp)
+        if aid is not None:
             if aid in self.archived:
                 return None
             if aid in self.pending:
@@ -169,7 +244,8 @@ class PortalSpider(scrapy.Spider):
                     self.pending[aid].append(link.url)
                 return None
             self.pending[aid] = [link.url]
-            return self._request(link.url, PRIORITY_CONTENT, barren=0, wcm_path=link.wcm_path, referer=response.url)
+            return self._request(link.url, PRIORITY_CONTENT, barren=0, wcm_path=link.wcm_path, record_id=aid,
+                                 referer=response.url)
         if link.kind == "pager":
             current = response.meta.get("page_no") or 1
             page_no = link.page_no if link.page_no is not None else (current + 1 if link.pager_rel == "next" else None)
@@ -195,9 +271,11 @@ class PortalSpider(scrapy.Spider):
         numbers = {int(n) for n in _GOTO_PAGE_RE.findall(" ".join(response.xpath("//a/@href | //a/@onclick").getall()))}
         if not numbers:
             return
-        form = response.xpath("//form[.//input[@name='page']]")
-        if not form:
+        forms = response.xpath("//form[.//input[@name='page']]")
+        if not forms:
             return
+        form = forms[0]
+        fields = form_fields(form)
         pager_barren = 0 if new_here else response.meta.get("barren", 0) + 1
         if pager_barren > self.max_barren_pager:
             return
@@ -208,10 +286,9 @@ class PortalSpider(scrapy.Spider):
             if key in self.pager_seen:
                 continue
             self.pager_seen.add(key)
-            request = scrapy.FormRequest.from_response(
-                response, formxpath="(//form[.//input[@name='page']])[1]",
-                formdata={"page": str(number), "cmd": ""}, dont_click=True,
-                callback=self.parse, errback=self.on_error, priority=PRIORITY_NAV,
+            request = scrapy.FormRequest(
+                response.urljoin(form.attrib.get("action") or response.url), formdata={**fields, "page": str(number), "cmd": ""},
+                callback=self.parse, errback=self.on_error, priority=PRIORITY_NAV, dont_filter=True,
                 meta={"barren": pager_barren, "listing": listing_key, "page_no": number, "wcm_path": None},
             )
             yield request
@@ -229,7 +306,7 @@ class PortalSpider(scrapy.Spider):
             fp = url_fingerprint(url)
             if fp not in self.known_urls:
                 self.known_urls[fp] = aid
-                yield {"item_type": "alias", "article_id": aid, "url": url, "seen_at": _now()}
+                yield {"item_type": "alias", "record_id": aid, "url": url, "seen_at": _now()}
 
     def _page_item(self, response, identity, self_urls):
         item = {
@@ -242,8 +319,9 @@ class PortalSpider(scrapy.Spider):
             "referer": (response.request.headers.get("Referer") or b"").decode("latin-1") or None,
             "expected_content": bool(response.meta.get("wcm_path")),
             "wcm_path": None,
-            "article_id": None,
+            "record_id": None,
             "urls_seen": [],
+            "warc": response.meta.get("warc"),
         }
         if identity:
             item.update(identity)
@@ -253,21 +331,11 @@ class PortalSpider(scrapy.Spider):
     def on_error(self, failure):
         request = failure.request
         attempts = request.meta.get("retry_times", 0) + 1
-        status = None
-        if failure.check(HttpError):
-            status = failure.value.response.status
-            reason = f"http_{status}"
-        elif failure.check(DNSLookupError):
-            reason = "dns"
-        elif failure.check(TimeoutError, TCPTimedOutError):
-            reason = "timeout"
-        elif failure.check(ConnectionRefusedError):
-            reason = "connection_refused"
-        elif failure.check(ConnectionLost):
-            reason = "connection_lost"
-        else:
-            reason = type(failure.value).__name__
+        status = failure.value.response.status if failure.check(HttpError) else None
+        reason = failure_reason(failure)
         self.logger.warning("failed %s: %s (%d attempts)", request.url, reason, attempts)
+        aid = request.meta.get("record_id")
+        others = [u for u in self.pending.pop(aid, []) if u != request.url] if aid else []
         yield {
             "item_type": "error",
             "url": request.url,
@@ -277,10 +345,9 @@ class PortalSpider(scrapy.Spider):
             "attempts": attempts,
             "referer": (request.headers.get("Referer") or b"").decode("latin-1") or None,
             "failed_at": _now(),
+            "record_id": None if others else aid,  # a record none of whose URLs could be had
         }
-        if request.meta.get("wcm_path"):  # try the item's other known URLs before giving up on it
-            aid = article_id(request.meta["wcm_path"])
-            others = [u for u in self.pending.pop(aid, []) if u != request.url]
-            if others:
-                self.pending[aid] = others
-                yield self._request(others[0], PRIORITY_CONTENT, barren=0, wcm_path=request.meta["wcm_path"])
+        if others:  # try the record's other known URLs before giving up on it
+            self.pending[aid] = others
+            yield self._request(others[0], PRIORITY_CONTENT, barren=0, wcm_path=request.meta.get("wcm_path"),
+                                record_id=aid)
