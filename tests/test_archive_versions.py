@@ -194,7 +194,7 @@ def test_row_checks(tmp_path):
         assert w.add("media_files", m) is True
         assert w.add("media_files", {**m, "fetched_at": T0 + dt.timedelta(seconds=1)}) is False  # one row per URL
         assert w.add("url_aliases", {"article_id": "a000000000000001", "url": f"{H}/x", "seen_at": T0}) is True
-        with pytest.raises(RowError, match="media.path: expected a relative path"):
+        with pytest.raises(RowError, match="media_files.path: expected a relative path"):
             w.add("media_files", {**m, "url": "other", "path": "/abs"})
     assert ds.dataset(tmp_path / "a" / "media_files").count_rows() == 1
     assert ds.dataset(tmp_path / "a" / "url_aliases").to_table().column("record_id").to_pylist() == ["a000000000000001"]
