@@ -25,13 +25,13 @@ def _pointers(root: Path):
     for table in KIND_TABLES.values():
         if f"{table}_latest" not in views:
             continue
-        rel = con.sql(
+        cursor = con.execute(
             f"SELECT record_id, wcm_path, urls_seen, fetched_at, http_status, etag, last_modified, "
             f"warc_file, warc_offset, warc_length, warc_record_id FROM {table}_latest "
             f"WHERE warc_file IS NOT NULL ORDER BY warc_file, warc_offset"
         )
-        cols = rel.columns
-        while batch := rel.fetchmany(1000):
+        cols = [d[0] for d in cursor.description]
+        while batch := cursor.fetchmany(1000):
             for values in batch:
                 yield table, dict(zip(cols, values))
 

@@ -608,7 +608,7 @@ def _extract(rec, body, url, content_type, captured_at):
     if (lst is None or nitems < 4) and pre_list[0] is not None and pre_list[1] >= 4:
         lst, nitems, ntotal, list_hint, in_lists = pre_list
     listy = False
-    if lst is not None and nitems >= 4 and region:
+    if lst is not None and nitems >= (2 if has_pager else 4) and region:  # a last listing page may hold 2-3 items
         rtext = sum(b.tlen for b in region) or 1
         in_list = sum(b.tlen for b in region if is_ancestor(lst, b.el))
         listy = in_list >= 0.4 * rtext
@@ -619,7 +619,7 @@ def _extract(rec, body, url, content_type, captured_at):
         page_type = "article"
     elif lst is not None and nitems >= 4 and (nitems >= 0.6 * ntotal or has_pager or list_hint) and not home:
         page_type = "listing"
-    elif lst is not None and nitems >= 3 and has_pager and not home:
+    elif lst is not None and nitems >= 2 and has_pager and not home:
         page_type = "listing"
     elif lst is not None and not home and in_lists >= 6 and len([c for c in crumbs if c]) >= 2 and in_lists >= 0.6 * ntotal:
         # a parent section: several short lists of its sub-sections' items under a breadcrumb
@@ -1269,7 +1269,17 @@ def _dominant_list(page, cache=None):
                 break
     if not cont:
         return None, 0, len(item_links), False, 0
-    lst, n = max(cont.items(), key=lambda kv: kv[1])
+    n = max(cont.values())
+    tied = [x for x, v in cont.items() if v == n]
+    if len(tied) > 1:
+        # a tie (a navigation bar and the last page of a listing, 3 links each): the list whose items
+        # carry text besides their links (dates, summaries)
+        def own_text(x):
+            t = short_text(x, 20000)
+            return (len(t) if t is not None else 20000) - link_text_len(x)
+        lst = max(tied, key=own_text)
+    else:
+        lst = tied[0]
     in_lists = sum(v for v in cont.values() if v >= 3)
     hint = False
     cur = lst

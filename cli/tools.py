@@ -1,0 +1,54 @@
+"""``verify``, ``reextract`` and ``package``: fixity, re-extraction and packaging of an archive."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from cli.inspect import _archive_dir
+
+
+def add_verify_arguments(p):
+    p.add_argument("--archive", required=True, help="archive folder")
+
+
+def run_verify(args) -> int:
+    from archive.verify import format_problems, verify
+
+    problems = verify(_archive_dir(args.archive))
+    print(format_problems(problems))
+    return 1 if problems else 0
+
+
+def add_reextract_arguments(p):
+    p.add_argument("--archive", required=True, help="archive folder")
+
+
+def run_reextract(args) -> int:
+    from archive.summary import format_summary, summarize
+    from pipelines.reextract import reextract
+
+    root = _archive_dir(args.archive)
+    snapshot = reextract(root)
+    print(format_summary(summarize(root, snapshot["snapshot_id"])))
+    return 0
+
+
+def add_package_arguments(p):
+    p.add_argument("--archive", required=True, help="archive folder")
+    p.add_argument("--wacz", action="store_true", required=True, help="write a WACZ package")
+    p.add_argument("--snapshot", default=None, help="snapshot id (default: the latest)")
+    p.add_argument("-o", "--output", default=None, help="output file (default: <archive>/<snapshot>.wacz)")
+
+
+def run_package(args) -> int:
+    from archive.summary import summarize
+    from archive.warc.wacz import write_wacz
+
+    root = _archive_dir(args.archive)
+    snapshot = args.snapshot or summarize(root)["snapshot_id"]
+    if not snapshot:
+        print("portal-archive package: the archive has no snapshot", file=sys.stderr)
+        return 2
+    dest = Path(args.output) if args.output else root / f"{snapshot}.wacz"
+    print(write_wacz(root, snapshot, dest))
+    return 0

@@ -1,0 +1,52 @@
+"""Write every HTTP exchange to WARC: each redirect hop, each retry, media and robots.txt.
+
+Sits next to the downloader (priority 950), so it sees responses as served, before redirects,
+retries and decompression are handled. The pointer to the response record is left in
+``request.meta["warc"]`` for the item pipelines to store beside the extracted record.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from pipelines.capture import Capture
+
+
+def _headers(headers) -> list[tuple[str, str]]:
+    out = []
+    for name, values in headers.items():
+        for value in values:
+            out.append((name.decode("latin-1"), value.decode("latin-1")))
+    return out
+
+
+class WarcCaptureMiddleware:
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response, spider=None):
+        warc = Capture.of(self.crawler).warc
+        if warc is None:
+            return response
+        status = response.status
+        kwargs = dict(
+            url=response.url, method=request.method, request_headers=_headers(request.headers),
+            request_body=request.body or b"", status=status, reason="",
+            response_headers=_headers(response.headers), body=response.body,
+            protocol=getattr(response, "protocol", None) or "HTTP/1.1",
+            ip=str(response.ip_address) if getattr(response, "ip_address", None) else None,
+            date=datetime.now(timezone.utc),
+        )
+        if status == 304:
+            del kwargs["body"]
+            pointer = warc.write_revisit(**kwargs)
+        else:
+            pointer = warc.write_exchange(**kwargs)
+        request.meta["warc"] = {
+            "warc_file": pointer.warc_file, "warc_offset": pointer.warc_offset,
+            "warc_length": pointer.warc_length, "warc_record_id": pointer.warc_record_id,
+        }
+        return response

@@ -1,0 +1,63 @@
+"""Test support: ``portal-archive crawl`` that SIGKILLs itself at a chosen point (env ``CRASH_AT``).
+
+``flush:N`` — inside the N-th Parquet part write, after the temp file is written, before its rename;
+``compaction`` — inside the compaction of the snapshot at close; ``warc:N`` — after the N-th WARC
+exchange. Used by tests/test_resume.py; never imported by the product.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+import archive.compact
+import archive.warc.writer
+import archive.writer
+from cli.main import main
+
+
+def _die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _arm(point: str) -> None:
+    kind, _, n = point.partition(":")
+    count = {"n": 0}
+    if kind == "flush":
+        original = archive.writer.TableWriter._write_parquet
+
+        def write(self, *args, **kwargs):
+            count["n"] += 1
+            if count["n"] == int(n):
+                original(self, *args, **kwargs)  # the temp file exists; the rename has not happened
+                _die()
+            return original(self, *args, **kwargs)
+
+        archive.writer.TableWriter._write_parquet = write
+    elif kind == "compaction":
+        original = archive.compact._apply_plan
+
+        def apply(*args, **kwargs):
+            result = original(*args, **kwargs)
+            _die()
+            return result
+
+        archive.compact._apply_plan = apply
+    elif kind == "warc":
+        original = archive.warc.writer.WarcWriter.write_exchange
+
+        def exchange(self, *args, **kwargs):
+            count["n"] += 1
+            pointer = original(self, *args, **kwargs)
+            if count["n"] == int(n):
+                _die()
+            return pointer
+
+        archive.warc.writer.WarcWriter.write_exchange = exchange
+    else:
+        raise SystemExit(f"unknown CRASH_AT {point!r}")
+
+
+if __name__ == "__main__":
+    _arm(os.environ["CRASH_AT"])
+    sys.exit(main(sys.argv[1:]))
