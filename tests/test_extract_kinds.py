@@ -126,6 +126,23 @@ def test_document_label_lines_and_dl():
                                    "name": "05-ct-ubnd.signed.pdf"}]
 
 
+def test_document_with_its_full_text():
+    paras = ["Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015; căn cứ Luật Bảo vệ môi trường "
+             "ngày 17 tháng 11 năm 2020 và các văn bản hướng dẫn thi hành;",
+             "Điều 1. Ban hành kèm theo Quyết định này Quy định về quản lý chất thải rắn sinh hoạt trên địa bàn huyện.",
+             "Điều 2. Quyết định có hiệu lực kể từ ngày ký. Chánh Văn phòng HĐND và UBND huyện, Thủ trưởng các phòng, "
+             "ban, đơn vị có liên quan chịu trách nhiệm thi hành Quyết định này."]
+    html = _page(
+        "<h1>Quyết định số 321/QĐ-UBND</h1><table><tr><th>Số ký hiệu</th><td>321/QĐ-UBND</td></tr>"
+        "<tr><th>Ngày ban hành</th><td>02/03/2021</td></tr><tr><th>Trích yếu</th><td>Ban hành Quy định về quản lý "
+        "chất thải rắn sinh hoạt</td></tr></table><div class='noidung'>"
+        + "".join(f"<p>{t}</p>" for t in paras) + "</div>")
+    rec = extract_record(html, "http://x.gov.vn/van-ban/321")
+    assert rec["kind"] == "document" and rec["attachments"] == []
+    assert rec["body_text"] == "\n\n".join(paras) and rec["body_html"].startswith("<p>Căn cứ")
+    assert rec["summary"] == "Ban hành Quy định về quản lý chất thải rắn sinh hoạt" and rec["published_at"] is None
+
+
 def test_register_header_and_search_form_are_not_a_document():
     html = _page(
         "<form><table><tr><td>Số hiệu:</td><td><input name='a'></td><td>Trích yếu:</td><td><input name='b'></td></tr>"
@@ -214,6 +231,15 @@ def test_gallery_grid_is_not_an_album():
                     for i in range(1, 7))
     rec = extract_record(_page(f"<h1>Thư viện ảnh</h1><div class='grid'>{cells}</div>"), "http://x.gov.vn/thu-vien-anh")
     assert rec["kind"] is None and rec["page_type"] != "album"
+
+
+def test_listing_with_unlinked_thumbnails_is_not_an_album():
+    items = "".join(f"<li><img src='/upload/tin/anh{i}.jpg' width='120'><a href='/tin-tuc/kinh-te/bai-{i}'>Bài viết số "
+                    f"{i} về phát triển kinh tế của huyện</a> <span>(0{i}/05/2020)</span></li>" for i in range(1, 9))
+    html = _page(f"<h1>Kinh tế</h1><ul class='news'>{items}</ul><div class='pager'><a href='?page=1'>1</a> "
+                 f"<a href='?page=2'>2</a> <a href='?page=2'>Sau</a></div>")
+    rec = extract_record(html, "http://x.gov.vn/tin-tuc/kinh-te")
+    assert rec["page_type"] == "listing" and rec["kind"] is None
 
 
 def test_helpers():

@@ -45,19 +45,20 @@ class BodyRenderer:
     # --- inline ------------------------------------------------------------------------------
     def runs(self, runs) -> str:
         out = []
-        for run in runs:
+        for n, run in enumerate(runs):
             if isinstance(run, Email):
                 hexed = cfemail.encode(run.address, self.r.randrange(16, 256))
                 out.append(f'<a href="/cdn-cgi/l/email-protection#{hexed}" class="__cf_email__" '
                            f'data-cfemail="{hexed}">[email&#160;protected]</a>')
             elif self.word:
-                out.append(self.word_text(run))
+                out.append(self.word_text(run, leading=n == 0))
             else:
                 out.append(self.esc(run))
         return "".join(out)
 
-    def word_text(self, text: str) -> str:
-        """Word's spans split the text anywhere (even mid-word); lines wrap; ``&nbsp;`` pads."""
+    def word_text(self, text: str, leading: bool = True) -> str:
+        """Word's spans split the text anywhere (even mid-word); lines wrap; ``&nbsp;`` pads the start of a
+        paragraph (never after an inline element, where it would be a visible space)."""
         r = self.r
         cuts = sorted(r.sample(range(1, len(text)), min(r.randint(0, 3), len(text) - 1))) if len(text) > 1 else []
         chunks = [text[i:j] for i, j in zip([0, *cuts], [*cuts, len(text)])]
@@ -76,7 +77,7 @@ class BodyRenderer:
                 line += len(w) + 1
             body = "".join(pieces)
             parts.append(f"{WORD_SPAN}{body}{'<o:p></o:p>' if n == len(chunks) - 1 else ''}</span>")
-        pad = "&nbsp;&nbsp;&nbsp;&nbsp; " if r.random() < 0.3 else ""
+        pad = "&nbsp;&nbsp;&nbsp;&nbsp; " if r.random() < 0.3 and leading else ""
         return pad + "".join(parts)
 
     # --- blocks ------------------------------------------------------------------------------
