@@ -335,7 +335,7 @@ COMPLETE_STATUSES = ("complete", "resumed")
 CHANGE_KINDS = ("new", "changed", "unchanged", "removed")
 
 #: Usual values of ``pages.page_type`` (an open list: not checked, extractors may add kinds of listings).
-PAGE_TYPES = ("article", "document", "album", "video", "schedule", "page", "listing", "media", "other")
+PAGE_TYPES = ("article", "document", "album", "video_list", "schedule", "page", "listing", "not_modified", "other")
 
 #: Closed vocabularies checked when rows are written: (table, column) -> values.
 ALLOWED_VALUES: dict[tuple[str, str], tuple[str, ...]] = {

@@ -115,6 +115,18 @@ def test_fast_path_avoids_dateparser(monkeypatch):
     assert calls == ["3 tháng 9, 2020"]
 
 
+def test_numbers_are_never_sent_to_dateparser(monkeypatch):
+    # table cells right after a heading ("1", "12 - 13", a phone number) are no dates (they once were)
+    class Boom:
+        def parse(self, *a, **k):  # pragma: no cover - must not be called
+            raise AssertionError("dateparser called")
+
+    monkeypatch.setattr(dates, "_dateparser", Boom())
+    for raw in ("1", "12 - 13", "0238.3866.420", "15,62", "dưới 2", "Quyết định", "14.820"):
+        assert parse_date(raw, now=NOW) is None, raw
+        assert find_date_span(raw, now=NOW, allow_fallback=True) == (None, None), raw
+
+
 def test_fast_path_does_not_import_dateparser_module_call(monkeypatch):
     # the dateparser module itself is never consulted for portal formats
     class Boom:

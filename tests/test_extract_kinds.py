@@ -202,6 +202,18 @@ def test_playclip_items_and_autoplay_script():
                                 "published_at": "2012-08-01T00:00:00+07:00", "published_at_raw": "01/08/2012"}
 
 
+def test_jwplayer_scripts_inside_list_items():
+    items = "".join(f"<li><div id='p{i}'></div><script>jwplayer('p{i}').setup({{file: '/video/clip-{i}.mp4', "
+                    f"image: '/video/clip-{i}.jpg', title: 'Phóng sự số {i}'}});</script>"
+                    f"<p>Ngày đăng: 0{i}/02/2021</p></li>" for i in range(1, 4))
+    html = _page(f"<h2>Video</h2><ul>{items}</ul>")
+    rec = extract_record(html, "http://x.gov.vn/video")
+    assert rec["page_type"] == "video_list"
+    assert [(v["title"], v["video_url"], v["thumbnail_url"], v["published_at_raw"]) for v in rec["videos"]] == [
+        (f"Phóng sự số {i}", f"http://x.gov.vn/video/clip-{i}.mp4", f"http://x.gov.vn/video/clip-{i}.jpg",
+         f"0{i}/02/2021") for i in range(1, 4)]
+
+
 def test_video_widget_beside_an_article_stays_an_article():
     body = "".join(f"<p>Đoạn văn thứ {i} của bài viết về hội nghị tổng kết công tác dân vận, với nhiều kết quả nổi "
                    f"bật trong việc xây dựng khối đại đoàn kết toàn dân tộc ở khu dân cư.</p>" for i in range(6))

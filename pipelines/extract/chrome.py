@@ -109,7 +109,8 @@ _CRUMB_SEP_RE = re.compile(r"\s*(?:>>|[>»›→]|::|\\)\s*|\s+/\s+")  # "/" onl
 _CRUMB_SEP_ONLY_RE = re.compile(r"^[\s>»›→/\\:|\u2028]+$")
 _HOME_WORD_RE = re.compile(r"^(?:trang\s+chủ|trang\s+nhất|trang\s+chính|home)\b", re.I)
 _FOOTER_TEXT_RE = re.compile(
-    r"bản quyền|copyright|©|cơ quan chủ quản|chịu trách nhiệm|giấy phép (?:số|thiết lập)|ghi rõ nguồn",
+    r"bản quyền|copyright|©|cơ quan chủ quản|chịu trách nhiệm (?:chính|nội dung|xuất bản|quản lý)|chịu trách nhiệm\s*:|"
+    r"giấy phép (?:số|thiết lập)|ghi rõ nguồn",
     re.I,
 )
 _CF_CLASS_RE = re.compile(r"__cf_email__")

@@ -1,4 +1,4 @@
-"""Command line: extract one saved page and print the record as JSON.
+"""Command line: extract one saved page and print the record (any kind) as JSON.
 
     python -m pipelines.extract.cli PAGE --url URL [--content-type CT] [--captured-at ISO]
 
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="extract", description="Extract an article record from a saved page.")
+    parser = argparse.ArgumentParser(prog="extract", description="Extract the record (article, document, album, schedule, page, video list) of a saved page.")
     add_arguments(parser)
     return run(parser.parse_args(argv))
 

@@ -19,7 +19,7 @@ import re
 from datetime import date, timedelta
 from urllib.parse import unquote, urlsplit
 
-from .dates import VN_TZ, match_date, find_date_span, to_iso
+from .dates import find_date_span, match_date, to_iso
 from .dom import attr_str, is_ancestor, lca, resolve, text_content, text_of
 from .images import image_src, is_content_image
 from .text import clean_text, collapse
@@ -49,9 +49,20 @@ DOC_LABELS = (
 DOCUMENT_FIELDS = ("number", "issued_on", "issued_on_raw", "effective_on", "effective_on_raw", "issuer", "signer",
                    "field", "doc_type")
 _DOC_KEYS = ("number", "issued_on", "effective_on", "issuer", "signer", "field", "doc_type", "summary")
-_DOC_PRECHECK_RE = re.compile(r"trích\s+yếu|ký\s+hiệu|số\s+hiệu|ngày\s+ban\s+hành|cơ\s+quan\s+ban\s+hành|"
-                              r"người\s+k[ýí]|loại\s+văn\s+bản", re.I)
 _LABEL_MAX = 40
+
+
+def _short(el, limit: int = _LABEL_MAX + 20) -> str:
+    """Collapsed text of a would-be label cell; '' when it is long (cheap: stops early)."""
+    n = 0
+    parts = []
+    for t in el.itertext():
+        n += len(t)
+        if n > limit * 3:
+            return ""
+        parts.append(t)
+    s = collapse(" ".join(parts))
+    return s if len(s) <= limit else ""
 
 
 def doc_label(text: str) -> str | None:
@@ -126,12 +137,8 @@ def _elem_children(el):
     return [c for c in el if isinstance(c.tag, str) and c.tag != "br"]
 
 
-def _own_text(el) -> str:
-    return (el.text or "") + "".join(c.tail or "" for c in el)
-
-
 _LABEL_TAGS = frozenset(("b", "strong", "span", "label", "div", "dt", "th", "td", "em", "i", "p", "font", "h4",
-                         "h5", "h6", "strong"))
+                         "h5", "h6"))
 
 
 def field_pairs(root) -> list[Pair]:
@@ -143,21 +150,21 @@ def field_pairs(root) -> list[Pair]:
         n = len(cells)
         if n in (2, 4, 6):
             for i in range(0, n, 2):
-                key = doc_label(collapse(text_of(cells[i])))
+                key = doc_label(_short(cells[i]))
                 if key:
                     pairs.append(Pair(key, cells[i], cells[i + 1], tr))
             seen_holders.add(tr)
         elif n == 3:  # "STT | label | value" or "label | : | value"
-            k0 = doc_label(collapse(text_of(cells[0])))
-            k1 = doc_label(collapse(text_of(cells[1])))
+            k0 = doc_label(_short(cells[0]))
+            k1 = doc_label(_short(cells[1]))
             if k1 and not k0:
                 pairs.append(Pair(k1, cells[1], cells[2], tr))
-            elif k0 and collapse(text_of(cells[1])) in ("", ":"):
+            elif k0 and _short(cells[1], 3) in ("", ":") and not collapse(text_content(cells[1])).strip(": "):
                 pairs.append(Pair(k0, cells[0], cells[2], tr))
             elif k0:
                 pairs.append(Pair(k0, cells[0], cells[1], tr))
     for dt in root.iter("dt"):
-        key = doc_label(collapse(text_of(dt)))
+        key = doc_label(_short(dt))
         if key:
             dd = dt.getnext()
             while dd is not None and not isinstance(dd.tag, str):
@@ -174,8 +181,7 @@ def field_pairs(root) -> list[Pair]:
         first = kids[0]
         if first.tag not in _LABEL_TAGS or (el.text or "").strip():
             continue
-        ltext = collapse(text_of(first))
-        key = doc_label(ltext)
+        key = doc_label(_short(first))
         if not key:
             continue
         if len(kids) == 2 and not (first.tail or "").strip() and not (kids[1].tail or "").strip():
@@ -286,8 +292,19 @@ def _attachments(area, base: str) -> list[dict]:
     return out
 
 
-def document_precheck(text: str) -> bool:
-    return len({m.group(0).lower() for m in _DOC_PRECHECK_RE.finditer(text)}) >= 2
+_DOC_WORDS = ("trích yếu", "ký hiệu", "số hiệu", "ngày ban hành", "cơ quan ban hành", "người ký", "người kí",
+              "loại văn bản")
+
+
+def document_precheck(low: str) -> bool:
+    """Cheap gate on the page's lower-cased, collapsed text: two document labels at least."""
+    n = 0
+    for w in _DOC_WORDS:
+        if w in low:
+            n += 1
+            if n >= 2:
+                return True
+    return False
 
 
 # ----------------------------------------------------------------------------- schedules
@@ -305,7 +322,6 @@ _COLS = (
     ("participants", re.compile(r"thành\s+phần(?:\s+(?:tham\s+dự|dự|mời))?|người\s+tham\s+dự|đơn\s+vị\s+chuẩn\s+bị|"
                                 r"chuẩn\s+bị")),
 )
-_SCHED_PRECHECK_RE = re.compile(r"nội\s+dung|công\s+việc", re.I)
 _WEEKDAY_RE = re.compile(r"^\s*(th[ứu]\s*(?:hai|ba|t[ưu]|n[ăa]m|s[áa]u|b[ảa]y|[2-7])|ch[ủu]\s*nh[ậa]t|CN|T[2-7])"
                          r"(?![\w])", re.I)
 _DM_RE = re.compile(r"(?<!\d)(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{4}|\d{2}))?(?!\d)")
@@ -379,7 +395,7 @@ def _schedule_header(grid):
         for j, c in enumerate(row):
             if j > 0 and row[j - 1] is c:
                 continue
-            k = _col_key(text_of(c))
+            k = _col_key(_short(c))
             if k and k not in cols:
                 cols[k] = j
             elif k == "day" and "date" not in cols:
@@ -540,8 +556,9 @@ def schedule_entries(grid, hi: int, cols: dict, monday: date | None) -> list[dic
     return entries
 
 
-def schedule_precheck(text: str) -> bool:
-    return bool(_SCHED_PRECHECK_RE.search(text))
+def schedule_precheck(low: str) -> bool:
+    """Cheap gate on the page's lower-cased, collapsed text: a content column label."""
+    return "nội dung" in low or "công việc" in low
 
 
 def find_schedule(page, title: str | None) -> dict | None:
@@ -855,4 +872,4 @@ def links_to_page(img, base: str) -> bool:
 
 __all__ = ["find_document", "find_schedule", "find_videos", "doc_label", "is_attachment_url", "parse_clip",
            "parse_day", "week_of", "script_image_urls", "image_link_url", "links_to_page", "document_precheck",
-           "schedule_precheck", "video_precheck", "VN_TZ"]
+           "schedule_precheck", "video_precheck", "find_video_list", "DOCUMENT_FIELDS"]

@@ -1,4 +1,5 @@
-"""Assemble an article record from HTML bytes + URL (pure function, no network)."""
+"""Assemble a record (article, document, album, schedule, static page; or a video list) from HTML bytes +
+URL (pure function, no network). Kind detection: kinds.py."""
 from __future__ import annotations
 
 import re
@@ -24,8 +25,8 @@ from .text import clean_text, collapse, halve_repeated, nfc, strip_chrome_litera
 
 EXTRACTOR_VERSION = "1.1.0"
 
-# Without a separate lead element the summary is the first body paragraph (the body keeps it).
-# design.md says "null if none"; the extraction brief says "first body paragraph". Flip here.
+# design.md (binding): the summary is the lead only when the page has a separate lead element; without
+# one it is null and the first paragraph stays in the body. Kept as a switch for other deployments.
 SUMMARY_FALLBACK_FIRST_PARAGRAPH = False
 
 # page_type: what the page is; kind: the record it holds (None for listings, video lists, other pages)
@@ -605,13 +606,23 @@ def _extract(rec, body, url, content_type, captured_at):
             b.kind in ("p", "quote", "pre") and b.tlen >= 40 for b in body_blocks):
         real_body = True  # a short static page: an intro line and a list or table
     lst, nitems, ntotal, list_hint, in_lists = _dominant_list(page, link_cache)
-    if (lst is None or nitems < 4) and pre_list[0] is not None and pre_list[1] >= 4:
+    if (lst is None or nitems < 4) and pre_list[0] is not None and pre_list[1] >= 4 and not attached(pre_list[0]) \
+            and any(is_ancestor(b, pre_list[0]) for b in related_set if b is not None):
+        # the page's list was removed as chrome because it looked like a related box (not a menu)
         lst, nitems, ntotal, list_hint, in_lists = pre_list
     listy = False
     if lst is not None and nitems >= (2 if has_pager else 4) and region:  # a last listing page may hold 2-3 items
         rtext = sum(b.tlen for b in region) or 1
         in_list = sum(b.tlen for b in region if is_ancestor(lst, b.el))
         listy = in_list >= 0.4 * rtext
+    if not listy and has_pager and region:
+        # the body sits in another list of item links (the last page of a listing: 2-3 items, fewer than
+        # the links of a navigation bar)
+        rtext = sum(b.tlen for b in region) or 1
+        for x, n in _item_lists(page, link_cache).items():
+            if n >= 2 and x is not lst and sum(b.tlen for b in region if is_ancestor(x, b.el)) >= 0.6 * rtext:
+                lst, nitems, listy = x, n, True
+                break
     soft404 = len(body_text) < 400 and bool(_SOFT404_RE.search(body_text or ""))
     home = _is_home(url)
     if title and real_body and not listy and not soft404 and not site_only_title and not (
@@ -635,7 +646,8 @@ def _extract(rec, body, url, content_type, captured_at):
             if not (page_type == "article" and C is not None and not is_ancestor(C, cont) and not is_ancestor(cont, C)):
                 videos = items
         kind_info = _detect_kind(videos=videos, home=home, page=page, page_text=page_text, base=base, H=H,
-                                 h_end=h_end, blocks=blocks, title=title, script_imgs=script_imgs, attached=attached)
+                                 h_end=h_end, blocks=blocks, title=title, script_imgs=script_imgs, attached=attached,
+                                 listing=page_type == "listing")
     if kind_info is not None:
         page_type = kind_info["page_type"]
     elif page_type == "article" and raw is None:
@@ -672,24 +684,32 @@ def _extract(rec, body, url, content_type, captured_at):
         if page_type == "other" and soft404:
             rec["title"] = title_tag or rec["title"]
     if kind_info is not None:
+        if kind_info["page_type"] == "document":
+            # text of the page besides the fields and the attachment list (some portals print the full text)
+            fb = kind_info["_block"]
+            rest = [b for b in body_blocks if not is_ancestor(fb, b.el) and b.kind != "h" and b.ld <= 0.5]
+            if sum(b.tlen for b in rest) >= 200:
+                kind_info["body_text"] = "\n\n".join(x for x in (_block_text(b) for b in rest) if x)
+                kind_info["body_html"] = build_body_html([("block", b) for b in rest], base)
         _apply_kind(rec, kind_info, section=_section(crumbs, title, meta, nav_sel), dt=dt, raw=raw, title=title,
                     title_tag=title_tag, base=base)
     rec["kind"] = page_type if page_type in RECORD_KINDS else None
 
 
-def _detect_kind(*, videos, home, page, page_text, base, H, h_end, blocks, title, script_imgs, attached):
+def _detect_kind(*, videos, home, page, page_text, base, H, h_end, blocks, title, script_imgs, attached, listing):
     """The record kind found by structure: {'page_type': …, kind fields…} or None (article/page/listing/other)."""
     if home:
         return None
     if videos:
         return {"page_type": "video_list", "videos": videos}
     H_el = H.el if H is not None else None
-    if K.document_precheck(page_text):
+    low = page_text.lower()
+    if K.document_precheck(low):
         doc = K.find_document(page, base, H_el)
         if doc is not None:
             doc["page_type"] = "document"
             return doc
-    if K.schedule_precheck(page_text):
+    if K.schedule_precheck(low):
         stitle = halve_repeated(clean_text(H.raw)) if H is not None else None
         sch = K.find_schedule(page, stitle)
         if sch is not None:
@@ -698,7 +718,8 @@ def _detect_kind(*, videos, home, page, page_text, base, H, h_end, blocks, title
                 sch["page_type"] = "schedule"
                 sch["title"] = stitle or _caption_title(tbl)
                 return sch
-    alb = _album(blocks, H_el, h_end, title, base, script_imgs, attached)
+    # a list of items with thumbnails is a listing, not an album
+    alb = None if listing else _album(blocks, H_el, h_end, title, base, script_imgs, attached)
     if alb is not None:
         alb["page_type"] = "album"
         return alb
@@ -731,6 +752,7 @@ def _apply_kind(rec, info, *, section, dt, raw, title, title_tag, base):
         rec["attachments"] = info.get("attachments") or []
         rec["summary"] = info.get("summary")
         rec["body_text"] = info.get("body_text") or ""
+        rec["body_html"] = info.get("body_html") or ""
     elif pt == "schedule":
         rec["title"] = info.get("title") or title or title_tag
         rec["week"], rec["week_start"] = info.get("week"), info.get("week_start")
@@ -1291,6 +1313,26 @@ def _dominant_list(page, cache=None):
             break
         cur = cur.getparent()
     return lst, n, len(item_links), hint, in_lists
+
+
+def _item_lists(page, cache) -> dict:
+    """Containers of item links (the nearest ancestor holding >= 2 of them) -> number of items."""
+    count: dict = {}
+    ancs = {}
+    for a in page.iter("a"):
+        if not cache.get(a):
+            continue
+        al = list(a.iterancestors())
+        ancs[a] = al
+        for x in al:
+            count[x] = count.get(x, 0) + 1
+    cont: dict = {}
+    for a, al in ancs.items():
+        for x in al:
+            if count[x] >= 2:
+                cont[x] = cont.get(x, 0) + 1
+                break
+    return cont
 
 
 def _listing_title(lst, page, heading_title, section, title_tag):
