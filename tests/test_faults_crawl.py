@@ -60,11 +60,13 @@ def test_every_failure_is_recorded_and_summarized(faulty):
     faults = next(t for t in truth if t["kind"] == "faults")
     errors = _rows(archive, "errors")
     failed_urls = {e["url"] for e in errors}
-    archived_urls = {u for table in KINDS.values() for r in _rows(archive, table) for u in r["urls_seen"]}
-    for lost in faults["permanent"]:
-        # a permanently failing URL is either recorded as failed, or its record came by another URL
-        assert lost["url"] in failed_urls or lost["url"] in archived_urls or lost.get("wcm_path") in {
-            r["wcm_path"] for table in KINDS.values() for r in _rows(archive, table)}, lost
+    archived = {r["wcm_path"] for table in KINDS.values() for r in _rows(archive, table)}
+    lost = {}
+    for p in faults["permanent"]:
+        lost.setdefault(p.get("wcm_path"), set()).add(p["url"])
+    for wcm_path, urls in lost.items():
+        if wcm_path not in archived:  # lost for good: the URL the crawler tried is in the errors table
+            assert urls & failed_urls, (wcm_path, urls)
     for e in errors:
         assert e["reason"] and e["attempts"] >= 1
     retried = [e for e in errors if e["reason"].startswith("http_5") or e["reason"] in ("timeout", "connection_lost")]
