@@ -127,14 +127,13 @@ def delete_files(paths: Iterable[Path], *, manifest_root: Path | None = None) ->
     return deleted
 
 
-def replace_file(dest: Path, data: bytes) -> None:
-    """Atomically (re)write a small file with ``data``."""
+def replace_with(dest: Path, write: Callable[[Path], None]) -> Path:
+    """Atomically (re)write ``dest``: ``write(tmp)`` fills a hidden temp file beside it, which is fsynced
+    and renamed over ``dest``; on any failure the temp file is removed and ``dest`` is untouched."""
     tmp = temp_path(dest.parent, dest.name)
     try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        write(tmp)
+        fsync_file(tmp)
         os.replace(tmp, dest)
     except BaseException:
         try:
@@ -143,3 +142,9 @@ def replace_file(dest: Path, data: bytes) -> None:
             pass
         raise
     fsync_dir(dest.parent)
+    return dest
+
+
+def replace_file(dest: Path, data: bytes) -> None:
+    """Atomically (re)write a small file with ``data``."""
+    replace_with(dest, lambda tmp: tmp.write_bytes(data))

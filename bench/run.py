@@ -53,30 +53,50 @@ def bench_extraction(base_url: str, articles: int, seed: int, rounds: int, limit
     print(f"  ratio ours/trafilatura : {ours / theirs:8.2f}x")
 
 
+def _crawl(url: str, archive: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "cli.main", "crawl", url + "/", "--archive", str(archive),
+                    "-s", "PORTAL_PROGRESS_INTERVAL=0"], check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
 def bench_crawl(articles: int, seed: int) -> None:
+    """First crawl vs bare fetch of the same URLs, then an incremental re-crawl of the unchanged portal."""
+    from archive.query import connect
+
     with tempfile.TemporaryDirectory() as tmp, replica_process(articles, seed) as url:
         archive = Path(tmp) / "archive"
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "cli.main", "crawl", url + "/", "--archive", str(archive),
-                        "-s", "PORTAL_PROGRESS_INTERVAL=0"], check=True, capture_output=True)
-        ours_s = time.perf_counter() - started
-        fetched = [r["url"] for r in ds.dataset(archive / "pages").to_table(columns=["url"]).to_pylist()]
+        first_s = _crawl(url, archive)
+        con = connect(archive)
+        fetched = [r[0] for r in con.sql("SELECT url FROM pages UNION ALL SELECT url FROM media_files").fetchall()]
         urls_file = Path(tmp) / "urls.txt"
         urls_file.write_text("\n".join(fetched), encoding="utf-8")
         started = time.perf_counter()
         out = subprocess.run([sys.executable, "-m", "bench.bare_fetch", str(urls_file)], check=True,
                              capture_output=True, text=True).stdout.split()
         bare_s = time.perf_counter() - started
-    ours, bare = len(fetched) / ours_s, int(out[0]) / bare_s
-    print(f"crawl  replica articles={articles} pages fetched={len(fetched)} (process wall time, start-up included)")
-    print(f"  portal-archive crawl   : {ours:8.1f} pages/s ({ours_s:.1f}s)")
-    print(f"  bare fetch (baseline)  : {bare:8.1f} pages/s ({bare_s:.1f}s)")
+        second_s = _crawl(url, archive)
+        con = connect(archive)
+        first, second = con.sql("SELECT snapshot_id, records_new, records_unchanged, pages_fetched, not_modified "
+                                "FROM snapshots ORDER BY snapshot_id").fetchall()
+        record_pages_fetched = con.execute(
+            "SELECT count(*) FROM pages WHERE snapshot_id = ? AND status = 200 AND record_id IS NOT NULL",
+            [second[0]]).fetchall()[0][0]
+    ours, bare = len(fetched) / first_s, int(out[0]) / bare_s
+    records = first[1]
+    print(f"crawl  replica articles={articles} records={records} fetches={len(fetched)} (pages + media; wall time)")
+    print(f"  portal-archive crawl   : {ours:8.1f} fetches/s ({first_s:.1f}s)")
+    print(f"  bare fetch (baseline)  : {bare:8.1f} fetches/s ({bare_s:.1f}s)")
     print(f"  ratio crawl/bare       : {ours / bare:8.2f}x")
+    print("re-crawl of the unchanged portal (conditional requests)")
+    print(f"  records unchanged      : {second[2]} of {records}; 304 answers {second[4]}; full fetches {second[3]}")
+    print(f"  record pages fetched   : {record_pages_fetched} = {record_pages_fetched / records:6.1%} of records")
+    print(f"  time re-crawl/first    : {second_s:.1f}s / {first_s:.1f}s = {second_s / first_s:6.1%}")
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="make bench")
-    p.add_argument("--articles", type=int, default=1000)
+    p.add_argument("--articles", type=int, default=2000)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--rounds", type=int, default=2)
     args = p.parse_args(argv)

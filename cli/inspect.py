@@ -39,7 +39,7 @@ def print_samples(root, n: int) -> None:
 
 def add_query_arguments(p):
     p.add_argument("--archive", required=True, help="archive folder")
-    p.add_argument("sql", help="SQL; tables: articles, errors, pages, url_aliases, snapshots")
+    p.add_argument("sql", help="SQL (DuckDB); views: one per table (articles, documents, ..., pages, errors, media_files, changes, snapshots), <table>_latest, <table>_as_of(snapshot_id)")
     p.add_argument("--format", choices=("table", "jsonl", "csv"), default="table")
 
 

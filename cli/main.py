@@ -6,48 +6,37 @@ import sys
 from importlib.metadata import version
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def _commands():
+    """(name, help, add_arguments, run) of every subcommand, in the order ``--help`` shows them."""
     from cli import crawl, inspect, tools
     from crawler.replica import cli as replica_cli
     from pipelines.extract import cli as extract_cli
 
+    return [
+        ("crawl", "crawl a portal (or the embedded replica) into an archive", crawl.add_arguments, crawl.run),
+        ("replica", "serve the offline replica of the Hoàng Mai portal", replica_cli.add_arguments, replica_cli.run),
+        ("extract", "print the record of one saved page as JSON", extract_cli.add_arguments, extract_cli.run),
+        ("summary", "summarize a snapshot of an archive", inspect.add_summary_arguments, inspect.run_summary),
+        ("query", "run SQL (DuckDB) over an archive's tables", inspect.add_query_arguments, inspect.run_query),
+        ("verify", "re-check every stored hash (records, media, WARC, Parquet files)",
+         tools.add_verify_arguments, tools.run_verify),
+        ("reextract", "rebuild the records from the stored WARCs (no network), as a new snapshot",
+         tools.add_reextract_arguments, tools.run_reextract),
+        ("package", "package a snapshot (WACZ)", tools.add_package_arguments, tools.run_package),
+    ]
+
+
+def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="portal-archive",
-        description="Archive an IBM WebSphere Portal / WCM government portal into Parquet.",
+        description="Archive an IBM WebSphere Portal / WCM government portal: crawl, extract, store, verify, query.",
     )
     parser.add_argument("--version", action="version", version=f"portal-archive {version('portal-archive')}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = sub.add_parser("crawl", help="crawl a portal (or the embedded replica) into an archive")
-    crawl.add_arguments(p)
-    p.set_defaults(run=crawl.run)
-
-    p = sub.add_parser("replica", help="serve the offline replica of the Hoàng Mai portal")
-    replica_cli.add_arguments(p)
-    p.set_defaults(run=replica_cli.run)
-
-    p = sub.add_parser("extract", help="print the record of one saved page as JSON")
-    extract_cli.add_arguments(p)
-    p.set_defaults(run=extract_cli.run)
-
-    p = sub.add_parser("summary", help="summarize a snapshot of an archive")
-    inspect.add_summary_arguments(p)
-    p.set_defaults(run=inspect.run_summary)
-
-    p = sub.add_parser("query", help="run SQL (DuckDB) over an archive's tables")
-    inspect.add_query_arguments(p)
-    p.set_defaults(run=inspect.run_query)
-    p = sub.add_parser("verify", help="re-check every stored hash (records, media, WARC, Parquet files)")
-    tools.add_verify_arguments(p)
-    p.set_defaults(run=tools.run_verify)
-
-    p = sub.add_parser("reextract", help="rebuild the records from the stored WARCs (no network), as a new snapshot")
-    tools.add_reextract_arguments(p)
-    p.set_defaults(run=tools.run_reextract)
-
-    p = sub.add_parser("package", help="package a snapshot (WACZ)")
-    tools.add_package_arguments(p)
-    p.set_defaults(run=tools.run_package)
+    for name, help_text, add_arguments, run in _commands():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        add_arguments(p)
+        p.set_defaults(run=run)
     return parser
 
 

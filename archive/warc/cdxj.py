@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..atomic import fsync_dir, fsync_file, temp_path
+from ..atomic import replace_with
 from ..exceptions import ArchiveError
 from .layout import WARC_DIR, index_path, open_files, warc_files
 
@@ -78,18 +78,7 @@ def write_cdxj(root: str | os.PathLike[str], snapshot_id: str) -> Path:
     files = _check_closed(root, snapshot_id)
     dest = index_path(root, snapshot_id)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_path(dest.parent, dest.name)
-    try:
-        write_cdxj_to(tmp, files, root / WARC_DIR)
-        fsync_file(tmp)
-        os.replace(tmp, dest)
-    except BaseException:
-        try:
-            tmp.unlink()
-        except FileNotFoundError:
-            pass
-        raise
-    fsync_dir(dest.parent)
+    replace_with(dest, lambda tmp: write_cdxj_to(tmp, files, root / WARC_DIR))
     from .. import manifest  # imported late, like in writer.py
 
     manifest.record_file(root, dest)

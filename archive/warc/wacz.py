@@ -26,7 +26,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from ..atomic import fsync_dir, fsync_file, temp_path
+from ..atomic import replace_with, temp_path
 from .cdxj import _check_closed, write_cdxj_to
 from .reader import iter_responses
 from .writer import warc_date
@@ -172,7 +172,6 @@ def write_wacz(
     if len(set(names)) != len(names):
         raise ValueError(f"snapshot {snapshot_id}: WARC file names are not unique: {names}")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_path(dest.parent, dest.name)
     idx_tmp = temp_path(dest.parent, dest.name + ".cdxj")
     try:
         # index with filename = base name (the WARCs sit flat in archive/)
@@ -184,50 +183,44 @@ def write_wacz(
             resources.append({"name": path_in_zip.rsplit("/", 1)[-1], "path": path_in_zip,
                               "hash": f"sha256:{sha}", "bytes": size})
 
-        with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
-            for path in files:
-                sha, size = _sha256_file(path)
-                zf.write(path, f"archive/{path.name}", compress_type=zipfile.ZIP_STORED)
-                add_resource(f"archive/{path.name}", sha, size)
-            sha, size = _sha256_file(idx_tmp)
-            zf.write(idx_tmp, "indexes/index.cdxj", compress_type=zipfile.ZIP_DEFLATED)
-            add_resource("indexes/index.cdxj", sha, size)
-            zf.writestr("pages/pages.jsonl", pages_bytes, compress_type=zipfile.ZIP_DEFLATED)
-            add_resource("pages/pages.jsonl", hashlib.sha256(pages_bytes).hexdigest(), len(pages_bytes))
+        def write_zip(tmp: Path) -> None:
+            with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
+                for path in files:
+                    sha, size = _sha256_file(path)
+                    zf.write(path, f"archive/{path.name}", compress_type=zipfile.ZIP_STORED)
+                    add_resource(f"archive/{path.name}", sha, size)
+                sha, size = _sha256_file(idx_tmp)
+                zf.write(idx_tmp, "indexes/index.cdxj", compress_type=zipfile.ZIP_DEFLATED)
+                add_resource("indexes/index.cdxj", sha, size)
+                zf.writestr("pages/pages.jsonl", pages_bytes, compress_type=zipfile.ZIP_DEFLATED)
+                add_resource("pages/pages.jsonl", hashlib.sha256(pages_bytes).hexdigest(), len(pages_bytes))
 
-            main_url = main_page_url or _snapshot_seed(root, snapshot_id) or (pages[0]["url"] if pages else None)
-            package: dict[str, Any] = {
-                "profile": "data-package",
-                "wacz_version": WACZ_VERSION,
-                "title": title or f"portal-archive snapshot {snapshot_id}",
-                "created": _utc_now(),
-                "software": software,
-                "resources": resources,
-            }
-            if description:
-                package["description"] = description
-            if main_url:
-                package["mainPageUrl"] = main_url
-                main_page = next((p for p in pages if p["url"] == main_url), None)
-                if main_page:
-                    package["mainPageDate"] = main_page["ts"]
-            package_bytes = (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-            zf.writestr("datapackage.json", package_bytes, compress_type=zipfile.ZIP_DEFLATED)
-            digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}
-            zf.writestr("datapackage-digest.json", json.dumps(digest, indent=2) + "\n",
-                        compress_type=zipfile.ZIP_DEFLATED)
-        fsync_file(tmp)
-        os.replace(tmp, dest)
-    except BaseException:
-        try:
-            tmp.unlink()
-        except FileNotFoundError:
-            pass
-        raise
+                main_url = main_page_url or _snapshot_seed(root, snapshot_id) or (pages[0]["url"] if pages else None)
+                package: dict[str, Any] = {
+                    "profile": "data-package",
+                    "wacz_version": WACZ_VERSION,
+                    "title": title or f"portal-archive snapshot {snapshot_id}",
+                    "created": _utc_now(),
+                    "software": software,
+                    "resources": resources,
+                }
+                if description:
+                    package["description"] = description
+                if main_url:
+                    package["mainPageUrl"] = main_url
+                    main_page = next((p for p in pages if p["url"] == main_url), None)
+                    if main_page:
+                        package["mainPageDate"] = main_page["ts"]
+                package_bytes = (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+                zf.writestr("datapackage.json", package_bytes, compress_type=zipfile.ZIP_DEFLATED)
+                digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}
+                zf.writestr("datapackage-digest.json", json.dumps(digest, indent=2) + "\n",
+                            compress_type=zipfile.ZIP_DEFLATED)
+
+        replace_with(dest, write_zip)
     finally:
         try:
             idx_tmp.unlink()
         except FileNotFoundError:
             pass
-    fsync_dir(dest.parent)
     return dest

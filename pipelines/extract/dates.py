@@ -143,45 +143,30 @@ def match_date(s: str) -> DateMatch | None:
                     off = timezone(sign * timedelta(hours=hh, minutes=mm))
                 dt = dt.replace(tzinfo=off).astimezone(VN_TZ)
             return DateMatch(m.start(), m.end(), dt)
-    if dm:
-        start, end = dm.start(), dm.end()
-        H = M = S = ap = None
-        tm = _TIME_AFTER_RE.match(s, end)
-        if tm:
-            H, M, S, ap = _time_groups(tm)
-            end = tm.end()
-            # a closing parenthesis opened after the date is not ours; leave it
-        else:
-            tb = _TIME_BEFORE_RE.search(s[:start])
-            if tb:
-                H, M, S, ap = _time_groups(tb)
-                start = tb.start()
-        wd = _WD_BEFORE_RE.search(s[:start])
-        if wd:
-            start = wd.start()
-        dt = _mk(dm.group("y"), dm.group("m"), dm.group("d"), H, M, S, ap)
-        if dt is not None:
-            return DateMatch(start, end, dt)
-    vm = _VN_LONG_RE.search(s)
-    if vm:
-        start, end = vm.start(), vm.end()
-        H = M = S = ap = None
-        tm = _TIME_AFTER_RE.match(s, end)
-        if tm:
-            H, M, S, ap = _time_groups(tm)
-            end = tm.end()
-        else:
-            tb = _TIME_BEFORE_RE.search(s[:start])
-            if tb:
-                H, M, S, ap = _time_groups(tb)
-                start = tb.start()
-        wd = _WD_BEFORE_RE.search(s[:start])
-        if wd:
-            start = wd.start()
-        dt = _mk(vm.group("y"), vm.group("m"), vm.group("d"), H, M, S, ap)
-        if dt is not None:
-            return DateMatch(start, end, dt)
-    return None
+    found = _with_time(s, dm) if dm else None
+    if found is None and (vm := _VN_LONG_RE.search(s)):
+        found = _with_time(s, vm)
+    return found
+
+
+def _with_time(s: str, m) -> DateMatch | None:
+    """A day match widened to the time after it (or before it) and a weekday name before it."""
+    start, end = m.start(), m.end()
+    H = M = S = ap = None
+    tm = _TIME_AFTER_RE.match(s, end)
+    if tm:
+        H, M, S, ap = _time_groups(tm)
+        end = tm.end()  # a closing parenthesis opened after the date is not ours; leave it
+    else:
+        tb = _TIME_BEFORE_RE.search(s[:start])
+        if tb:
+            H, M, S, ap = _time_groups(tb)
+            start = tb.start()
+    wd = _WD_BEFORE_RE.search(s[:start])
+    if wd:
+        start = wd.start()
+    dt = _mk(m.group("y"), m.group("m"), m.group("d"), H, M, S, ap)
+    return DateMatch(start, end, dt) if dt is not None else None
 
 
 def _dateparser_parse(s: str, now: datetime) -> datetime | None:

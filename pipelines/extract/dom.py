@@ -277,3 +277,14 @@ def is_ancestor(anc, el) -> bool:
         if x is anc:
             return True
     return False
+
+
+def table_rows(table) -> list:
+    """The table's own rows (directly or in tbody/thead/tfoot), not those of nested tables."""
+    rows = []
+    for child in table:
+        if child.tag == "tr":
+            rows.append(child)
+        elif child.tag in ("tbody", "thead", "tfoot"):
+            rows.extend(r for r in child if r.tag == "tr")
+    return rows

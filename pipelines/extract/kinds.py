@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from urllib.parse import unquote, urlsplit
 
 from .dates import find_date_span, match_date, to_iso
-from .dom import attr_str, is_ancestor, lca, resolve, text_content, text_of
+from .dom import attr_str, is_ancestor, lca, resolve, table_rows, text_content, text_of
 from .images import image_src, is_content_image
 from .text import clean_text, collapse
 
@@ -377,17 +377,6 @@ def _grid(rows):
     return out
 
 
-def _own_rows(tbl):
-    rows = []
-    for ch in tbl:
-        t = ch.tag
-        if t == "tr":
-            rows.append(ch)
-        elif t in ("tbody", "thead", "tfoot"):
-            rows.extend(r for r in ch if r.tag == "tr")
-    return rows
-
-
 def _schedule_header(grid):
     """(row index, {key: column}) of the header row, or None."""
     for i, row in enumerate(grid[:3]):
@@ -409,7 +398,7 @@ def find_schedule_table(page):
     """(table, grid, header index, columns) of the page's schedule table, or None."""
     best = None
     for tbl in page.iter("table"):
-        rows = _own_rows(tbl)
+        rows = table_rows(tbl)
         if len(rows) < 2:
             continue
         grid = _grid(rows[:3])
@@ -422,7 +411,7 @@ def find_schedule_table(page):
     if best is None:
         return None
     tbl, _, (hi, cols) = best
-    return tbl, _grid(_own_rows(tbl)), hi, cols
+    return tbl, _grid(table_rows(tbl)), hi, cols
 
 
 def _cell_text(c) -> str | None:

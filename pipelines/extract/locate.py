@@ -7,7 +7,7 @@ from collections import deque
 
 from lxml import etree
 
-from .dom import BLOCK_TAGS, attr_str, text_of
+from .dom import BLOCK_TAGS, attr_str, table_rows, text_of
 from .text import collapse, halve_repeated, word_count
 
 NEVER_CONTAINER = frozenset(("tbody", "thead", "tfoot", "tr", "ul", "ol", "font", "span", "a", "b", "strong",
@@ -89,19 +89,8 @@ def _block_marks(root) -> set:
     return has
 
 
-def _own_rows(tbl):
-    rows = []
-    for ch in tbl:
-        t = ch.tag
-        if t == "tr":
-            rows.append(ch)
-        elif t in ("tbody", "thead", "tfoot"):
-            rows.extend(r for r in ch if r.tag == "tr")
-    return rows
-
-
 def is_data_table(tbl, has_block) -> bool:
-    rows = _own_rows(tbl)
+    rows = table_rows(tbl)
     if not rows:
         return False
     maxcells = 0
@@ -231,7 +220,7 @@ def normalize_blocks(body) -> set:
         if tag == "table":
             if is_data_table(el, has_block):
                 continue
-            for r in _own_rows(el):
+            for r in table_rows(el):
                 for c in r:
                     if c.tag in ("td", "th"):
                         stack.append(c)
@@ -296,10 +285,10 @@ def build_blocks(body, has_block) -> list[Block]:
                 continue
             if t == "table":
                 if is_data_table(ch, has_block):
-                    for r in _own_rows(ch):
+                    for r in table_rows(ch):
                         leaf(r, "row")
                 else:
-                    for r in _own_rows(ch):
+                    for r in table_rows(ch):
                         for c in r:
                             if c.tag in ("td", "th"):
                                 if c in has_block:
