@@ -53,11 +53,29 @@ def bench_extraction(base_url: str, articles: int, seed: int, rounds: int, limit
     print(f"  ratio ours/trafilatura : {ours / theirs:8.2f}x")
 
 
-def _crawl(url: str, archive: Path) -> float:
+def _peak_rss_mb(pid: int, peak: float) -> float:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return max(peak, int(line.split()[1]) / 1024)
+    except OSError:
+        pass
+    return peak
+
+
+def _crawl(url: str, archive: Path) -> tuple[float, float]:
+    """(wall seconds, peak resident MB) of one ``portal-archive crawl`` process."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "cli.main", "crawl", url + "/", "--archive", str(archive),
-                    "-s", "PORTAL_PROGRESS_INTERVAL=0"], check=True, capture_output=True)
-    return time.perf_counter() - started
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "crawl", url + "/", "--archive", str(archive),
+                             "-s", "PORTAL_PROGRESS_INTERVAL=0"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0.0
+    while proc.poll() is None:
+        peak = _peak_rss_mb(proc.pid, peak)
+        time.sleep(0.2)
+    if proc.returncode not in (0, 3):
+        raise SystemExit(f"bench: crawl failed with exit code {proc.returncode}")
+    return time.perf_counter() - started, peak
 
 
 def bench_crawl(articles: int, seed: int) -> None:
@@ -66,7 +84,7 @@ def bench_crawl(articles: int, seed: int) -> None:
 
     with tempfile.TemporaryDirectory() as tmp, replica_process(articles, seed) as url:
         archive = Path(tmp) / "archive"
-        first_s = _crawl(url, archive)
+        first_s, first_mb = _crawl(url, archive)
         con = connect(archive)
         fetched = [r[0] for r in con.sql("SELECT url FROM pages UNION ALL SELECT url FROM media_files").fetchall()]
         urls_file = Path(tmp) / "urls.txt"
@@ -75,7 +93,7 @@ def bench_crawl(articles: int, seed: int) -> None:
         out = subprocess.run([sys.executable, "-m", "bench.bare_fetch", str(urls_file)], check=True,
                              capture_output=True, text=True).stdout.split()
         bare_s = time.perf_counter() - started
-        second_s = _crawl(url, archive)
+        second_s, _ = _crawl(url, archive)
         con = connect(archive)
         first, second = con.sql("SELECT snapshot_id, records_new, records_unchanged, pages_fetched, not_modified "
                                 "FROM snapshots ORDER BY snapshot_id").fetchall()
@@ -88,10 +106,21 @@ def bench_crawl(articles: int, seed: int) -> None:
     print(f"  portal-archive crawl   : {ours:8.1f} fetches/s ({first_s:.1f}s)")
     print(f"  bare fetch (baseline)  : {bare:8.1f} fetches/s ({bare_s:.1f}s)")
     print(f"  ratio crawl/bare       : {ours / bare:8.2f}x")
+    print(f"  peak memory            : {first_mb:.0f} MB")
     print("re-crawl of the unchanged portal (conditional requests)")
     print(f"  records unchanged      : {second[2]} of {records}; 304 answers {second[4]}; full fetches {second[3]}")
     print(f"  record pages fetched   : {record_pages_fetched} = {record_pages_fetched / records:6.1%} of records")
     print(f"  time re-crawl/first    : {second_s:.1f}s / {first_s:.1f}s = {second_s / first_s:6.1%}")
+
+
+def bench_memory(articles: int, seed: int) -> None:
+    """Peak memory of a crawl of N/4 and of N articles: flat memory means a ratio near 1."""
+    peaks = []
+    for n in (articles // 4, articles):
+        with tempfile.TemporaryDirectory() as tmp, replica_process(n, seed) as url:
+            peaks.append(_crawl(url, Path(tmp) / "archive")[1])
+    print(f"memory  peak RSS crawl of {articles // 4} articles: {peaks[0]:.0f} MB; of {articles}: {peaks[1]:.0f} MB; "
+          f"ratio {peaks[1] / peaks[0]:.2f}x for 4x the articles")
 
 
 def main(argv=None) -> int:
@@ -99,10 +128,14 @@ def main(argv=None) -> int:
     p.add_argument("--articles", type=int, default=2000)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--memory", action=argparse.BooleanOptionalAction, default=True,
+                   help="also compare peak memory of a crawl of N/4 and N articles")
     args = p.parse_args(argv)
     with replica_process(args.articles, args.seed) as url:
         bench_extraction(url, args.articles, args.seed, args.rounds)
     bench_crawl(args.articles, args.seed)
+    if args.memory:
+        bench_memory(args.articles, args.seed)
     return 0
 
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.response import get_base_url
 from scrapy.exceptions import IgnoreRequest
 from twisted.internet.error import (
     ConnectionDone,
@@ -112,6 +113,7 @@ class PortalSpider(scrapy.Spider):
         self.pending: dict[str, list[str]] = {}  # article id -> URLs seen before its fetch
         self.known_urls: dict[bytes, str] = {}  # URL fingerprint -> article id
         self.pager_seen: set[tuple[str, int]] = set()
+        self.requested: set[bytes] = set()  # fingerprints of URLs already requested (cheaper than Scrapy's dupefilter)
         self.previous: dict = {}  # record id -> what the latest earlier snapshot holds (archive.store.PrevRecord)
         self.previous_urls: dict[bytes, str] = {}  # URL fingerprint -> record id, from earlier snapshots
 
@@ -152,6 +154,7 @@ class PortalSpider(scrapy.Spider):
             if prev.last_modified:
                 headers["If-Modified-Since"] = prev.last_modified
             meta["handle_httpstatus_list"] = [304]
+        self.requested.add(url_fingerprint(url))
         return scrapy.Request(
             url, callback=self.parse, errback=self.on_error, priority=priority, meta=meta,
             headers=headers or None, dont_filter=False,
@@ -189,17 +192,7 @@ class PortalSpider(scrapy.Spider):
         else:
             yield self._page_item(response, None, self_urls)
 
-        follow = []
-        for a in response.xpath("//a[@href] | //area[@href]"):
-            href = a.attrib.get("href", "")
-            link = classify(
-                href, response.urljoin(href.strip()),
-                anchor_id=a.attrib.get("id", ""), title=a.attrib.get("title", ""),
-                text=" ".join(a.xpath(".//text()").getall()), css_class=a.attrib.get("class", ""),
-                page_url=response.url, allowed_hosts=self.allowed_hosts,
-            )
-            if link is not None:
-                follow.append(link)
+        follow = self._links(response)
         listing_key = self._listing_key(response, self_urls)
         new_here = discovered
         for link in follow:
@@ -213,6 +206,24 @@ class PortalSpider(scrapy.Spider):
         yield from self._form_pages(response, listing_key, new_here)
         for aid, url in self._aliases_from_links(follow):
             yield {"item_type": "alias", "record_id": aid, "url": url, "seen_at": _now()}
+
+    def _links(self, response) -> list:
+        """The page's followable links, resolved against ``<base href>``, each URL once."""
+        base = get_base_url(response)
+        links = {}
+        for a in response.selector.root.iter("a", "area"):
+            href = a.get("href")
+            if not href:
+                continue
+            url = urljoin(base, href.strip())
+            if url in links:
+                continue
+            links[url] = classify(
+                href, url, anchor_id=a.get("id") or "", title=a.get("title") or "",
+                text=a.text_content() if a.tag == "a" else (a.get("alt") or ""), css_class=a.get("class") or "",
+                page_url=response.url, allowed_hosts=self.allowed_hosts,
+            )
+        return [link for link in links.values() if link is not None]
 
     def _note_content(self, link) -> int:
         aid = article_id(link.wcm_path)
@@ -258,7 +269,7 @@ class PortalSpider(scrapy.Spider):
             self.pager_seen.add(key)
             return self._request(link.url, PRIORITY_NAV, barren=pager_barren, listing=listing_key,
                                  page_no=page_no, referer=response.url)
-        if barren > self.max_barren:
+        if barren > self.max_barren or fp in self.requested:
             return None
         return self._request(link.url, PRIORITY_NAV, barren=barren, referer=response.url)
 
