@@ -28,10 +28,25 @@ _SNAPSHOT_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _PART_RE = re.compile(r"part-(?P<prefix>.+)-(?P<seq>\d{6,}|final)\.parquet")
 
 
-def new_snapshot_id(now: dt.datetime | None = None) -> str:
-    """Sortable UTC timestamp plus a short random suffix: ``20240131T235959Z-3fa9c1``."""
-    now = now or dt.datetime.now(dt.timezone.utc)
-    return now.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+def new_snapshot_id(now: dt.datetime | None = None, *, after: str | None = None) -> str:
+    """Sortable UTC timestamp (microseconds) plus a short random suffix: ``20240131T235959.123456Z-3fa9c1``.
+
+    ``after``: the latest existing id; the new id sorts after it even if the clock says otherwise
+    (two snapshots opened within the same instant, or a clock stepped back), so ``ORDER BY
+    snapshot_id`` is always the order in which snapshots were opened.
+    """
+    now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    if after:
+        try:
+            last = dt.datetime.strptime(after.split("-", 1)[0], "%Y%m%dT%H%M%S.%fZ").replace(tzinfo=dt.timezone.utc)
+        except ValueError:
+            try:
+                last = dt.datetime.strptime(after.split("-", 1)[0], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc)
+            except ValueError:
+                last = None
+        if last is not None and now <= last:
+            now = last + dt.timedelta(microseconds=1)
+    return now.strftime("%Y%m%dT%H%M%S.%fZ") + "-" + secrets.token_hex(3)
 
 
 def check_snapshot_id(snapshot_id: str) -> str:

@@ -292,7 +292,7 @@ CHANGES = _schema(
 
 SNAPSHOTS = _schema(
     "snapshots",
-    _f("snapshot_id", pa.string(), "Sortable id: UTC start time YYYYMMDDTHHMMSSZ, a dash and a random hex suffix.", nullable=False),
+    _f("snapshot_id", pa.string(), "Sortable id: UTC start time YYYYMMDDTHHMMSS.ffffffZ (strictly after every earlier snapshot of the archive), a dash and a random hex suffix.", nullable=False),
     _f("started_at", CAPTURE_TS, "When the writer was first opened (UTC).", nullable=False),
     _f("finished_at", CAPTURE_TS, "When the writer was closed (UTC).", nullable=False),
     _f("seeds", pa.list_(pa.string()), "Start URLs of the crawl."),

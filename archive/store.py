@@ -201,9 +201,10 @@ class ArchiveWriter:
             opened = list(run.get("opened_at") or []) + [_utcnow().isoformat()]
             discard_finals(root, self.snapshot_id)  # a close killed mid-way: compact again at the end
         else:
-            self.snapshot_id = snapshot_id or new_snapshot_id()
+            latest = max([r["snapshot_id"] for r in _runs(root)] + list(closed), default=None)
+            self.snapshot_id = snapshot_id or new_snapshot_id(after=latest)
             while snapshot_id is None and (run_record(root, self.snapshot_id).exists() or self.snapshot_id in closed):
-                self.snapshot_id = new_snapshot_id()
+                self.snapshot_id = new_snapshot_id(after=latest)
             self.started_at = _utcnow()
             self.resumes = 0
             opened = [self.started_at.isoformat()]

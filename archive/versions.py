@@ -15,7 +15,7 @@ between complete snapshots: version 1 is the first capture.
   views and ``<table>_as_of(snapshot_id)`` table macros of
   :func:`archive.query.connect`.
 
-Snapshot ids sort chronologically (``YYYYMMDDTHHMMSSZ-xxxxxx``); "latest"
+Snapshot ids sort chronologically (``YYYYMMDDTHHMMSS.ffffffZ-xxxxxx``); "latest"
 always means the greatest snapshot id.
 """
 

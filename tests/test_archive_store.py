@@ -194,10 +194,13 @@ def test_exception_in_with_block_closes_as_interrupted(tmp_path):
 
 def test_snapshot_ids_are_sortable_utc_timestamps(tmp_path):
     sid = ArchiveWriter(tmp_path / "a").snapshot_id
-    assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{6}", sid)
+    assert re.fullmatch(r"\d{8}T\d{6}\.\d{6}Z-[0-9a-f]{6}", sid)
     early = new_snapshot_id(dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc))
     late = new_snapshot_id(dt.datetime(2024, 1, 2, 3, 4, 6, tzinfo=dt.timezone.utc))
-    assert early.startswith("20240102T030405Z-") and early < late
+    assert early.startswith("20240102T030405.000000Z-") and early < late
+    # opened within the same instant (or with the clock stepped back): still sorts after the latest
+    again = new_snapshot_id(dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc), after=late)
+    assert again > late and again.startswith("20240102T030406.000001Z-")
     with pytest.raises(ValueError, match="invalid snapshot id"):
         ArchiveWriter(tmp_path / "b", snapshot_id="../evil")
 

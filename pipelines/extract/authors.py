@@ -36,10 +36,46 @@ def source_of(text: str) -> str | None:
     if not src:
         return None
     if m.group("theo"):
-        # "Theo kế hoạch, …" is a sentence, not a source line
-        if len(src.split()) > 10 or "," in src or src[:1].islower():
+        # "Theo kế hoạch, …" is a sentence, not a source line ("Theo baochinhphu.vn" is a source)
+        if len(src.split()) > 10 or "," in src or (src[:1].islower() and not _DOMAIN_RE.match(src)):
             return None
     return src
+
+
+_DOMAIN_RE = re.compile(r"^(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.(?:vn|com|net|org|gov|info)(?:\.vn)?(?:/\S*)?$",
+                        re.I)
+# "… nội dung cuối bài. (Theo TTXVN)" / "… (Nguồn: Báo Nghệ An)": a source at the end of the last paragraph
+_INLINE_SOURCE_RE = re.compile(
+    r"(?:(?<=[.!?…”\"])|(?<=[.!?…”\"]\s))\s*[\(\[]\s*((?:theo|nguồn(?:\s+tin)?\s*:?)\s+[^()\[\]]{2,80}?)\s*[\)\]]\s*\.?\s*$",
+    re.I,
+)
+
+
+_INLINE_SOURCE_LOOSE_RE = re.compile(
+    r"\s[\(\[]\s*((?:Theo|THEO|Nguồn(?:\s+tin)?\s*:?|NGUỒN\s*:?)\s+([^()\[\]]{2,60}?))\s*[\)\]]\s*\.?\s*$")
+_LEGAL_REF_RE = re.compile(r"(?:nghị\s+định|quyết\s+định|thông\s+tư|luật|điều|khoản|quy\s+định|kế\s+hoạch|"
+                           r"chỉ\s+thị|nghị\s+quyết|công\s+văn|hướng\s+dẫn|đề\s+nghị|báo\s+cáo\s+số)\b", re.I)
+
+
+def inline_source(text: str):
+    """'Body sentence. (Theo TTXVN)' -> ('Body sentence.', 'TTXVN'), else None."""
+    s = collapse(text)
+    if not s or len(s) < 30 or (")" not in s[-3:] and "]" not in s[-3:]):
+        return None
+    m = _INLINE_SOURCE_RE.search(s)
+    if not m:
+        # "… trong quý IV (Theo TTXVN)." without a full stop before the parenthesis: a capitalised
+        # "Theo"/"Nguồn" and a short name (not "(theo Nghị định 15/2020/NĐ-CP)")
+        m = _INLINE_SOURCE_LOOSE_RE.search(s)
+        if not m or _LEGAL_REF_RE.match(m.group(2)) or len(m.group(2).split()) > 6:
+            return None
+    src = source_of(m.group(1))
+    if not src:
+        return None
+    rest = s[: m.start()].rstrip()
+    if len(rest) < 20:
+        return None
+    return rest, src
 
 
 def strip_author_prefix(s: str) -> str:

@@ -284,6 +284,18 @@ def _short_text(el, limit=140) -> str | None:
     return s
 
 
+_MODIFIED_CLASS_RE = re.compile(r"(?:^|[\s_-])(?:updated|modified|date-?modified|last-?modified)(?:$|[\s_-])", re.I)
+
+
+def is_modified_el(el) -> bool:
+    """A machine-marked modification date (schema.org dateModified, WordPress ``time.updated``)."""
+    ip = el.get("itemprop")
+    if ip and "datemodified" in ip.lower():
+        return True
+    cls = el.get("class")
+    return bool(cls) and bool(_MODIFIED_CLASS_RE.search(cls)) and "published" not in cls.lower()
+
+
 _FAR_FUTURE = datetime(2100, 12, 31, tzinfo=timezone.utc)
 
 
@@ -311,7 +323,9 @@ def _date_from_element(el, now) -> tuple[str | None, datetime | None]:
     s = _short_text(el)
     if not s:
         return None, None
-    tm = next((x for x in el.iter("time") if x.get("datetime")), None)
+    times = [x for x in el.iter("time") if x.get("datetime")]
+    # WordPress/schema.org print the modification time next to the publication time: take the latter
+    tm = next((x for x in times if not is_modified_el(x)), times[0] if times else None)
     if tm is not None:
         raw, dt = _date_from_element(tm, now)
         if dt is not None:
@@ -356,10 +370,17 @@ def find_published_date(root, *, heading=None, heading_text: str | None = None, 
                         return raw, dt
             following = heading.xpath("following::*[position() <= 40]")
             seen_text = 0
+            modified = None  # a "dateModified"/"updated" time: only when no publication date follows
             for el in following:
                 if not isinstance(el.tag, str) or el.tag in ("script", "style"):
                     continue
                 if el.tag in ("p", "div", "span", "td", "time", "em", "i", "small", "li", "font", "h4", "h5", "h6", "strong", "b"):
+                    if is_modified_el(el):
+                        if modified is None:
+                            raw, dt = _date_from_element(el, now)
+                            if dt is not None:
+                                modified = (raw, dt)
+                        continue
                     raw, dt = _date_from_element(el, now)
                     if dt is not None:
                         return raw, dt
@@ -369,6 +390,8 @@ def find_published_date(root, *, heading=None, heading_text: str | None = None, 
                     seen_text += len(el.text.strip())
                 if seen_text > 400:
                     break
+            if modified is not None:
+                return modified
             preceding = heading.xpath("preceding::*[position() <= 8]")
             for el in reversed(preceding):
                 if el.tag in ("p", "div", "span", "td", "time", "em", "i", "small", "font", "h4", "h5", "h6", "li"):

@@ -360,7 +360,8 @@ def _extract(rec, body, url, content_type, captured_at):
     for a in page.iter("a"):
         href = a.get("href") or ""
         oc = a.get("onclick") or ""
-        if "presentationtemplate" in href.lower() or "presentationtemplate" in oc.lower():
+        if "presentationtemplate" in href.lower() or "presentationtemplate" in oc.lower() or (
+                "print" in href.lower() and _PRINT_HREF_RE.search(href)):
             if len(collapse(text_content(a))) <= 40 and a not in print_links:
                 print_links.append(a)
 
@@ -516,7 +517,8 @@ def _extract(rec, body, url, content_type, captured_at):
     author = role = source = None
     tail_roles = _author_tail(text_blocks)
     for b, r, val in tail_roles:
-        b.role = r
+        if b is not None:
+            b.role = r
         if r == "date":
             date_blocks.append(b)
         elif r == "author":
@@ -1042,6 +1044,18 @@ def _caption_hint(el) -> bool:
     return False
 
 
+def _inner_caption(b) -> bool:
+    """An image block whose text is held by a caption element inside it (K2 ``span.itemImageCaption``,
+    ``figcaption``, ``div.image-caption``)."""
+    for x in b.el.iterdescendants():
+        if not isinstance(x.tag, str):
+            continue
+        if x.tag == "figcaption" or CAPTION_CLASS_RE.search(attr_str(x)):
+            t = collapse(text_of(x))
+            return len(t) >= 0.8 * b.tlen
+    return False
+
+
 def _same_figure(b, nb) -> bool:
     fig = next(b.el.iterancestors("figure"), None)
     return fig is not None and is_ancestor(fig, nb.el)
@@ -1098,8 +1112,8 @@ def _images_and_captions(kept, base, entry=image_entry):
                     e["caption"] = ct
         else:
             # image and text in the same block: the text is a caption when short and styled
-            if b.tlen <= 300 and (b.italic() or b.align() == "center" or _caption_hint(b.el)) and \
-                    not A.source_of(b.text) and b.kind != "h":
+            if b.tlen <= 300 and (b.italic() or b.align() == "center" or _caption_hint(b.el) or
+                                  _inner_caption(b)) and not A.source_of(b.text) and b.kind != "h":
                 ct = clean_text(b.text)
                 for e in ents:
                     e["caption"] = ct
@@ -1110,7 +1124,7 @@ def _images_and_captions(kept, base, entry=image_entry):
 
 _LEAD_HINT_RE = re.compile(
     r"sapo|summary|(?:^|[\s_-])lead|tomtat|tom-tat|tom_tat|(?:^|[\s_-])intro|teaser|abstract|"
-    r"chapeau|trich-?dan|trichyeu|(?:^|[\s_-])mota|mo-ta|brief|excerpt|(?:^|[\s_-])desc(?:ription)?(?:$|[\s_-])"
+    r"chapeau|trich-?dan|trichyeu|intro-?text|(?:^|[\s_-])mota|mo-ta|brief|excerpt|(?:^|[\s_-])desc(?:ription)?(?:$|[\s_-])"
     r"|news-?lead|article-?lead|short-?content|shortdesc",
     re.I,
 )
@@ -1151,7 +1165,17 @@ def _lead(text_blocks, C, H_el):
         if parent is not None and stop is not parent and not is_ancestor(parent, second.el):
             first.role = "lead"
             return [first]
+    # (d) a news lead opened by a dateline "(Chinhphu.vn) - …", "(Cổng TTĐT Nghệ An) – …", "TTXVN – …"
+    #     printed as the first paragraph of the body (a reposted article's sapo)
+    if first.kind == "p" and 60 <= first.tlen <= 800 and _DATELINE_RE.match(first.text) and sum(
+            1 for b in text_blocks[1:] if b.tlen >= 40) >= 2:
+        first.role = "lead"
+        return [first]
     return None
+
+
+# "(Chinhphu.vn) - ", "(Baonghean.vn) – ", "(Cổng TTĐT Nghệ An) - ", "(TTXVN) - ", "(VOV) -"
+_DATELINE_RE = re.compile(r"^[\(\[]\s*[^()\[\]]{2,40}?[\)\]]\s*[-–—]\s*\S")
 
 
 def _is_date_line(t: str) -> bool:
@@ -1192,6 +1216,15 @@ def _author_tail(text_blocks):
             i -= 1
             continue
         if b.kind in ("row", "li") or b.tlen > 160 or word_count(t) > 22:
+            if not any(x[1] == "source" for x in tail) and b.kind == "p":
+                # "… nội dung cuối bài. (Theo TTXVN)": the source closes the last paragraph
+                found = A.inline_source(t)
+                if found is not None:
+                    rest, src = found
+                    if t.endswith(").") and not rest.endswith((".", "!", "?", "…", "\"", "”")):
+                        rest += "."
+                    b.text, b.tlen = rest, len(rest)
+                    tail.append((b, "inline_source", src))
             break
         tail.append((b, "?", t))
         i -= 1
@@ -1202,6 +1235,8 @@ def _author_tail(text_blocks):
     for b, r, v in tail:
         if r in ("source", "date", "drop"):
             res.append((b, r, v))
+        elif r == "inline_source":
+            res.append((None, "source", v))
     if not unknown:
         return res
     # candidates: [author] or [author, role]
@@ -1254,6 +1289,9 @@ def _section(crumbs, title, meta, nav_sel):
     return None
 
 
+# the article's printable version: "?tmpl=component&print=1" (Joomla), "?print=1", "/print/", "print.aspx"
+_PRINT_HREF_RE = re.compile(r"[?&;]print=(?:1|true|yes)\b|[?&]tmpl=component\b|/print/|/print\.(?:aspx?|php|html?)\b|"
+                            r"[?&](?:view|layout|mode|type)=print\b", re.I)
 _MORE_LINK_RE = re.compile(r"^(?:xem\s+(?:toàn\s+bộ|tất\s+cả|thêm|tiếp|chi\s+tiết)|chi\s+tiết|đọc\s+tiếp|"
                            r"read\s+more|more)\b", re.I)
 
