@@ -52,7 +52,7 @@ def relative_path(sha256: str) -> str:
 
 class MediaStore:
     def __init__(self, root: str | os.PathLike[str]):
-        self.root = Path(root)
+        self.root = Path(root).absolute()
 
     def path_for(self, sha256: str) -> Path:
         """Absolute path of the file with this hash (whether or not it exists)."""

@@ -143,7 +143,7 @@ class ArchiveWriter:
             raise ValueError(f"resume must be 'auto', True or False, got {resume!r}")
         if not isinstance(batch_rows, int) or batch_rows < 1:
             raise ValueError(f"batch_rows must be a positive integer, got {batch_rows!r}")
-        self.root = Path(root)
+        self.root = Path(root).absolute()
         if snapshot_id is not None:
             check_snapshot_id(snapshot_id)
         self.seeds = list(seeds)

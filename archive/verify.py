@@ -401,7 +401,7 @@ def digest_matches(digest: str, data: bytes) -> bool:
 # -- API -----------------------------------------------------------------------------------------
 def verify(root: str | os.PathLike[str]) -> list[Problem]:
     """Every problem found in the archive at ``root`` (an empty list means all hashes check out)."""
-    return Verifier(Path(root)).run()
+    return Verifier(Path(root).absolute()).run()
 
 
 def format_problems(problems: Iterable[Problem], stats: Counter | dict | None = None) -> str:

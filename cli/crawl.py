@@ -76,7 +76,7 @@ def run(args) -> int:
     from archive.summary import format_summary, summarize
 
     overrides = parse_overrides(args.settings)
-    archive = Path(args.archive)
+    archive = Path(args.archive).absolute()
     started = time.monotonic()
     if args.demo:
         with replica_process(args.articles, args.seed) as url:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def _archive_dir(value: str) -> Path:
-    path = Path(value)
+    path = Path(value).absolute()
     if not (path / "_archive.json").is_file():
         raise SystemExit(f"portal-archive: {path} is not an archive (no _archive.json)")
     return path

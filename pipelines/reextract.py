@@ -46,7 +46,7 @@ def _media_map(root: Path) -> dict[str, str]:
 
 def reextract(root, *, batch_rows: int = 1000) -> dict:
     """Returns the new snapshot's row (counts of new/changed/unchanged records)."""
-    root = Path(root)
+    root = Path(root).absolute()
     media = _media_map(root)
     builder = RowBuilder()
     done: set[tuple[str, int]] = set()

@@ -74,7 +74,7 @@ def write_cdxj(root: str | os.PathLike[str], snapshot_id: str) -> Path:
     records).  The index is recorded in ``_manifest.jsonl`` (rebuilding it
     appends a new entry; the latest entry of a path wins).
     """
-    root = Path(root)
+    root = Path(root).absolute()
     files = _check_closed(root, snapshot_id)
     dest = index_path(root, snapshot_id)
     dest.parent.mkdir(parents=True, exist_ok=True)

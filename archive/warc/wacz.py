@@ -165,7 +165,7 @@ def write_wacz(
     table, else ``_runs/<snapshot>.json``), else the first page.  Refuses a snapshot with ``.open`` WARC files.
     An existing ``dest`` is replaced.
     """
-    root = Path(root)
+    root = Path(root).absolute()
     dest = Path(dest)
     files = _check_closed(root, snapshot_id)
     names = [p.name for p in files]

@@ -205,7 +205,7 @@ class WarcWriter:
         software: str = "portal-archive/x.y",
         settings: Mapping[str, Any] | None = None,
     ):
-        self.root = Path(root)
+        self.root = Path(root).absolute()
         self.snapshot_id = check_snapshot_id(snapshot_id)
         if max_bytes <= 0:
             raise ValueError("max_bytes must be positive")
@@ -534,7 +534,7 @@ def recover(root: str | os.PathLike[str], snapshot_id: str | None = None) -> lis
     A file with no complete member is deleted.  Files locked by a live writer
     (another process still writing) are left alone.
     """
-    root = Path(root)
+    root = Path(root).absolute()
     if not (root / WARC_DIR).is_dir():
         return []
     done: list[Path] = []
