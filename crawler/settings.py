@@ -58,7 +58,7 @@ EXTENSIONS = {
 }
 
 # portal-archive's own settings
-PORTAL_ARCHIVE_DIR = "archive"
+PORTAL_ARCHIVE_DIR = "hoangmai-archive"  # not "archive": that is the storage package of this repository
 PORTAL_BATCH_ROWS = 1000
 PORTAL_MAX_BARREN_HOPS = 3  # consecutive pages that reveal nothing new before a path is dropped
 PORTAL_MAX_BARREN_PAGER = 5  # same, for listing pagers (walked while they reveal new items)

@@ -109,9 +109,9 @@ class PortalSpider(scrapy.Spider):
         self.allowed_hosts = frozenset(hosts)
         self.allowed_domains = sorted(hosts)
         # identity state: bounded by the number of items and URLs, like Scrapy's own dupefilter
-        self.archived: set[str] = set()  # article ids handed to the pipelines
-        self.pending: dict[str, list[str]] = {}  # article id -> URLs seen before its fetch
-        self.known_urls: dict[bytes, str] = {}  # URL fingerprint -> article id
+        self.archived: set[str] = set()  # record ids handed to the pipelines (or resumed as done)
+        self.pending: dict[str, list[str]] = {}  # record id -> URLs seen before its fetch
+        self.known_urls: dict[bytes, str] = {}  # URL fingerprint -> record id
         self.pager_seen: set[tuple[str, int]] = set()
         self.requested: set[bytes] = set()  # fingerprints of URLs already requested (cheaper than Scrapy's dupefilter)
         self.previous: dict = {}  # record id -> what the latest earlier snapshot holds (archive.store.PrevRecord)
