@@ -64,7 +64,7 @@ def run_crawl(url: str, archive: Path, overrides: dict[str, str], *, verbose: bo
         settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
     for name, value in overrides.items():
         settings.set(name, value, priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler("portal")
     process.crawl(crawler, start_url=url)
     process.start()

@@ -344,7 +344,8 @@ class PortalSpider(scrapy.Spider):
         attempts = request.meta.get("retry_times", 0) + 1
         status = failure.value.response.status if failure.check(HttpError) else None
         reason = failure_reason(failure)
-        self.logger.warning("failed %s: %s (%d attempts)", request.url, reason, attempts)
+        log = self.logger.info if reason == "robots_disallowed" else self.logger.warning
+        log("failed %s: %s (%d attempts)", request.url, reason, attempts)
         aid = request.meta.get("record_id")
         others = [u for u in self.pending.pop(aid, []) if u != request.url] if aid else []
         yield {
