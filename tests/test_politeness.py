@@ -60,3 +60,22 @@ def test_media_of_other_hosts_is_not_fetched_unless_allowed():
     assert not pipeline([])._allowed("http://cdn.example/a.jpg")
     assert pipeline(["cdn.example"])._allowed("http://cdn.example/a.jpg")
     assert pipeline(["*"])._allowed("http://anything.example/a.jpg")
+
+
+def test_failure_reasons_are_short_stable_tokens():
+    from scrapy.exceptions import IgnoreRequest
+    from twisted.internet.error import DNSLookupError, TimeoutError
+    from twisted.python.failure import Failure
+
+    from crawler.spiders.portal import failure_reason
+
+    def reason(exc):
+        try:
+            raise exc
+        except Exception:
+            return failure_reason(Failure())
+
+    assert reason(DNSLookupError("nonexistent.invalid")) == "dns"
+    assert reason(TimeoutError()) == "timeout"
+    assert reason(IgnoreRequest("Forbidden by robots.txt")) == "robots_disallowed"
+    assert reason(IgnoreRequest("max redirections reached")) == "redirect_loop"

@@ -43,7 +43,7 @@ def failure_reason(failure) -> str:
     """A short, stable token for why a request failed (the errors table's ``reason``)."""
     if failure.check(HttpError):
         return f"http_{failure.value.response.status}"
-    if failure.check(DNSLookupError):
+    if failure.check(DNSLookupError) or "Resolve" in type(failure.value).__name__:
         return "dns"
     if failure.check(TimeoutError, TCPTimedOutError):
         return "timeout"
