@@ -111,8 +111,33 @@ def test_fast_path_avoids_dateparser(monkeypatch):
                 "ngày 3 tháng 9 năm 2020", "2020-09-03T07:55:00+07:00", "03-09-2020", "03/09/2020 | 07:55"):
         assert parse_date(raw, now=NOW) is not None
     assert calls == []
-    assert parse_date("3 tháng 9, 2020", now=NOW) is not None
-    assert calls == ["3 tháng 9, 2020"]
+    assert parse_date("September 3, 2020", now=NOW) is not None
+    assert calls == ["September 3, 2020"]
+
+
+@pytest.mark.parametrize("raw,want", [
+    ("Thứ hai, 07 Tháng 9 2020 07:55", "2020-09-07T07:55:00+07:00"),      # Joomla/K2 vi-VN
+    ("07 Tháng Chín 2020", "2020-09-07T00:00:00+07:00"),
+    ("3 tháng 9, 2020", "2020-09-03T00:00:00+07:00"),
+    ("Ngày 20 tháng mười một năm 2019", "2019-11-20T00:00:00+07:00"),
+    ("03/09/2020 7:55:12 SA", "2020-09-03T07:55:12+07:00"),               # ASP.NET vi-VN
+    ("03/09/2020 7:55:12 CH", "2020-09-03T19:55:12+07:00"),
+    ("Thứ năm, 3/9/2020, 07:55 (GMT+7)", "2020-09-03T07:55:00+07:00"),
+    ("Cập nhật lúc: 07:55:12, 03/09/2020", "2020-09-03T07:55:12+07:00"),
+    ("03/9/2020 | 7h55", "2020-09-03T07:55:00+07:00"),
+])
+def test_more_portal_formats_on_the_fast_path(monkeypatch, raw, want):
+    class Boom:
+        def parse(self, *a, **k):  # pragma: no cover - must not be called
+            raise AssertionError("dateparser called")
+
+    monkeypatch.setattr(dates, "_dateparser", Boom())
+    assert iso(parse_date(raw, now=NOW)) == want
+
+
+def test_weekday_and_ngay_belong_to_the_raw_date():
+    assert find_date_span("Thứ Năm, ngày 03/09/2020 - 07:55")[0] == "Thứ Năm, ngày 03/09/2020 - 07:55"
+    assert find_date_span("Thứ năm, ngày 03 tháng 9 năm 2020")[0] == "Thứ năm, ngày 03 tháng 9 năm 2020"
 
 
 def test_numbers_are_never_sent_to_dateparser(monkeypatch):

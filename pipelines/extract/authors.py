@@ -10,8 +10,8 @@ SOURCE_RE = re.compile(
     re.I,
 )
 _AUTHOR_PREFIX_RE = re.compile(
-    r"^(?:tác\s+giả|người\s+viết|bài\s+và\s+ảnh|bài,?\s*ảnh|tin\s+và\s+ảnh|tin,?\s*ảnh|tin\s*/\s*ảnh|"
-    r"bài\s*/\s*ảnh|bài|tin|phóng\s+viên|pv|ctv|nhóm\s+pv|author|by)\s*[:：\-]\s*",
+    r"^(?:(?:tác\s+giả|người\s+viết|bài\s+và\s+ảnh|bài,?\s*ảnh|tin\s+và\s+ảnh|tin,?\s*ảnh|tin\s*/\s*ảnh|"
+    r"bài\s*/\s*ảnh|bài|tin|author|by)\s*[:：\-]|(?:phóng\s+viên|pv|ctv|nhóm\s+pv)\s*[:：])\s*",
     re.I,
 )
 _SENTENCE_PUNCT_RE = re.compile(r"[.!?;:…\"“”]")
@@ -98,6 +98,22 @@ _NOT_AUTHOR_RE = re.compile(
 )
 
 
+_INITIAL_DOT_RE = re.compile(r"(?<=\b[A-ZĐÀ-Ỹ])\.(?=\s?[A-ZĐÀ-Ỹ\w])|(?<=\b[A-ZĐ])\.$")
+_NAME_SOURCE_RE = re.compile(r"^(?P<name>[^()\[\]]{2,60}?)\s*[\(\[]\s*(?P<src>(?:theo|nguồn)\b[^()\[\]]{2,80})[\)\]]\s*\.?$",
+                             re.I)
+
+
+def split_author_source(text: str):
+    """'Thu Hà (Theo Báo Nghệ An)' -> ('Thu Hà', 'Báo Nghệ An'), else None."""
+    m = _NAME_SOURCE_RE.match(collapse(text))
+    if not m:
+        return None
+    src = source_of(m.group("src"))
+    if not src:
+        return None
+    return m.group("name").strip(" -–—,"), src
+
+
 def is_author_line(text: str, *, bold: bool, right: bool, italic: bool) -> str | None:
     """Return the author name when ``text`` is an author line, else None."""
     s = collapse(text)
@@ -112,6 +128,7 @@ def is_author_line(text: str, *, bold: bool, right: bool, italic: bool) -> str |
     if len(words) > 7:
         return None
     core = re.sub(r"\([^)]*\)", "", name)  # "Minh Hằng (TTVH)"
+    core = _INITIAL_DOT_RE.sub("", core)     # "T.H", "Q. Anh", "N.T.Hà"
     if _SENTENCE_PUNCT_RE.search(core.rstrip(".")):
         return None
     if not name[:1].isupper() and not name[:1].isdigit():

@@ -504,6 +504,16 @@ def breadcrumb_items(el) -> list[str]:
     return items
 
 
+def _is_menu_tree(el) -> bool:
+    """A menu (item) holding a nested list: not a breadcrumb trail."""
+    if el.tag in ("li", "a", "span") and next(el.iter("ul", "ol"), None) is not None:
+        return True
+    for li in el.iter("li"):
+        if next(li.iter("ul", "ol"), None) is not None:
+            return True
+    return False
+
+
 def find_breadcrumb(sc: Scan):
     """Return (element, items) of the page breadcrumb, or (None, [])."""
     best = None
@@ -517,6 +527,8 @@ def find_breadcrumb(sc: Scan):
             continue
         links = sum(1 for _ in cand.iter("a"))
         hinted = bool(BREADCRUMB_HINT_RE.search(attr_str(cand))) or cand.get("itemtype", "").endswith("BreadcrumbList")
+        if _is_menu_tree(cand):
+            continue  # a menu item marked "breadcrumb" (DNN/DDR menus mark the active path so)
         if not hinted:
             if links < 1 or not _CRUMB_SEP_RE.search(t):
                 continue

@@ -26,7 +26,7 @@ DATEPARSER_SETTINGS_BASE = {
 }
 DATEPARSER_LANGUAGES = ["vi", "en"]
 
-_WD = (r"(?:(?:th[ứu]\s*(?:hai|ba|t[ưu]|n[ăa]m|s[áa]u|b[ảẩa]y|[2-7])|ch[ủu]\s*nh[ậa]t|CN|T[2-7])"
+_WD = (r"(?:(?:th[ứu]\s*(?:hai|ba|t[ưu]|n[ăa]m|s[áa]u|b[ảẩa]y|[2-7])|th\s?[2-7]|ch[ủu]\s*nh[ậa]t|CN|T[2-7])"
        r"\s*[,\-–—|]?\s*)")
 _DATE = r"(?<!\d)(?P<d>\d{1,2})\s?(?P<sep>[/.\-])\s?(?P<m>\d{1,2})\s?(?P=sep)\s?(?P<y>\d{4})(?!\d)"
 _TIME = (r"(?<![\d:])(?P<H>\d{1,2})\s?[:hH]\s?(?P<M>\d{2})(?:\s?:\s?(?P<S>\d{2}))?(?![\d:])"
@@ -35,14 +35,18 @@ _TIME = (r"(?<![\d:])(?P<H>\d{1,2})\s?[:hH]\s?(?P<M>\d{2})(?:\s?:\s?(?P<S>\d{2})
 DMY_RE = re.compile(_DATE)
 _TIME_AFTER_RE = re.compile(r"\s*(?:[,\-–—|]\s*)?(?:(?:v[àa]o\s+)?l[úu]c:?\s*)?(?:\(\s*)?" + _TIME, re.I)
 _TIME_BEFORE_RE = re.compile(_TIME + r"\s*(?:[,\-–—|]\s*)?(?:ng[àa]y:?\s*)?" + _WD + r"?$", re.I)
-_WD_BEFORE_RE = re.compile(_WD + r"$", re.I)
+_WD_BEFORE_RE = re.compile(_WD + r"(?:ng[àa]y\s*:?\s*)?$", re.I)
 _ISO_RE = re.compile(
     r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})"
     r"(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,]\d+)?)?)?"
     r"\s*(?P<tz>Z|[+-]\d{2}(?::?\d{2})?)?(?!\d)"
 )
+_VN_MONTHS = {"một": 1, "giêng": 1, "hai": 2, "ba": 3, "tư": 4, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8,
+              "chín": 9, "mười": 10, "mười một": 11, "mười hai": 12, "chạp": 12}
+# "ngày 3 tháng 9 năm 2020", "07 Tháng 9 2020" (Joomla vi-VN), "07 Tháng Chín 2020", "3 tháng 9, 2020"
 _VN_LONG_RE = re.compile(
-    r"(?:ng[àa]y\s+)?(?<!\d)(?P<d>\d{1,2})\s+th[áa]ng\s+(?P<m>\d{1,2})\s*,?\s*n[ăa]m\s+(?P<y>\d{4})(?!\d)",
+    r"(?:ng[àa]y\s+)?(?<!\d)(?P<d>\d{1,2})\s+th[áa]ng\s+(?P<m>\d{1,2}|mười\s+một|mười\s+hai|mười|một|giêng|hai|ba|"
+    r"tư|bốn|năm|sáu|bảy|tám|chín|chạp)\s*(?:,\s*(?:n[ăa]m\s+)?|n[ăa]m\s+|(?=\d))(?P<y>\d{4})(?!\d)",
     re.I,
 )
 # dateparser only for text that names a date (a word or a 4-digit year): never for "1" or "12 - 13"
@@ -165,7 +169,10 @@ def _with_time(s: str, m) -> DateMatch | None:
     wd = _WD_BEFORE_RE.search(s[:start])
     if wd:
         start = wd.start()
-    dt = _mk(m.group("y"), m.group("m"), m.group("d"), H, M, S, ap)
+    mo = m.group("m")
+    if not mo.isdigit():
+        mo = _VN_MONTHS.get(" ".join(mo.lower().split()))
+    dt = _mk(m.group("y"), mo, m.group("d"), H, M, S, ap)
     return DateMatch(start, end, dt) if dt is not None else None
 
 

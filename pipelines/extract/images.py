@@ -55,6 +55,25 @@ def _dim(img, name):
     return None
 
 
+_AD_ALT_RE = re.compile(r"^\s*(?:quảng\s+cáo|advertis\w*|banner|qc)\s*$", re.I)
+_AD_CLASS_RE = re.compile(r"(?:^|[\s_-])(?:adv?s?|advert\w*|adsbygoogle|quang-?cao|quangcao|qc|banner\w*|"
+                          r"logo\w*|brand)(?:$|[\s_-])", re.I)
+
+
+def _in_ad_box(img) -> bool:
+    """An image inside an advertisement/banner/logo box (a few levels up)."""
+    cur = img
+    for _ in range(4):
+        cur = cur.getparent()
+        if cur is None or cur.tag in ("body", "html"):
+            return False
+        c = cur.get("class")
+        i = cur.get("id")
+        if (c and _AD_CLASS_RE.search(c)) or (i and _AD_CLASS_RE.search(i)):
+            return True
+    return False
+
+
 def is_content_image(img, url: str | None) -> bool:
     if not url:
         return False
@@ -66,6 +85,13 @@ def is_content_image(img, url: str | None) -> bool:
         return False
     w, h = _dim(img, "width"), _dim(img, "height")
     if (w is not None and w < 40) or (h is not None and h < 30):
+        return False
+    if w is not None and h is not None and h <= 120 and w >= 5 * h:
+        return False  # a banner strip (728x90, 600x90, 180x30)
+    alt = (img.get("alt") or "") + " " + (img.get("title") or "")
+    if alt.strip() and _AD_ALT_RE.search(alt):
+        return False
+    if _in_ad_box(img):
         return False
     if path.endswith(".gif") and w is not None and h is not None and w * h <= 4:
         return False

@@ -128,7 +128,25 @@ def _has_content(nodes, head_text) -> bool:
     return False
 
 
-def _wrap_runs(el, is_blockish, split_br: bool) -> bool:
+_LINE_HINT_RE = re.compile(r"title|tieude|tieu-de|tieu_de|date|ngay|time|summary|sapo|lead|tomtat|tom-tat|trichyeu|"
+                           r"author|tacgia|tac-gia|luotxem|view|hits", re.I)
+
+
+def _labelled_lines(run) -> bool:
+    """A run of inline elements separated by <br> of which at least two carry a title/date/lead/author class."""
+    brs = 0
+    hinted = 0
+    for n in run:
+        if not isinstance(n.tag, str):
+            continue
+        if n.tag == "br":
+            brs += 1
+        elif n.tag in ("span", "font", "b", "strong", "em", "i", "label", "a", "small") and _LINE_HINT_RE.search(attr_str(n)):
+            hinted += 1
+    return brs >= 1 and hinted >= 2
+
+
+def _wrap_runs(el, is_blockish, split_br: bool, deferred: list | None = None) -> bool:
     """Wrap inline runs of a mixed container into synthetic <p> (and split at <br><br>)."""
     children = list(el)
     changed = False
@@ -139,6 +157,54 @@ def _wrap_runs(el, is_blockish, split_br: bool) -> bool:
     def flush(before, text):
         nonlocal changed
         if not run and not (text and text.strip()):
+            return
+        if split_br and len(run) == 1 and not (text or "").strip() and isinstance(run[0].tag, str) and \
+                run[0].tag != "p" and not (run[0].tail or "").strip() and _double_br(run[0]):
+            # an inline element that is itself paragraphs (<span id=lblContent>a<br><br>b</span>): no wrapper,
+            # it is normalised on its own
+            if deferred is not None:
+                deferred.append(run[0])
+            run.clear()  # the whitespace before it is dropped
+            return
+        if split_br and len(run) >= 3 and _labelled_lines(run):
+            # "<span class=title>…</span><br><span class=date>…</span><br><span class=summary>…</span>":
+            # each labelled line is a block of its own
+            segs = []
+            cur_text, cur = text, []
+            for n in run:
+                if n.tag == "br":
+                    segs.append((cur_text, cur))
+                    cur_text, cur = n.tail, []
+                    n.tail = None
+                    el.remove(n)
+                else:
+                    cur.append(n)
+            segs.append((cur_text, cur))
+            run.clear()
+            for t, nodes in segs:
+                if not _has_content(nodes, t):
+                    continue
+                if not (t or "").strip() and len(nodes) == 1 and nodes[0].tag not in ("p",) and \
+                        not (nodes[0].tail or "").strip() and _double_br(nodes[0]):
+                    # a labelled line that is itself paragraphs (<span id=lblContent>a<br><br>b</span>)
+                    n = nodes[0]
+                    el.remove(n)
+                    if before is not None:
+                        before.addprevious(n)
+                    else:
+                        el.append(n)
+                    if deferred is not None:
+                        deferred.append(n)
+                    changed = True
+                    continue
+                w = etree.SubElement(el, "p")
+                w.set("data-x-anon", "1")
+                if before is not None:
+                    before.addprevious(w)
+                w.text = t
+                for n in nodes:
+                    w.append(n)
+                changed = True
             return
         if _has_content(run, text):
             w = etree.SubElement(el, "p")
@@ -225,17 +291,19 @@ def normalize_blocks(body) -> set:
                     if c.tag in ("td", "th"):
                         stack.append(c)
             continue
+        deferred: list = []
         if el in has_block or el is body:
-            _wrap_runs(el, blockish, split_br=tag not in ("p",))
+            _wrap_runs(el, blockish, split_br=tag not in ("p",), deferred=deferred)
             has_block.add(el)
             for ch in el:
                 if isinstance(ch.tag, str) and (ch.tag in BLOCK_TAGS or ch in has_block):
                     stack.append(ch)
         elif tag not in ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "pre") and _double_br(el):
-            if _wrap_runs(el, blockish, split_br=True):
+            if _wrap_runs(el, blockish, split_br=True, deferred=deferred):
                 has_block.add(el)
                 for anc in el.iterancestors():
                     has_block.add(anc)
+        stack.extend(x for x in deferred if x not in stack)
     return has_block
 
 
@@ -422,7 +490,7 @@ _HEADING_DATE_TAIL_RE = re.compile(
 )
 _TITLE_SEP_RE = re.compile(r"\s+(?:[-|–—:»]|::)\s+")
 _SITE_SEG_RE = re.compile(
-    r"^(?:cổng\s+thông\s+tin|cổng\s+ttđt|cổng\s+tt|trang\s+thông\s+tin|trang\s+tin|website|web\s+portal|portal|"
+    r"^(?:cổng\s+thông\s+tin|cổng\s+giao\s+tiếp|cổng\s+ttđt|cổng\s+tt|cổng\s+dịch\s+vụ|báo\s+chính\s+phủ|trang\s+thông\s+tin|trang\s+tin|website|web\s+portal|portal|"
     r"ubnd|ủy\s+ban|uỷ\s+ban|trang\s+chủ|home\b|sở\s|bộ\s|báo\s+điện\s+tử)|\.gov\.vn|\.vn$|\.com$",
     re.I,
 )
@@ -448,7 +516,16 @@ def clean_title_tag(s: str | None) -> str | None:
             else:
                 s = " - ".join(keep)
     s = halve_repeated(s)
+    # "Title | Quỳnh Lưu", "Title :: Sở GTVT": a trailing short proper name (every word capitalised) is the site
+    parts = _TITLE_SITE_SEP_RE.split(s)
+    if len(parts) == 2 and _PROPER_NAME_RE.match(parts[1].strip()) and word_count(parts[0]) >= 5 and \
+            word_count(parts[1]) <= 4:
+        s = parts[0].strip()
     return strip_title_date(s) or s or None
+
+
+_TITLE_SITE_SEP_RE = re.compile(r"\s+(?:[|»]|::)\s+(?=[^|»:]*$)")
+_PROPER_NAME_RE = re.compile(r"^(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ.&]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ.&]*){0,3}$")
 
 
 def norm_cmp(s: str) -> str:

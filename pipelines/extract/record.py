@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from lxml import etree
 
@@ -23,7 +23,7 @@ from .locate import (_SITE_SEG_RE, best_container, build_blocks, clean_title_tag
                      strip_title_date, subtree_end, title_candidates)
 from .text import clean_text, collapse, halve_repeated, nfc, strip_chrome_literals, word_count
 
-EXTRACTOR_VERSION = "1.1.0"
+EXTRACTOR_VERSION = "1.2.0"
 
 # design.md (binding): the summary is the lead only when the page has a separate lead element; without
 # one it is null and the first paragraph stays in the body. Kept as a switch for other deployments.
@@ -73,6 +73,14 @@ _LIST_HINT_RE = re.compile(r"list_?news|list-news|news-?list|listnews|category|d
 _HOME_PATH_RE = re.compile(
     r"^/(?:|index\.(?:php|html?|aspx?|jsp)|default\.aspx?|home|trang-?chu|wps/portal(?:/[^/!?]+)?/?|"
     r"wps/portal/[^/!?]+/(?:home|trang-?chu)/?|web/guest(?:/home|/trang-chu)?/?|portal/?)$",
+    re.I,
+)
+
+# "/trang-chu.html", "/Trang/Default.aspx" (SharePoint), "/Pages/Home.aspx", "/vi/", "/web/guest/trang-chu",
+# "/portal/page/portal/chinhphu/trangchu" (Oracle portal), "/index.php"
+_HOME_PATH2_RE = re.compile(
+    r"^/(?:(?:vi|vn|vi-vn|vi_vn|en|web/[^/]+|trang|pages|sites/[^/]+|portal/page/portal/[^/]+|wps/portal/[^/!?]+)/)*"
+    r"(?:home(?:page)?|trang-?chu|index|default)?(?:\.(?:html?|aspx?|php|jsp))?/?$",
     re.I,
 )
 
@@ -357,9 +365,16 @@ def _extract(rec, body, url, content_type, captured_at):
         protect.update(h0.el.iterancestors())
 
     # ---- print / self links (the article's own print link, not those of related items)
+    more_hrefs = set()  # targets of "Xem tiếp / Đọc thêm / Chi tiết" links (teasers), before chrome goes
     for a in page.iter("a"):
         href = a.get("href") or ""
         oc = a.get("onclick") or ""
+        if href and not href.startswith(("#", "javascript:")):
+            at = text_content(a)
+            if at and len(at) <= 60 and len(at := collapse(at)) <= 20 and _MORE_LINK_RE.match(at):
+                mu = resolve(base, href)
+                if mu:
+                    more_hrefs.add(mu)
         if "presentationtemplate" in href.lower() or "presentationtemplate" in oc.lower() or (
                 "print" in href.lower() and _PRINT_HREF_RE.search(href)):
             if len(collapse(text_content(a))) <= 40 and a not in print_links:
@@ -482,6 +497,16 @@ def _extract(rec, body, url, content_type, captured_at):
         C, c_score = c_global, cg_score
 
     region = _region(blocks, H_el, h_end, C, order)
+    # teasers (linked titles of other items with a summary / "Xem tiếp" link): at the top of the content they
+    # make a listing; after the article's own text they are a related list, cut from the body
+    teaser_list = False
+    first_teaser = _teaser_items(region, H_el, base, is_self_link, more_hrefs) if region else None
+    if first_teaser is not None:
+        before = sum(b.tlen - b.llen for b in region[:first_teaser] if b.kind != "h" and not _is_date_line(b.text))
+        if before < 150:
+            teaser_list = True
+        else:
+            region = region[:first_teaser]
 
     # ---- title
     title = None
@@ -491,6 +516,8 @@ def _extract(rec, body, url, content_type, captured_at):
         title = og_title
     elif title_tag:
         title = title_tag
+    if H is not None and title:
+        title = _strip_heading_label(H.el, title, is_self_link)
     title = (strip_title_date(halve_repeated(clean_text(title))) or clean_text(title)) if title else None
     if H is None and C is not None and portlet_titles:
         # the skin's title bar of the portlet holding the content (WCM viewer showing the content title)
@@ -583,7 +610,7 @@ def _extract(rec, body, url, content_type, captured_at):
     for a in print_links:
         href = a.get("href") or ""
         cand = None
-        if "presentationtemplate" in href.lower() or "print" in href.lower():
+        if "presentationtemplate" in href.lower() or ("print" in href.lower() and "mail" not in href.lower()):
             cand = href
         else:
             oc = (a.get("onclick") or "") + " " + href
@@ -625,6 +652,13 @@ def _extract(rec, body, url, content_type, captured_at):
             if n >= 2 and x is not lst and sum(b.tlen for b in region if is_ancestor(x, b.el)) >= 0.6 * rtext:
                 lst, nitems, listy = x, n, True
                 break
+    if not listy and region and teaser_list:
+        # the content is a list of teasers (linked item titles with a summary and a "Xem tiếp" link),
+        # e.g. a category page holding one or two items
+        listy = True
+        tlst = _teaser_container(region, H_el)
+        if tlst is not None and (lst is None or nitems < 2):
+            lst, nitems = tlst, max(nitems, 1)
     soft404 = len(body_text) < 400 and bool(_SOFT404_RE.search(body_text or ""))
     home = _is_home(url)
     if title and real_body and not listy and not soft404 and not site_only_title and not (
@@ -634,6 +668,8 @@ def _extract(rec, body, url, content_type, captured_at):
         page_type = "listing"
     elif lst is not None and nitems >= 2 and has_pager and not home:
         page_type = "listing"
+    elif listy and title and real_body and not home and not soft404:
+        page_type = "listing"  # teasers (see _teaser_items)
     elif lst is not None and not home and in_lists >= 6 and len([c for c in crumbs if c]) >= 2 and in_lists >= 0.6 * ntotal:
         # a parent section: several short lists of its sub-sections' items under a breadcrumb
         page_type = "listing"
@@ -652,6 +688,8 @@ def _extract(rec, body, url, content_type, captured_at):
                                  listing=page_type == "listing")
     if kind_info is not None:
         page_type = kind_info["page_type"]
+    elif home and page_type in ("article", "listing"):
+        page_type = "other"  # a home page: boxes of teasers, an intro block, a featured article
     elif page_type == "article" and raw is None:
         page_type = "page"  # article-like, but no publication date: a static page
 
@@ -1150,6 +1188,13 @@ def _lead(text_blocks, C, H_el):
         if lead_re.search(attr_str(cur)):
             hinted = cur
         cur = cur.getparent()
+    if hinted is None and first.kind == "p":
+        # <p><span class="news_summary"><b>…</b></span></p>: the hint is on an inline wrapper of the whole text
+        for x in first.el.iterdescendants("span", "div", "font", "em", "i", "b", "strong"):
+            if lead_re.search(attr_str(x)):
+                if len(collapse(text_of(x))) >= 0.9 * first.tlen:
+                    hinted = first.el
+                break
     if hinted is not None:
         res = [b for b in text_blocks if is_ancestor(hinted, b.el)]
         for b in res:
@@ -1175,7 +1220,59 @@ def _lead(text_blocks, C, H_el):
 
 
 # "(Chinhphu.vn) - ", "(Baonghean.vn) – ", "(Cổng TTĐT Nghệ An) - ", "(TTXVN) - ", "(VOV) -"
-_DATELINE_RE = re.compile(r"^[\(\[]\s*[^()\[\]]{2,40}?[\)\]]\s*[-–—]\s*\S")
+_DATELINE_RE = re.compile(
+    r"^(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ.]*(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ.]*){0,3}\s*)?[\(\[]\s*[^()\[\]]{2,40}?[\)\]]\s*[-–—]\s*\S"
+    r"|^(?:[A-ZĐ]{2,8}|[A-ZĐ][\w]{2,20}\.vn)\s*[-–—]\s+[A-ZĐÀ-Ỹ0-9]")
+
+
+_LABEL_CLASS_RE = re.compile(r"cat|chuyen-?muc|chuyenmuc|label|badge|kicker|section|tag|muc", re.I)
+
+
+def _strip_heading_label(el, title: str, is_self_link) -> str:
+    """'<h1><a class="cat" href="/kinh-te">Kinh tế</a> Title</h1>' -> 'Title' (a category label printed in the
+    heading before the title)."""
+    if (el.text or "").strip():
+        return title
+    first = next((c for c in el if isinstance(c.tag, str) and c.tag != "br"), None)
+    if first is None or first.tag not in ("a", "span", "label", "small", "em", "i", "b", "strong", "font"):
+        return title
+    lab = collapse(text_of(first))
+    if not lab or len(lab) > 40 or word_count(lab) > 6 or not title.startswith(lab):
+        return title
+    rest = title[len(lab):].lstrip(" |:-–—»›/")
+    if word_count(rest) < 4:
+        return title
+    if first.tag == "a":
+        if not first.get("href") or is_self_link(first):
+            return title
+    elif not _LABEL_CLASS_RE.search(attr_str(first)):
+        return title
+    return rest
+
+
+def _cut_text_end(el, n: int) -> None:
+    """Remove the last ``n`` non-space characters of an element's text (for the body HTML)."""
+    nodes = []  # (element, "text"|"tail") in document order
+
+    def walk(e):
+        if e.text:
+            nodes.append((e, "text"))
+        for c in e:
+            if isinstance(c.tag, str):
+                walk(c)
+            if c.tail:
+                nodes.append((c, "tail"))
+    walk(el)
+    for e, attr in reversed(nodes):
+        if n <= 0:
+            break
+        v = getattr(e, attr) or ""
+        i = len(v)
+        while i > 0 and n > 0:
+            i -= 1
+            if not v[i].isspace():
+                n -= 1
+        setattr(e, attr, v[:i].rstrip() if i else None)
 
 
 def _is_date_line(t: str) -> bool:
@@ -1207,24 +1304,26 @@ def _author_tail(text_blocks):
             tail.append((b, "source", src))
             i -= 1
             continue
+        if b.kind == "p" and b.tlen >= 40 and not any(x[1] == "source" for x in tail):
+            # "… nội dung cuối bài. (Theo TTXVN)": the source closes the last paragraph
+            found = A.inline_source(t)
+            if found is not None:
+                rest, src = found
+                _cut_text_end(b.el, len("".join(t[len(rest):].split())))
+                if t.endswith(").") and not rest.endswith((".", "!", "?", "…", "\"", "”")):
+                    rest += "."
+                b.text, b.tlen = rest, len(rest)
+                tail.append((b, "inline_source", src))
+                break
         if b.tlen <= 70 and _is_date_line(t):
             tail.append((b, "date", t))  # "Ngày đăng: 03/09/2020" printed under the body
             i -= 1
             continue
-        if b.tlen <= 80 and _META2_RE.match(t):
-            tail.append((b, "drop", t))  # "Chuyên mục: Y tế", "Tags: …" under the body
+        if b.tlen <= 80 and (_META2_RE.match(t) or (_META_LINE_RE.match(t) and any(ch.isdigit() for ch in t))):
+            tail.append((b, "drop", t))  # "Chuyên mục: Y tế", "Tags: …", "Lượt xem: 1.234" under the body
             i -= 1
             continue
         if b.kind in ("row", "li") or b.tlen > 160 or word_count(t) > 22:
-            if not any(x[1] == "source" for x in tail) and b.kind == "p":
-                # "… nội dung cuối bài. (Theo TTXVN)": the source closes the last paragraph
-                found = A.inline_source(t)
-                if found is not None:
-                    rest, src = found
-                    if t.endswith(").") and not rest.endswith((".", "!", "?", "…", "\"", "”")):
-                        rest += "."
-                    b.text, b.tlen = rest, len(rest)
-                    tail.append((b, "inline_source", src))
             break
         tail.append((b, "?", t))
         i -= 1
@@ -1257,6 +1356,14 @@ def _author_tail(text_blocks):
         # maybe only the last line is the author
         unknown = unknown[1:]
     b = unknown[-1][0]
+    both = A.split_author_source(b.text)
+    if both is not None and not any(r == "source" for _b, r, _v in res):
+        # "Thu Hà (Theo Báo Nghệ An)": the author and the source on one line
+        name = A.is_author_line(both[0], **flags(b))
+        if name:
+            res.append((b, "author", name))
+            res.append((None, "source", both[1]))
+            return res
     name = A.is_author_line(b.text, **flags(b))
     if name:
         res.append((b, "author", name))
@@ -1373,6 +1480,67 @@ def _item_lists(page, cache) -> dict:
     return cont
 
 
+def _heading_link(b):
+    """The link of a block that is a linked item title (an h2-h6/bold line that is all one link), else None."""
+    if b.kind not in ("h", "p") or b.tlen < 15 or b.llen < 0.8 * b.tlen or word_count(b.text) < 4:
+        return None
+    if b.kind == "p" and not b.bold():
+        return None
+    links = [a for a in b.el.iter("a") if a.get("href")]
+    if len(links) != 1 and len({a.get("href") for a in links}) != 1:
+        return None
+    return links[0]
+
+
+_INLINE_REL_RE = re.compile(r"^(?:xem\s+thêm|đọc\s+thêm|tin\s+liên\s+quan|bài\s+liên\s+quan|>>|»)", re.I)
+
+
+def _teaser_items(region, H_el, base, is_self_link, more_hrefs=frozenset()):
+    """Index in ``region`` of the first item teaser when the region holds teasers: linked titles of other pages,
+    each followed by a summary line, at least two of them, or one whose "Xem tiếp / Đọc thêm / Chi tiết" link
+    goes to the same page; else None."""
+    heads = {}
+    n_with_summary = 0
+    for i, b in enumerate(region):
+        if H_el is not None and (b.el is H_el or is_ancestor(b.el, H_el)):
+            continue
+        a = _heading_link(b)
+        if a is None or is_self_link(a) or _MORE_LINK_RE.match(b.text) or _INLINE_REL_RE.match(b.text):
+            continue
+        u = resolve(base, a.get("href"))
+        if not u or u in heads:
+            continue
+        heads[u] = b
+        nxt = next((x for x in region[i + 1:i + 4] if x.tlen >= 40 and x.ld < 0.3), None)
+        if nxt is not None:
+            n_with_summary += 1
+    if not heads:
+        return None
+    first = min(region.index(b) for b in heads.values())
+    if n_with_summary >= 2:
+        return first
+    if any(u in more_hrefs for u in heads):
+        return first
+    for b in region:
+        if b.llen and b.tlen <= 40 and _MORE_LINK_RE.match(b.text):
+            for a in b.el.iter("a"):
+                if resolve(base, a.get("href")) in heads:
+                    return first
+    return None
+
+
+def _teaser_container(region, H_el):
+    els = [b.el for b in region if _heading_link(b) is not None]
+    if not els:
+        return None
+    c = els[0]
+    for e in els[1:]:
+        x = lca(c, e)
+        if x is not None:
+            c = x
+    return c.getparent() if len(els) == 1 and c.getparent() is not None else c
+
+
 def _listing_title(lst, page, heading_title, section, title_tag):
     if lst is not None:
         # nearest heading before the list
@@ -1401,4 +1569,17 @@ def _is_home(url: str) -> bool:
         return False
     if not path.startswith("/"):
         path = "/" + path
-    return bool(_HOME_PATH_RE.match(path))
+    if not (_HOME_PATH_RE.match(path) or _HOME_PATH2_RE.match(path)):
+        return False
+    # "/index.php?module=tintuc&id=2310", "/Default.aspx?tabid=54&ArticleID=3": a page chosen by the query
+    try:
+        query = parse_qsl(urlsplit(url).query, keep_blank_values=True)
+    except ValueError:
+        return False
+    for k, v in query:
+        k = k.lower()
+        if k in ("lang", "language", "l", "locale", "itemid", "1dmy", "") or (k == "view" and v == "featured") or (
+                k == "option" and v == "com_content"):
+            continue
+        return False
+    return True

@@ -56,7 +56,9 @@ def strip_chrome_literals(s: str) -> str:
     """Remove skin literals such as "Skip portlet" from a text line."""
     if not s:
         return s
-    if _CHROME_LIT_RE.search(s):
+    low = s.lower()
+    if ("skip" in low or "portlet" in low or "menu" in low or "viewer" in low or "modules" in low or "${" in low) \
+            and _CHROME_LIT_RE.search(s):
         s = collapse(_CHROME_LIT_RE.sub(" ", s))
     if _STANDALONE_CHROME_RE.match(s):
         return ""
