@@ -97,9 +97,9 @@ def test_source_helpers():
     ("<strong>TTXVN - Sáng 6/9, Đảng ủy xã Quỳnh Thuận tổ chức ra mắt mô hình dân vận khéo trong xây dựng nông "
      "thôn mới.</strong>", True),
     ("<strong>Nghệ An (TTXVN) – Sáng 6/9, Đảng ủy xã Quỳnh Thuận tổ chức ra mắt mô hình dân vận khéo.</strong>", True),
-    # a bold first paragraph without a dateline stays in the body (design.md: the lead is its own element)
+    # a wholly bold first paragraph ahead of plain ones is the sapo, the lead, even without a dateline
     ("<strong>Sáng 6/9, Đảng ủy xã Quỳnh Thuận tổ chức ra mắt mô hình dân vận khéo trong xây dựng nông thôn mới."
-     "</strong>", False),
+     "</strong>", True),
 ])
 def test_dateline_lead_in_the_body(first, lead):
     rec = rec_of(article(body=f"<p>{first}</p>" + BODY))

@@ -1216,6 +1216,11 @@ def _lead(text_blocks, C, H_el):
             1 for b in text_blocks[1:] if b.tlen >= 40) >= 2:
         first.role = "lead"
         return [first]
+    # (e) the Vietnamese news convention: a wholly bold first paragraph (the sapo) ahead of plain paragraphs
+    if first.kind == "p" and 60 <= first.tlen <= 800 and first.bold() and not first.text.endswith(":") and sum(
+            1 for b in text_blocks[1:4] if b.kind == "p" and b.tlen >= 40 and not b.bold()) >= 2:
+        first.role = "lead"
+        return [first]
     return None
 
 
