@@ -1,0 +1,130 @@
+"""The last lines of the body: author, author role, source (also one closing the last paragraph), a date or
+meta line printed under the body."""
+from __future__ import annotations
+
+import re
+
+from . import authors as A
+from .body import _META2_RE, _META_LINE_RE
+from .dates import find_date_span
+from .text import clean_text, collapse, word_count
+
+
+def _cut_text_end(el, n: int) -> None:
+    """Remove the last ``n`` non-space characters of an element's text (for the body HTML)."""
+    nodes = []  # (element, "text"|"tail") in document order
+
+    def walk(e):
+        if e.text:
+            nodes.append((e, "text"))
+        for c in e:
+            if isinstance(c.tag, str):
+                walk(c)
+            if c.tail:
+                nodes.append((c, "tail"))
+    walk(el)
+    for e, attr in reversed(nodes):
+        if n <= 0:
+            break
+        v = getattr(e, attr) or ""
+        i = len(v)
+        while i > 0 and n > 0:
+            i -= 1
+            if not v[i].isspace():
+                n -= 1
+        setattr(e, attr, v[:i].rstrip() if i else None)
+
+
+def _is_date_line(t: str) -> bool:
+    raw, _dt = find_date_span(t)
+    if raw is None:
+        return False
+    rest = collapse(t.replace(raw, " "))
+    rest = re.sub(r"(?i)l[ưu][ợo]t\s+(?:xem|đọc)\s*:?\s*[\d.]+|cập nhật(?: lúc)?|ngày đăng|đăng lúc|ngày|"
+                  r"[|:,\-()\[\]]", " ", rest)
+    return len(collapse(rest)) <= 12
+
+
+def _author_tail(text_blocks):
+    """Classify the last lines of the body: [(block, 'author'|'role'|'source', value)]."""
+    res = []
+    n = len(text_blocks)
+    if n < 2:
+        return res
+    i = n - 1
+    tail = []
+    while i >= 1 and len(tail) < 4:
+        b = text_blocks[i]
+        if b.role is not None:
+            i -= 1
+            continue
+        t = clean_text(b.text)
+        src = A.source_of(t)
+        if src:
+            tail.append((b, "source", src))
+            i -= 1
+            continue
+        if b.kind == "p" and b.tlen >= 40 and not any(x[1] == "source" for x in tail):
+            # "… nội dung cuối bài. (Theo TTXVN)": the source closes the last paragraph
+            found = A.inline_source(t)
+            if found is not None:
+                rest, src = found
+                _cut_text_end(b.el, len("".join(t[len(rest):].split())))
+                if t.endswith(").") and not rest.endswith((".", "!", "?", "…", "\"", "”")):
+                    rest += "."
+                b.text, b.tlen = rest, len(rest)
+                tail.append((b, "inline_source", src))
+                break
+        if b.tlen <= 70 and _is_date_line(t):
+            tail.append((b, "date", t))  # "Ngày đăng: 03/09/2020" printed under the body
+            i -= 1
+            continue
+        if b.tlen <= 80 and (_META2_RE.match(t) or (_META_LINE_RE.match(t) and any(ch.isdigit() for ch in t))):
+            tail.append((b, "drop", t))  # "Chuyên mục: Y tế", "Tags: …", "Lượt xem: 1.234" under the body
+            i -= 1
+            continue
+        if b.kind in ("row", "li") or b.tlen > 160 or word_count(t) > 22:
+            break
+        tail.append((b, "?", t))
+        i -= 1
+        if len([x for x in tail if x[1] == "?"]) >= 2:
+            break
+    tail.reverse()
+    unknown = [x for x in tail if x[1] == "?"]
+    for b, r, v in tail:
+        if r in ("source", "date", "drop"):
+            res.append((b, r, v))
+        elif r == "inline_source":
+            res.append((None, "source", v))
+    if not unknown:
+        return res
+    # candidates: [author] or [author, role]
+    def flags(b):
+        al = b.align()
+        return dict(bold=b.bold(), right=(al == "right"), italic=b.italic())
+
+    if len(unknown) == 2:
+        a_b, r_b = unknown[0][0], unknown[1][0]
+        fa = flags(a_b)
+        name = A.is_author_line(a_b.text, **fa)
+        fr = flags(r_b)
+        if name and A.is_role_line(r_b.text, right=fr["right"], italic=fr["italic"], bold=fr["bold"]) and (
+                fa["bold"] or fa["right"]):
+            res.append((a_b, "author", name))
+            res.append((r_b, "role", clean_text(r_b.text).rstrip(".")))
+            return res
+        # maybe only the last line is the author
+        unknown = unknown[1:]
+    b = unknown[-1][0]
+    both = A.split_author_source(b.text)
+    if both is not None and not any(r == "source" for _b, r, _v in res):
+        # "Thu Hà (Theo Báo Nghệ An)": the author and the source on one line
+        name = A.is_author_line(both[0], **flags(b))
+        if name:
+            res.append((b, "author", name))
+            res.append((None, "source", both[1]))
+            return res
+    name = A.is_author_line(b.text, **flags(b))
+    if name:
+        res.append((b, "author", name))
+    return res
