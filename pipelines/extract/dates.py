@@ -349,6 +349,19 @@ def _date_from_element(el, now) -> tuple[str | None, datetime | None]:
     return raw, dt
 
 
+_DATE_HOLDER_TAGS = ("p", "div", "span", "td", "time", "em", "i", "small", "font", "h4", "h5", "h6", "li")
+
+
+def _date_before(el, n: int, now):
+    """(raw, datetime) of the nearest of the ``n`` elements before ``el`` that holds a date, or None."""
+    for prev in reversed(el.xpath(f"preceding::*[position() <= {n}]")):
+        if prev.tag in _DATE_HOLDER_TAGS:
+            raw, dt = _date_from_element(prev, now)
+            if dt is not None:
+                return raw, dt
+    return None
+
+
 def find_published_date(root, *, heading=None, heading_text: str | None = None, content_text: str | None = None,
                         now: datetime | None = None, extra_elements=(), content_el=None
                         ) -> tuple[str | None, datetime | None]:
@@ -399,12 +412,9 @@ def find_published_date(root, *, heading=None, heading_text: str | None = None, 
                     break
             if modified is not None:
                 return modified
-            preceding = heading.xpath("preceding::*[position() <= 8]")
-            for el in reversed(preceding):
-                if el.tag in ("p", "div", "span", "td", "time", "em", "i", "small", "font", "h4", "h5", "h6", "li"):
-                    raw, dt = _date_from_element(el, now)
-                    if dt is not None:
-                        return raw, dt
+            found = _date_before(heading, 8, now)
+            if found is not None:
+                return found
         except Exception:
             pass
     for el in extra_elements:
@@ -413,11 +423,9 @@ def find_published_date(root, *, heading=None, heading_text: str | None = None, 
             return raw, dt
     if heading is None and content_el is not None:
         try:
-            for el in reversed(content_el.xpath("preceding::*[position() <= 12]")):
-                if el.tag in ("p", "div", "span", "td", "time", "em", "i", "small", "font", "h4", "h5", "h6", "li"):
-                    raw, dt = _date_from_element(el, now)
-                    if dt is not None:
-                        return raw, dt
+            found = _date_before(content_el, 12, now)
+            if found is not None:
+                return found
         except Exception:
             pass
     # 3. metadata
