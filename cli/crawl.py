@@ -1,6 +1,7 @@
 """``crawl``: run the portal spider into an archive; ``--demo`` crawls a replica it starts itself."""
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -32,10 +33,22 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
     return out
 
 
+DEMO_PORT = 18080  # the demo's replica keeps one address when it can, so repeated demos compare like with like
+
+
+def _free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 @contextmanager
-def replica_process(articles: int, seed: int):
-    """A replica server in its own process (its own core), on a free loopback port."""
-    cmd = [sys.executable, "-m", "cli.main", "replica", "--host", "127.0.0.1", "--port", "0",
+def replica_process(articles: int, seed: int, port: int = 0):
+    """A replica server in its own process (its own core), on ``port`` (0 = a free loopback port)."""
+    cmd = [sys.executable, "-m", "cli.main", "replica", "--host", "127.0.0.1", "--port", str(port),
            "--articles", str(articles), "--seed", str(seed)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     try:
@@ -79,7 +92,8 @@ def run(args) -> int:
     archive = Path(args.archive).absolute()
     started = time.monotonic()
     if args.demo:
-        with replica_process(args.articles, args.seed) as url:
+        # the same address as the last demo when free: record URLs (and so record hashes) stay comparable
+        with replica_process(args.articles, args.seed, DEMO_PORT if _free(DEMO_PORT) else 0) as url:
             print(f"demo: crawling the replica at {url} into {archive}", file=sys.stderr)
             stats = run_crawl(url, archive, overrides, verbose=args.verbose)
     else:
