@@ -79,11 +79,14 @@ def _settings_json(settings: Mapping[str, Any] | str | None) -> str:
 def _remove_temps(root: Path) -> None:
     """Remove temp files/folders of dead writers (safe: we hold the lock).
 
-    Only the archive's own places: table folders, ``_runs/``, and the root's
-    ``.tmp-duckdb-*`` spill folders and marker temp files.
+    Only the archive's own places: table folders, ``_runs/``, ``indexes/``, the media store's
+    ``media/sha256/xx/yy/`` folders, and the root's ``.tmp-duckdb-*`` spill folders and marker temp files.
     """
-    places = [(root / t, "") for t in TABLES] + [(root / RUNS_DIR, ""), (root, f"{TEMP_PREFIX}duckdb-"),
-                                                 (root, f"{TEMP_PREFIX}_archive")]
+    places = [(root / t, "") for t in TABLES] + [(root / RUNS_DIR, ""), (root / "indexes", ""),
+                                                 (root, f"{TEMP_PREFIX}duckdb-"), (root, f"{TEMP_PREFIX}_archive")]
+    media = root / "media" / "sha256"
+    if media.is_dir():
+        places += [(folder, "") for folder in media.glob("*/*") if folder.is_dir()]
     for folder, prefix in places:
         if not folder.is_dir():
             continue

@@ -278,3 +278,15 @@ def test_reading_tolerates_a_newer_additive_column_layout(tmp_path):
         f"SELECT count(*) FROM read_parquet('{root}/errors/*.parquet', union_by_name = true) WHERE referer IS NULL"
     ).fetchall()[0][0]
     assert n == 2
+
+
+def test_temp_files_of_a_killed_writer_are_removed_everywhere(tmp_path):
+    root = tmp_path / "a"
+    ArchiveWriter(root).close()
+    leftovers = [root / "media" / "sha256" / "ab" / "cd" / ".tmp-abcd-1234.tmp", root / "indexes" / ".tmp-x-1.tmp",
+                 root / "articles" / ".tmp-part-1.tmp"]
+    for path in leftovers:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"half a file")
+    ArchiveWriter(root).close()  # holds the lock: whatever temp files exist belong to dead writers
+    assert [p for p in leftovers if p.exists()] == []
