@@ -10,13 +10,8 @@ import hashlib
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from archive.schema import TABLES
+from archive.schema import KIND_TABLES, RECORD_TABLES, TABLES  # noqa: F401  (KIND_TABLES re-exported to the pipelines)
 from pipelines.extract import EXTRACTOR_VERSION
-
-KIND_TABLES = {
-    "article": "articles", "document": "documents", "album": "albums", "video": "videos",
-    "schedule": "schedules", "page": "static_pages",
-}
 WARC_FIELDS = ("warc_file", "warc_offset", "warc_length", "warc_record_id")
 _DATE_FIELDS = {"issued_on", "effective_on", "week_start"}
 _CAPTURE_FIELDS = {
@@ -98,7 +93,7 @@ def record_row(table: str, record: dict, page: dict, *, record_id: str, wcm_path
     url = url or page["url"]
     row.update(
         record_id=record_id,
-        kind=record.get("kind") or next(k for k, t in KIND_TABLES.items() if t == table),
+        kind=record.get("kind") or RECORD_TABLES[table],
         wcm_path=wcm_path,
         url=url,
         urls_seen=list(dict.fromkeys(urls_seen or page.get("urls_seen") or [url])),

@@ -5,9 +5,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow.dataset as ds
 import pytest
 
+from archive.schema import RECORD_TABLES as _RECORD_TABLES
+
 ROOT = Path(__file__).resolve().parent.parent
+RECORD_TABLES = tuple(_RECORD_TABLES)  # articles, documents, albums, videos, schedules, static_pages
+
+
+def read_rows(archive: Path, table: str) -> list[dict]:
+    """Every row of one table of an archive, as pyarrow reads the folder (empty if the table has no files)."""
+    path = archive / table
+    return ds.dataset(path, format="parquet").to_table().to_pylist() if path.exists() else []
 
 
 def run_cli(*args: str, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess:

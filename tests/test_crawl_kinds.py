@@ -5,19 +5,15 @@ import hashlib
 from collections import Counter
 from datetime import date, datetime
 
-import pyarrow.dataset as ds
 import pytest
+
+from tests.conftest import read_rows
 
 KIND_TABLES = {"document": "documents", "album": "albums", "video": "videos", "schedule": "schedules",
                "page": "static_pages"}
 SKIP = {"kind", "urls", "wcm_path", "body_html"}
 
 
-def _rows(archive, table):
-    path = archive / table
-    if not path.exists():
-        return []
-    return ds.dataset(path, format="parquet").to_table().to_pylist()
 
 
 def _plain(value):
@@ -40,7 +36,7 @@ def _key(kind, record):
 @pytest.mark.parametrize("kind", sorted(KIND_TABLES))
 def test_every_record_of_every_kind_once_and_equal(crawled, truth, kind):
     archive, _ = crawled
-    rows = _rows(archive, KIND_TABLES[kind])
+    rows = read_rows(archive, KIND_TABLES[kind])
     expected = {_key(kind, t): t for t in truth if t["kind"] == kind}
     assert expected, f"the replica has no {kind}"
     counts = Counter(_key(kind, r) for r in rows)
@@ -61,13 +57,13 @@ def test_the_post_paged_register_is_walked_to_its_end(crawled, replica, truth):
     documents = [t for t in truth if t["kind"] == "document"]
     pages = -(-len(documents) // 15)
     assert replica.crawl_served["document_register"] >= pages
-    assert len(_rows(crawled[0], "documents")) == len(documents)
+    assert len(read_rows(crawled[0], "documents")) == len(documents)
 
 
 def test_every_media_file_is_stored_once_and_verified(crawled, truth):
     archive, _ = crawled
     media = [t for t in truth if t["kind"] == "media"]
-    rows = {r["url"]: r for r in _rows(archive, "media_files")}
+    rows = {r["url"]: r for r in read_rows(archive, "media_files")}
     missing = [m["url"] for m in media if m["url"] not in rows]
     assert missing == []
     for m in media:
@@ -82,18 +78,18 @@ def test_every_media_file_is_stored_once_and_verified(crawled, truth):
 
 def test_records_link_their_media_by_hash(crawled):
     archive, _ = crawled
-    known = {r["url"]: r["sha256"] for r in _rows(archive, "media_files")}
+    known = {r["url"]: r["sha256"] for r in read_rows(archive, "media_files")}
     for table, field in (("articles", "images"), ("albums", "images"), ("documents", "attachments")):
-        for row in _rows(archive, table):
+        for row in read_rows(archive, table):
             for ref in row[field]:
                 assert ref["sha256"] == known[ref["url"]], (table, ref)
-    for row in _rows(archive, "videos"):
+    for row in read_rows(archive, "videos"):
         assert row["video_sha256"] == known[row["video_url"]]
 
 
 def test_the_empty_video_url_is_an_error_not_a_crash(crawled, truth):
     archive, _ = crawled
     empty = [t for t in truth if t["kind"] == "empty_media"]
-    errors = [e for e in _rows(archive, "errors") if e["reason"] == "empty_media_url"]
+    errors = [e for e in read_rows(archive, "errors") if e["reason"] == "empty_media_url"]
     assert len(errors) == len(empty) == 1
     assert empty[0]["title"] in errors[0]["exception"]

@@ -4,24 +4,22 @@ from __future__ import annotations
 from collections import Counter
 from urllib.parse import urlsplit
 
-import pyarrow.dataset as ds
 import pytest
 
 from crawler.identity import wcm_path_from_url
+from tests.conftest import read_rows
 
 FIELDS = ("title", "published_at_raw", "summary", "body_text", "author", "author_role", "source", "section")
 CHROME = ("Skip portlet", "Portlet Menu", "Web Content Viewer", "Đầu trang", "In trang", "Gửi email",
           "Quay lại", "Các tin khác", "Tin liên quan", "Xem toàn bộ danh sách")
 
 
-def _table(archive, name):
-    return ds.dataset(archive / name, format="parquet").to_table().to_pylist()
 
 
 @pytest.fixture(scope="module")
 def articles(crawled):
     archive, _ = crawled
-    return _table(archive, "articles")
+    return read_rows(archive, "articles")
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +108,7 @@ def test_text_is_nfc_everywhere(articles):
 
 def test_trap_and_state_links_are_bounded(crawled, replica, truth_articles):
     archive, _ = crawled
-    pages = _table(archive, "pages")
+    pages = read_rows(archive, "pages")
     served = replica.crawl_served
     # every article fetched by at most a couple of URL forms; navigation stays a fraction of content
     assert len(pages) < 3 * len(truth_articles)
@@ -121,7 +119,7 @@ def test_trap_and_state_links_are_bounded(crawled, replica, truth_articles):
 
 def test_no_failures_on_a_healthy_portal(crawled):
     archive, proc = crawled
-    errors = _table(archive, "errors")
+    errors = read_rows(archive, "errors")
     benign = {"soft_404", "robots_disallowed", "empty_media_url"}
     assert [e for e in errors if e["reason"] not in benign] == []
     assert proc.returncode == 0

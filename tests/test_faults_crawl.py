@@ -2,20 +2,17 @@
 be had is archived, every failure is recorded with its reason and attempts, the exit code tells."""
 from __future__ import annotations
 
-import pyarrow.dataset as ds
 import pytest
 
 from crawler.replica.server import ReplicaServer
 from crawler.replica.truth import iter_truth
-from tests.conftest import run_cli
+from tests.conftest import read_rows, run_cli
 
 ARTICLES, RATE = 80, 0.2
 KINDS = {"article": "articles", "document": "documents", "album": "albums", "schedule": "schedules",
          "page": "static_pages"}
 
 
-def _rows(archive, table):
-    return ds.dataset(archive / table, format="parquet").to_table().to_pylist() if (archive / table).exists() else []
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +38,7 @@ def test_every_page_that_can_be_had_is_archived(faulty):
     faults = next(t for t in truth if t["kind"] == "faults")
     lost_for_good = {p["wcm_path"] for p in faults["permanent"] if p.get("wcm_path")}
     for kind, table in KINDS.items():
-        archived = {r["wcm_path"] for r in _rows(archive, table)}
+        archived = {r["wcm_path"] for r in read_rows(archive, table)}
         expected = {t["wcm_path"] for t in truth if t["kind"] == kind}
         missing = expected - archived
         assert missing <= lost_for_good, (kind, sorted(missing - lost_for_good)[:5])
@@ -50,7 +47,7 @@ def test_every_page_that_can_be_had_is_archived(faulty):
 def test_archived_records_equal_the_truth_despite_malformed_and_huge_pages(faulty):
     archive, _, truth, _ = faulty
     expected = {t["wcm_path"]: t for t in truth if t["kind"] == "article"}
-    for row in _rows(archive, "articles"):
+    for row in read_rows(archive, "articles"):
         t = expected[row["wcm_path"]]
         assert (row["title"], row["body_text"], row["published_at_raw"]) == (t["title"], t["body_text"], t["published_at_raw"])
 
@@ -58,9 +55,9 @@ def test_archived_records_equal_the_truth_despite_malformed_and_huge_pages(fault
 def test_every_failure_is_recorded_and_summarized(faulty):
     archive, proc, truth, _ = faulty
     faults = next(t for t in truth if t["kind"] == "faults")
-    errors = _rows(archive, "errors")
+    errors = read_rows(archive, "errors")
     failed_urls = {e["url"] for e in errors}
-    archived = {r["wcm_path"] for table in KINDS.values() for r in _rows(archive, table)}
+    archived = {r["wcm_path"] for table in KINDS.values() for r in read_rows(archive, table)}
     lost = {}
     for p in faults["permanent"]:
         lost.setdefault(p.get("wcm_path"), set()).add(p["url"])

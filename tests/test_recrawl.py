@@ -1,23 +1,17 @@
 """Snapshots over time: an unchanged portal re-crawled with conditional requests, then a mutated one."""
 from __future__ import annotations
 
-import pyarrow.dataset as ds
 import pytest
 
 from crawler.replica.server import ReplicaServer
 from crawler.replica.truth import iter_truth
-from tests.conftest import run_cli
+from tests.conftest import RECORD_TABLES, read_rows, run_cli
 
 ARTICLES, K = 120, 4
-RECORD_TABLES = ("articles", "documents", "albums", "videos", "schedules", "static_pages")
-
-
-def _rows(archive, table):
-    return ds.dataset(archive / table, format="parquet").to_table().to_pylist() if (archive / table).exists() else []
 
 
 def _snapshots(archive):
-    return sorted(_rows(archive, "snapshots"), key=lambda r: r["snapshot_id"])
+    return sorted(read_rows(archive, "snapshots"), key=lambda r: r["snapshot_id"])
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +49,7 @@ def test_unchanged_portal_recrawl_fetches_few_record_pages(history):
     assert second["not_modified"] >= 0.8 * record_pages
     # nothing stored twice: one row per record over both snapshots
     for table in RECORD_TABLES:
-        rows = [r for r in _rows(archive, table) if r["snapshot_id"] in (first["snapshot_id"], second["snapshot_id"])]
+        rows = [r for r in read_rows(archive, table) if r["snapshot_id"] in (first["snapshot_id"], second["snapshot_id"])]
         assert rows and all(r["snapshot_id"] == first["snapshot_id"] for r in rows), table
 
 
@@ -64,11 +58,11 @@ def test_mutations_are_exactly_recorded(history):
     third = _snapshots(archive)[2]
     mutations = next(t for t in truth if t["kind"] == "mutations")
     assert (third["records_changed"], third["records_new"], third["records_removed"]) == (K, K, K)
-    changes = [c for c in _rows(archive, "changes") if c["snapshot_id"] == third["snapshot_id"]]
+    changes = [c for c in read_rows(archive, "changes") if c["snapshot_id"] == third["snapshot_id"]]
     by_change = {}
     for c in changes:
         by_change.setdefault(c["change"], set()).add(c["record_id"])
-    articles = {r["record_id"]: r["wcm_path"] for r in _rows(archive, "articles")}
+    articles = {r["record_id"]: r["wcm_path"] for r in read_rows(archive, "articles")}
     assert {articles[i] for i in by_change["changed"]} == set(mutations["edited"])
     assert {articles[i] for i in by_change["new"]} == set(mutations["added"])
     assert {articles[i] for i in by_change["removed"]} == set(mutations["deleted"])

@@ -204,8 +204,7 @@ class PortalSpider(scrapy.Spider):
             if req is not None:
                 yield req
         yield from self._form_pages(response, listing_key, new_here)
-        for aid, url in self._aliases_from_links(follow):
-            yield {"item_type": "alias", "record_id": aid, "url": url, "seen_at": _now()}
+        yield from self._aliases_from_links(follow)
 
     def _links(self, response) -> list:
         """The page's followable links, resolved against ``<base href>``, each URL once."""
@@ -232,14 +231,10 @@ class PortalSpider(scrapy.Spider):
         return 1
 
     def _aliases_from_links(self, follow):
+        """Alias items for links naming records already archived (the URL is not fetched)."""
         for link in follow:
-            if link.kind != "content":
-                continue
-            aid = article_id(link.wcm_path)
-            fp = url_fingerprint(link.url)
-            if aid in self.archived and fp not in self.known_urls:
-                self.known_urls[fp] = aid
-                yield aid, link.url
+            if link.kind == "content" and (aid := article_id(link.wcm_path)) in self.archived:
+                yield from self._aliases(aid, [link.url])
 
     def _next_request(self, link, response, barren, listing_key, new_here):
         fp = url_fingerprint(link.url)
