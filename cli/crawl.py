@@ -88,8 +88,16 @@ def run(args) -> int:
     from cli.inspect import print_samples
     from archive.summary import format_summary, summarize
 
+    from archive.exceptions import ArchiveError
+    from archive.marker import ensure_archive_root
+
     overrides = parse_overrides(args.settings)
     archive = Path(args.archive).absolute()
+    try:  # refuse a foreign or newer-format folder before anything is fetched
+        ensure_archive_root(archive)
+    except ArchiveError as exc:
+        print(f"portal-archive crawl: {exc}", file=sys.stderr)
+        return 2
     started = time.monotonic()
     if args.demo:
         # the same address as the last demo when free: record URLs (and so record hashes) stay comparable

@@ -26,3 +26,12 @@ def test_demo_crawl_into_a_relative_folder(tmp_path):
     verify = subprocess.run([sys.executable, "-m", "cli.main", "verify", "--archive", "rel-archive"], cwd=tmp_path,
                             capture_output=True, text=True, env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin"})
     assert verify.returncode == 0, verify.stdout
+
+
+def test_crawl_refuses_a_foreign_folder_before_fetching(tmp_path):
+    (tmp_path / "notes.txt").write_text("not an archive")
+    proc = subprocess.run([sys.executable, "-m", "cli.main", "crawl", "http://127.0.0.1:9/", "--archive", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "not empty" in proc.stderr and "Traceback" not in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
