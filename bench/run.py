@@ -39,7 +39,7 @@ def _rate(fn, pages, rounds):
 def bench_extraction(base_url: str, articles: int, seed: int, rounds: int, limit: int = 300) -> None:
     import trafilatura
 
-    from crawler.replica.truth import iter_truth
+    from replica.truth import iter_truth
     from pipelines.extract import extract_record
 
     urls = [t["urls"]["friendly"] for t in iter_truth(base_url, articles=articles, seed=seed) if t["kind"] == "article"]

@@ -9,7 +9,7 @@ from importlib.metadata import version
 def _commands():
     """(name, help, add_arguments, run) of every subcommand, in the order ``--help`` shows them."""
     from cli import crawl, inspect, tools
-    from crawler.replica import cli as replica_cli
+    from replica import cli as replica_cli
     from pipelines.extract import cli as extract_cli
 
     return [

@@ -32,7 +32,7 @@ def run_cli(*args: str, timeout: float = 600, check: bool = True) -> subprocess.
 
 @pytest.fixture(scope="session")
 def replica():
-    from crawler.replica.server import ReplicaServer
+    from replica.server import ReplicaServer
 
     with ReplicaServer(port=0, articles=300, seed=1) as server:
         yield server
@@ -50,6 +50,6 @@ def crawled(replica, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def truth(replica):
-    from crawler.replica.truth import iter_truth
+    from replica.truth import iter_truth
 
     return list(iter_truth(replica.url, articles=300, seed=1))

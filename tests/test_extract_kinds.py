@@ -22,9 +22,9 @@ SKIP = {"kind", "wcm_path", "urls", "body_html", "encoding"}  # identity/URLs (t
 
 @pytest.fixture(scope="module")
 def replica():
-    from crawler.replica.corpus import Corpus
-    from crawler.replica.router import Router
-    from crawler.replica.truth import iter_truth
+    from replica.corpus import Corpus
+    from replica.router import Router
+    from replica.truth import iter_truth
 
     router = Router(Corpus(300, 1, 160))
     truth = [t for t in iter_truth(HOST, 300, 1, documents=160, media=False)

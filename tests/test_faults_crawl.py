@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.replica.server import ReplicaServer
-from crawler.replica.truth import iter_truth
+from replica.server import ReplicaServer
+from replica.truth import iter_truth
 from tests.conftest import read_rows, run_cli
 
 ARTICLES, RATE = 80, 0.2

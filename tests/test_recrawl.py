@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.replica.server import ReplicaServer
-from crawler.replica.truth import iter_truth
+from replica.server import ReplicaServer
+from replica.truth import iter_truth
 from tests.conftest import RECORD_TABLES, read_rows, run_cli
 
 ARTICLES, K = 120, 4

@@ -17,13 +17,13 @@ from urllib.parse import urljoin
 import lxml.html
 import pytest
 
-from crawler.replica import cfemail, states
-from crawler.replica import cli as replica_cli
-from crawler.replica import urls as U
-from crawler.replica.corpus import Corpus
-from crawler.replica.router import Router
-from crawler.replica.server import ReplicaServer
-from crawler.replica.truth import iter_truth
+from replica import cfemail, states
+from replica import cli as replica_cli
+from replica import urls as U
+from replica.corpus import Corpus
+from replica.router import Router
+from replica.server import ReplicaServer
+from replica.truth import iter_truth
 
 SEED_DUMP = Path("/work/shared/seed/000_ecc20be5b7a49822.txt")
 RIGHT = re.compile(r"text-align\s*:\s*right", re.I)

@@ -12,13 +12,13 @@ from collections import Counter
 import lxml.html
 import pytest
 
-from crawler.replica import cli as replica_cli
-from crawler.replica import urls as U
-from crawler.replica.fault_bodies import CUT_TAG
-from crawler.replica.faults import HUGE_BYTES, KINDS, MAX_TRANSIENT_FAILURES, FaultConfig, Faults
-from crawler.replica.corpus import Corpus
-from crawler.replica.server import ReplicaServer
-from crawler.replica.truth import iter_truth
+from replica import cli as replica_cli
+from replica import urls as U
+from replica.fault_bodies import CUT_TAG
+from replica.faults import HUGE_BYTES, KINDS, MAX_TRANSIENT_FAILURES, FaultConfig, Faults
+from replica.corpus import Corpus
+from replica.server import ReplicaServer
+from replica.truth import iter_truth
 
 RATE = 0.3
 SLEEP = 0.3  # --fault-timeout-seconds of the servers here

@@ -19,11 +19,11 @@ from xml.etree import ElementTree
 import lxml.html
 import pytest
 
-from crawler.replica import urls as U
-from crawler.replica.corpus import Corpus
-from crawler.replica.router import Router
-from crawler.replica.server import ReplicaServer
-from crawler.replica.truth import iter_truth
+from replica import urls as U
+from replica.corpus import Corpus
+from replica.router import Router
+from replica.server import ReplicaServer
+from replica.truth import iter_truth
 
 
 def collapse(text):

@@ -15,13 +15,13 @@ from email.utils import format_datetime, parsedate_to_datetime
 import lxml.html
 import pytest
 
-from crawler.replica import cli as replica_cli
-from crawler.replica import urls as U
-from crawler.replica.corpus import Corpus
-from crawler.replica.mutations import EDIT_MARK
-from crawler.replica.router import Router
-from crawler.replica.server import ReplicaServer
-from crawler.replica.truth import iter_truth
+from replica import cli as replica_cli
+from replica import urls as U
+from replica.corpus import Corpus
+from replica.mutations import EDIT_MARK
+from replica.router import Router
+from replica.server import ReplicaServer
+from replica.truth import iter_truth
 
 RFC1123 = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} "
                      r"\d\d:\d\d:\d\d GMT$")
