@@ -100,13 +100,13 @@ def test_dateparser_fallback():
 
 def test_fast_path_avoids_dateparser(monkeypatch):
     calls = []
-    real = dates._dateparser_parse
+    real = dates.dateparser_parse
 
     def counting(s, now):
         calls.append(s)
         return real(s, now)
 
-    monkeypatch.setattr(dates, "_dateparser_parse", counting)
+    monkeypatch.setattr(dates, "dateparser_parse", counting)
     for raw in ("03/09/2020 07:55 AM", "Thứ hai, 07/09/2020 - 07:55", "07:55 03/09/2020",
                 "ngày 3 tháng 9 năm 2020", "2020-09-03T07:55:00+07:00", "03-09-2020", "03/09/2020 | 07:55"):
         assert parse_date(raw, now=NOW) is not None

@@ -15,7 +15,7 @@ if str(ROOT) not in sys.path:
 from pipelines.extract import extract_record  # noqa: E402
 from pipelines.extract.authors import inline_source, is_author_line, source_of, split_author_source  # noqa: E402
 from pipelines.extract.locate import clean_title_tag  # noqa: E402
-from pipelines.extract.record import _is_home  # noqa: E402
+from pipelines.extract.page_type import is_home_url  # noqa: E402
 
 NOW = datetime(2020, 9, 10)
 URL = "http://quynhluu.nghean.gov.vn/tin-tuc/xay-dung-dang/123"
@@ -174,7 +174,7 @@ def test_teasers_after_the_article_are_a_related_list():
     ("http://x.gov.vn/web/guest/tin-tuc", False), ("http://x.gov.vn/Trang/TinTuc.aspx?cid=12", False),
 ])
 def test_home_urls(url, home):
-    assert _is_home(url) is home
+    assert is_home_url(url) is home
 
 
 def test_home_page_with_an_intro_block_is_other():

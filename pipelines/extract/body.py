@@ -18,12 +18,12 @@ _STOPPER_RE = re.compile(
     r"bình\s+luận|viết\s+bình\s+luận|đánh\s+giá\s+bài\s+viết|ý\s+kiến\s+phản\s+hồi|chia\s+sẻ\s+bài\s+viết)\b",
     re.I,
 )
-_META_LINE_RE = re.compile(
+WIDGET_LINE_RE = re.compile(
     r"^(?:l[ưu][ợo]t\s+(?:xem|đọc|truy\s+cập)|số\s+lượt\s+xem|cỡ\s+chữ|font\s*size|kích\s+thước\s+chữ|"
     r"đánh\s+giá|views?|lượt\s+thích|chia\s+sẻ|share)\b",
     re.I,
 )
-_META2_RE = re.compile(
+META_LABEL_RE = re.compile(
     r"^(?:chuyên\s+mục|danh\s+mục|chủ\s+đề|lĩnh\s+vực|thể\s+loại|category|chi\s+tiết|viết\s+bởi|"
     r"đăng\s+bởi|người\s+đăng|written\s+by|posted\s+by|từ\s+khóa|tags?)\b",
     re.I,
@@ -31,11 +31,11 @@ _META2_RE = re.compile(
 _TOP_AUTHOR_RE = re.compile(r"^(?:tác\s+giả|người\s+viết|author|by)\s*[:：]\s*(.+)$", re.I)
 
 
-def _block_text(b) -> str:
+def block_text(b) -> str:
     return clean_text(strip_chrome_literals(b.text))
 
 
-def _region(blocks, H_el, h_end, C, order):
+def find_body_region(blocks, H_el, h_end, C, order):
     if not blocks:
         return []
     if C is None:
@@ -106,7 +106,7 @@ def _is_linky_item(b) -> bool:
     return False
 
 
-def _filter_region(region, title):
+def filter_region(region, title):
     kept = []
     date_blocks = []
     top_author = None
@@ -155,7 +155,7 @@ def _filter_region(region, title):
                             b.role = "date"
                             date_blocks.append(b)
                             continue
-                    if _META_LINE_RE.match(t):
+                    if WIDGET_LINE_RE.match(t):
                         continue
                     m = _TOP_AUTHOR_RE.match(t)
                     if m and len(t) <= 80:
@@ -171,7 +171,7 @@ def _filter_region(region, title):
                     if src and top_source is None and len(t) <= 80:
                         top_source = src
                         continue
-                    if b.tlen < 40 and b.kind != "h" and not b.imgs and (word_count(t) <= 3 or _META2_RE.match(t)) and (
+                    if b.tlen < 40 and b.kind != "h" and not b.imgs and (word_count(t) <= 3 or META_LABEL_RE.match(t)) and (
                             i + 1 < n and any(x.tlen >= 40 for x in region[i + 1:i + 4])):
                         continue  # "Chi tiết", "Chuyên mục: Kinh tế", "Viết bởi …" before the first paragraph
                 if b.tlen >= 25 or b.imgs:

@@ -414,7 +414,7 @@ def climb_titlebar(el, protect) -> object:
     return cur
 
 
-def _linky_rest(parent, head, head_text_len: int) -> bool:
+def linky_rest(parent, head, head_text_len: int) -> bool:
     t = short_text(parent, 6000)
     if t is None:
         return False
@@ -447,7 +447,7 @@ def related_box(head, protect):
         p = box.getparent()
         if p is None or p.tag in ("body", "html") or p in protect:
             break
-        if not _linky_rest(p, h0, hl):
+        if not linky_rest(p, h0, hl):
             break
         box = p
     if box is h0:

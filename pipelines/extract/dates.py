@@ -176,7 +176,7 @@ def _with_time(s: str, m) -> DateMatch | None:
     return DateMatch(start, end, dt) if dt is not None else None
 
 
-def _dateparser_parse(s: str, now: datetime) -> datetime | None:
+def dateparser_parse(s: str, now: datetime) -> datetime | None:
     if len(s) > 120 or not _RELATIVE_HINT_RE.search(s):
         return None
     dp = _get_dateparser()
@@ -207,7 +207,7 @@ def parse_date(raw: str, *, now: datetime | None = None) -> datetime | None:
         return None
     nowa = _aware_now(now)
     m = match_date(s)
-    dt = m.dt if m is not None else _dateparser_parse(s, nowa)
+    dt = m.dt if m is not None else dateparser_parse(s, nowa)
     if dt is None:
         return None
     if dt > nowa:

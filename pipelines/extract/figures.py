@@ -56,7 +56,7 @@ def _caption_block(b, nb):
     return None
 
 
-def _images_and_captions(kept, base, entry=image_entry):
+def images_and_captions(kept, base, entry=image_entry):
     images = []
     seen = set()
     caps = []

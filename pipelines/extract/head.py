@@ -9,7 +9,7 @@ from .dom import resolve, text_content
 from .text import collapse
 
 
-def _head_meta(root, url):
+def read_head_meta(root, url):
     meta = {}
     title_el = root.find(".//title")
     meta["title_tag"] = collapse(text_content(title_el)) if title_el is not None else None
@@ -42,7 +42,7 @@ def _head_meta(root, url):
 
 
 # the article's printable version: "?tmpl=component&print=1" (Joomla), "?print=1", "/print/", "print.aspx"
-_PRINT_HREF_RE = re.compile(r"[?&;]print=(?:1|true|yes)\b|[?&]tmpl=component\b|/print/|/print\.(?:aspx?|php|html?)\b|"
+PRINT_HREF_RE = re.compile(r"[?&;]print=(?:1|true|yes)\b|[?&]tmpl=component\b|/print/|/print\.(?:aspx?|php|html?)\b|"
                             r"[?&](?:view|layout|mode|type)=print\b", re.I)
 
 
@@ -73,7 +73,7 @@ def self_urls(links, meta, base, print_links) -> list:
     return self_urls
 
 
-def _url_key(u: str) -> str:
+def url_key(u: str) -> str:
     u = resolve("http://x/", u) or u
     u = u.split("#", 1)[0]
     try:

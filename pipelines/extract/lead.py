@@ -16,7 +16,7 @@ _LEAD_HINT_RE = re.compile(
 )
 
 
-def _lead(text_blocks, C, H_el):
+def find_lead(text_blocks, C, H_el):
     """The lead is a separate element before the body (class hint, outside the body container,
     or a bold paragraph in its own container)."""
     if len(text_blocks) < 2:

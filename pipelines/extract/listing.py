@@ -13,11 +13,11 @@ _LIST_HINT_RE = re.compile(r"list_?news|list-news|news-?list|listnews|category|d
                            r"list_?item|news-items|tin-?list", re.I)
 
 
-_MORE_LINK_RE = re.compile(r"^(?:xem\s+(?:toàn\s+bộ|tất\s+cả|thêm|tiếp|chi\s+tiết)|chi\s+tiết|đọc\s+tiếp|"
+MORE_LINK_RE = re.compile(r"^(?:xem\s+(?:toàn\s+bộ|tất\s+cả|thêm|tiếp|chi\s+tiết)|chi\s+tiết|đọc\s+tiếp|"
                            r"read\s+more|more)\b", re.I)
 
 
-def _dominant_list(page, cache=None):
+def dominant_list(page, cache=None):
     item_links = []
     for a in page.iter("a"):
         if cache is not None and a in cache:
@@ -28,7 +28,7 @@ def _dominant_list(page, cache=None):
         ok = False
         if href and not href.startswith(("#", "javascript:", "mailto:")):
             t = collapse(text_content(a))
-            ok = 20 <= len(t) <= 300 and word_count(t) >= 4 and not _MORE_LINK_RE.match(t)
+            ok = 20 <= len(t) <= 300 and word_count(t) >= 4 and not MORE_LINK_RE.match(t)
         if cache is not None:
             cache[a] = ok
         if ok:
@@ -74,7 +74,7 @@ def _dominant_list(page, cache=None):
     return lst, n, len(item_links), hint, in_lists
 
 
-def _item_lists(page, cache) -> dict:
+def item_lists(page, cache) -> dict:
     """Containers of item links (the nearest ancestor holding >= 2 of them) -> number of items."""
     count: dict = {}
     ancs = {}
@@ -109,7 +109,7 @@ def _heading_link(b):
 _INLINE_REL_RE = re.compile(r"^(?:xem\s+thêm|đọc\s+thêm|tin\s+liên\s+quan|bài\s+liên\s+quan|>>|»)", re.I)
 
 
-def _teaser_items(region, H_el, base, is_self_link, more_hrefs=frozenset()):
+def first_teaser_index(region, H_el, base, is_self_link, more_hrefs=frozenset()):
     """Index in ``region`` of the first item teaser when the region holds teasers: linked titles of other pages,
     each followed by a summary line, at least two of them, or one whose "Xem tiếp / Đọc thêm / Chi tiết" link
     goes to the same page; else None."""
@@ -119,7 +119,7 @@ def _teaser_items(region, H_el, base, is_self_link, more_hrefs=frozenset()):
         if H_el is not None and (b.el is H_el or is_ancestor(b.el, H_el)):
             continue
         a = _heading_link(b)
-        if a is None or is_self_link(a) or _MORE_LINK_RE.match(b.text) or _INLINE_REL_RE.match(b.text):
+        if a is None or is_self_link(a) or MORE_LINK_RE.match(b.text) or _INLINE_REL_RE.match(b.text):
             continue
         u = resolve(base, a.get("href"))
         if not u or u in heads:
@@ -136,14 +136,14 @@ def _teaser_items(region, H_el, base, is_self_link, more_hrefs=frozenset()):
     if any(u in more_hrefs for u in heads):
         return first
     for b in region:
-        if b.llen and b.tlen <= 40 and _MORE_LINK_RE.match(b.text):
+        if b.llen and b.tlen <= 40 and MORE_LINK_RE.match(b.text):
             for a in b.el.iter("a"):
                 if resolve(base, a.get("href")) in heads:
                     return first
     return None
 
 
-def _teaser_container(region, H_el):
+def teaser_container(region, H_el):
     els = [b.el for b in region if _heading_link(b) is not None]
     if not els:
         return None
@@ -155,7 +155,7 @@ def _teaser_container(region, H_el):
     return c.getparent() if len(els) == 1 and c.getparent() is not None else c
 
 
-def _listing_title(lst, page, heading_title, section, title_tag):
+def listing_title(lst, page, heading_title, section, title_tag):
     if lst is not None:
         # nearest heading before the list
         prev = lst.xpath("preceding::*[self::h1 or self::h2 or self::h3 or self::h4][1]")

@@ -489,7 +489,7 @@ _HEADING_DATE_TAIL_RE = re.compile(
     r"[\(\[]\s*(?:[^()\[\]]{0,20}?)\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}[^()\[\]]{0,24}[\)\]]\s*$"
 )
 _TITLE_SEP_RE = re.compile(r"\s+(?:[-|–—:»]|::)\s+")
-_SITE_SEG_RE = re.compile(
+SITE_SEG_RE = re.compile(
     r"^(?:cổng\s+thông\s+tin|cổng\s+giao\s+tiếp|cổng\s+ttđt|cổng\s+tt|cổng\s+dịch\s+vụ|báo\s+chính\s+phủ|trang\s+thông\s+tin|trang\s+tin|website|web\s+portal|portal|"
     r"ubnd|ủy\s+ban|uỷ\s+ban|trang\s+chủ|home\b|sở\s|bộ\s|báo\s+điện\s+tử)|\.gov\.vn|\.vn$|\.com$",
     re.I,
@@ -508,7 +508,7 @@ def clean_title_tag(s: str | None) -> str | None:
         return None
     parts = _TITLE_SEP_RE.split(s)
     if len(parts) > 1:
-        keep = [p for p in parts if not _SITE_SEG_RE.search(p.strip())]
+        keep = [p for p in parts if not SITE_SEG_RE.search(p.strip())]
         if keep and len(keep) < len(parts):
             # rebuild with the separator found in the original between kept parts
             if len(keep) == 1:

@@ -6,7 +6,7 @@ import re
 from urllib.parse import parse_qsl, urlsplit
 
 from .dom import is_ancestor
-from .listing import _dominant_list, _item_lists, _teaser_container
+from .listing import dominant_list, item_lists, teaser_container
 
 
 _SOFT404_RE = re.compile(
@@ -45,7 +45,7 @@ def classify_page(*, url, title, H, H_el, dt, body_text, body_blocks, region, pa
     if not real_body and H is not None and len(body_text) >= 150 and len(body_blocks) >= 3 and any(
             b.kind in ("p", "quote", "pre") and b.tlen >= 40 for b in body_blocks):
         real_body = True  # a short static page: an intro line and a list or table
-    lst, nitems, ntotal, list_hint, in_lists = _dominant_list(page, link_cache)
+    lst, nitems, ntotal, list_hint, in_lists = dominant_list(page, link_cache)
     if (lst is None or nitems < 4) and pre_list[0] is not None and pre_list[1] >= 4 and not attached(pre_list[0]) \
             and any(is_ancestor(b, pre_list[0]) for b in related_set if b is not None):
         # the page's list was removed as chrome because it looked like a related box (not a menu)
@@ -59,7 +59,7 @@ def classify_page(*, url, title, H, H_el, dt, body_text, body_blocks, region, pa
         # the body sits in another list of item links (the last page of a listing: 2-3 items, fewer than
         # the links of a navigation bar)
         rtext = sum(b.tlen for b in region) or 1
-        for x, n in _item_lists(page, link_cache).items():
+        for x, n in item_lists(page, link_cache).items():
             if n >= 2 and x is not lst and sum(b.tlen for b in region if is_ancestor(x, b.el)) >= 0.6 * rtext:
                 lst, nitems, listy = x, n, True
                 break
@@ -67,11 +67,11 @@ def classify_page(*, url, title, H, H_el, dt, body_text, body_blocks, region, pa
         # the content is a list of teasers (linked item titles with a summary and a "Xem tiếp" link),
         # e.g. a category page holding one or two items
         listy = True
-        tlst = _teaser_container(region, H_el)
+        tlst = teaser_container(region, H_el)
         if tlst is not None and (lst is None or nitems < 2):
             lst, nitems = tlst, max(nitems, 1)
     soft404 = len(body_text) < 400 and bool(_SOFT404_RE.search(body_text or ""))
-    home = _is_home(url)
+    home = is_home_url(url)
     if title and real_body and not listy and not soft404 and not site_only_title and not (
             H is None and (home or ntotal >= 12)):
         page_type = "article"
@@ -80,14 +80,14 @@ def classify_page(*, url, title, H, H_el, dt, body_text, body_blocks, region, pa
     elif lst is not None and nitems >= 2 and has_pager and not home:
         page_type = "listing"
     elif listy and title and real_body and not home and not soft404:
-        page_type = "listing"  # teasers (see _teaser_items)
+        page_type = "listing"  # teasers (see first_teaser_index)
     elif lst is not None and not home and in_lists >= 6 and len([c for c in crumbs if c]) >= 2 and in_lists >= 0.6 * ntotal:
         # a parent section: several short lists of its sub-sections' items under a breadcrumb
         page_type = "listing"
     return page_type, lst, home, soft404
 
 
-def _is_home(url: str) -> bool:
+def is_home_url(url: str) -> bool:
     try:
         path = urlsplit(url).path or "/"
     except ValueError:

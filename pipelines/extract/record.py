@@ -11,28 +11,28 @@ import re
 from datetime import datetime, timezone
 
 from . import kinds as K
-from .body import _META2_RE, _block_text, _filter_region, _region, body_items
+from .body import META_LABEL_RE, block_text, filter_region, find_body_region, body_items
 from .chrome import (RELATED_CLASS_RE, action_bar, climb_titlebar, decode_cloudflare_emails,
                      find_breadcrumb, is_action_text, is_pager_text,
-                     pager_box, related_box, scan, selected_nav_text, short_text, _linky_rest)
+                     pager_box, related_box, scan, selected_nav_text, short_text, linky_rest)
 from .clean_html import build_body_html
 from .dates import find_published_date, to_iso
 from .decode import decode_html, looks_binary
 from .dom import attr_str, drop, is_ancestor, link_text_len, mark_brs, parse_html, resolve, text_content, text_of
-from .figures import _images_and_captions
-from .head import _PRINT_HREF_RE, _head_meta, _url_key
+from .figures import images_and_captions
+from .head import PRINT_HREF_RE, read_head_meta, url_key
 from .head import self_urls as self_urls_of
-from .lead import _lead
-from .listing import _MORE_LINK_RE, _dominant_list, _listing_title, _teaser_items
+from .lead import find_lead
+from .listing import MORE_LINK_RE, dominant_list, listing_title, first_teaser_index
 from .locate import (best_container, build_blocks, clean_title_tag, dated_heading_elements, doc_order,
                      merge_siblings, norm_cmp, normalize_blocks, ref_title_elements, score_containers, subtree_end,
                      title_candidates)
-from .page_type import _is_home, classify_page  # noqa: F401  (_is_home: imported from here by tests)
-from .record_kind import _apply_kind, _detect_kind
-from .section import _section
-from .tail import _author_tail, _is_date_line
+from .page_type import classify_page
+from .record_kind import apply_kind, detect_kind
+from .section import find_section
+from .tail import find_author_tail, is_date_line
 from .text import clean_text, collapse, halve_repeated, nfc, word_count
-from .title import _PORTLET_BOX_RE, _PORTLET_TITLE_CLASS_RE, _strip_lits, add_heading_lines, choose_title, pick_heading
+from .title import PORTLET_BOX_RE, PORTLET_TITLE_CLASS_RE, strip_literals, add_heading_lines, choose_title, pick_heading
 
 EXTRACTOR_VERSION = "1.2.0"
 
@@ -154,7 +154,7 @@ def _extract(rec, body, url, content_type, captured_at):
     except ValueError as exc:
         rec["error"] = str(exc)
         return
-    meta, links, base = _head_meta(root, url)
+    meta, links, base = read_head_meta(root, url)
     page = root.find("body")
     if page is None:
         page = root
@@ -223,7 +223,7 @@ def _extract(rec, body, url, content_type, captured_at):
             continue
         if el.tag in ("header", "footer") and any(a.tag in ("article", "main") for a in el.iterancestors()):
             t = short_text(el, 200)
-            if t is None or not (_META2_RE.match(t) or (t and link_text_len(el) >= 0.7 * len(t))):
+            if t is None or not (META_LABEL_RE.match(t) or (t and link_text_len(el) >= 0.7 * len(t))):
                 continue  # an article's own header/footer (title, date, byline)
         t = short_text(el, int(page_text_len * 0.4) + 50)
         if t is None:  # wraps a large part of the page: not chrome
@@ -249,7 +249,7 @@ def _extract(rec, body, url, content_type, captured_at):
     for el in sc.related_boxes:
         if attached(el):
             t = short_text(el, 4000)
-            if t is not None and _linky_rest(el, None, 0):
+            if t is not None and linky_rest(el, None, 0):
                 chrome.append(el)
     for el in sc.action_holders:
         if attached(el):
@@ -268,10 +268,10 @@ def _extract(rec, body, url, content_type, captured_at):
     portlet_titles = []
     for el in sc.skin:
         cls = el.get("class") or ""
-        if _PORTLET_TITLE_CLASS_RE.search(cls) and attached(el):
-            t = halve_repeated(_strip_lits(collapse(text_of(el))))
+        if PORTLET_TITLE_CLASS_RE.search(cls) and attached(el):
+            t = halve_repeated(strip_literals(collapse(text_of(el))))
             if t and word_count(t) >= 3:
-                cont = next((x for x in el.iterancestors() if _PORTLET_BOX_RE.search(x.get("class") or "")), None)
+                cont = next((x for x in el.iterancestors() if PORTLET_BOX_RE.search(x.get("class") or "")), None)
                 if cont is None:
                     tables = [x for x in el.iterancestors("table")]
                     cont = tables[2] if len(tables) >= 3 else (tables[-1] if tables else None)
@@ -287,12 +287,12 @@ def _extract(rec, body, url, content_type, captured_at):
     adjacent = set()
     cand_els += dated_heading_elements(page, adjacent)
     cand_els += ref_title_elements(page, refs)
-    self_keys = {_url_key(u) for u in (url, base, links.get("canonical"), links.get("bookmark"), meta.get("og:url"))
+    self_keys = {url_key(u) for u in (url, base, links.get("canonical"), links.get("bookmark"), meta.get("og:url"))
                  if u}
 
     def is_self_link(a) -> bool:
         u = resolve(base, a.get("href"))
-        return bool(u) and _url_key(u) in self_keys
+        return bool(u) and url_key(u) in self_keys
 
     cands = title_candidates(cand_els, refs, chrome_set, penal, adjacent, is_self_link=is_self_link)
     cands.sort(key=lambda c: -c.score)
@@ -309,12 +309,12 @@ def _extract(rec, body, url, content_type, captured_at):
         oc = a.get("onclick") or ""
         if href and not href.startswith(("#", "javascript:")):
             at = text_content(a)
-            if at and len(at) <= 60 and len(at := collapse(at)) <= 20 and _MORE_LINK_RE.match(at):
+            if at and len(at) <= 60 and len(at := collapse(at)) <= 20 and MORE_LINK_RE.match(at):
                 mu = resolve(base, href)
                 if mu:
                     more_hrefs.add(mu)
         if "presentationtemplate" in href.lower() or "presentationtemplate" in oc.lower() or (
-                "print" in href.lower() and _PRINT_HREF_RE.search(href)):
+                "print" in href.lower() and PRINT_HREF_RE.search(href)):
             if len(collapse(text_content(a))) <= 40 and a not in print_links:
                 print_links.append(a)
 
@@ -334,7 +334,7 @@ def _extract(rec, body, url, content_type, captured_at):
 
     # lists of item links as the page showed them (a listing's list may look like a "related" box)
     link_cache: dict = {}
-    pre_list = _dominant_list(page, link_cache)
+    pre_list = dominant_list(page, link_cache)
 
     # ---- remove chrome
     for el in chrome:
@@ -350,7 +350,7 @@ def _extract(rec, body, url, content_type, captured_at):
             t = short_text(nxt, 3000)
             if t is None:
                 break
-            if t and not _linky_rest(nxt, None, 0):
+            if t and not linky_rest(nxt, None, 0):
                 break
             n2 = nxt.getnext()
             drop(nxt)
@@ -381,13 +381,13 @@ def _extract(rec, body, url, content_type, captured_at):
     else:
         C, c_score = c_global, cg_score
 
-    region = _region(blocks, H_el, h_end, C, order)
+    region = find_body_region(blocks, H_el, h_end, C, order)
     # teasers (linked titles of other items with a summary / "Xem tiếp" link): at the top of the content they
     # make a listing; after the article's own text they are a related list, cut from the body
     teaser_list = False
-    first_teaser = _teaser_items(region, H_el, base, is_self_link, more_hrefs) if region else None
+    first_teaser = first_teaser_index(region, H_el, base, is_self_link, more_hrefs) if region else None
     if first_teaser is not None:
-        before = sum(b.tlen - b.llen for b in region[:first_teaser] if b.kind != "h" and not _is_date_line(b.text))
+        before = sum(b.tlen - b.llen for b in region[:first_teaser] if b.kind != "h" and not is_date_line(b.text))
         if before < 150:
             teaser_list = True
         else:
@@ -397,12 +397,12 @@ def _extract(rec, body, url, content_type, captured_at):
     title, site_only_title = choose_title(H, og_title, title_tag, C, portlet_titles, penal, is_self_link)
 
     # ---- classify region blocks
-    kept, date_blocks, top_author, top_source = _filter_region(region, title)
-    images, cap_blocks = _images_and_captions(kept, base)
+    kept, date_blocks, top_author, top_source = filter_region(region, title)
+    images, cap_blocks = images_and_captions(kept, base)
     text_blocks = [b for b in kept if b.text and b.role is None]
-    lead = _lead(text_blocks, C, H_el)
+    lead = find_lead(text_blocks, C, H_el)
     author = role = source = None
-    tail_roles = _author_tail(text_blocks)
+    tail_roles = find_author_tail(text_blocks)
     for b, r, val in tail_roles:
         if b is not None:
             b.role = r
@@ -419,18 +419,18 @@ def _extract(rec, body, url, content_type, captured_at):
     if source is None and top_source:
         source = top_source
     body_blocks = [b for b in text_blocks if b.role is None]
-    body_text = "\n\n".join(_block_text(b) for b in body_blocks)
+    body_text = "\n\n".join(block_text(b) for b in body_blocks)
     body_text = "\n\n".join(x for x in body_text.split("\n\n") if x)
     summary = None
     if lead:
-        summary = " ".join(_block_text(b) for b in lead)
+        summary = " ".join(block_text(b) for b in lead)
     elif SUMMARY_FALLBACK_FIRST_PARAGRAPH:
         for b in body_blocks:
             if b.kind in ("p", "quote", "pre"):
-                summary = _block_text(b)
+                summary = block_text(b)
                 break
         if summary is None and body_blocks:
-            summary = _block_text(body_blocks[0])
+            summary = block_text(body_blocks[0])
         if not summary:
             summary = clean_text(meta.get("description") or meta.get("og:description")) or None
 
@@ -440,7 +440,7 @@ def _extract(rec, body, url, content_type, captured_at):
                                   content_text=None, now=now, content_el=C,
                                   extra_elements=[b.el for b in date_blocks])
     # ---- section
-    section = _section(crumbs, title, meta, nav_sel)
+    section = find_section(crumbs, title, meta, nav_sel)
 
     # ---- body html
     items = body_items(kept)
@@ -465,7 +465,7 @@ def _extract(rec, body, url, content_type, captured_at):
             # a video widget beside an article or a static page is not the page's content
             if not (page_type == "article" and C is not None and not is_ancestor(C, cont) and not is_ancestor(cont, C)):
                 videos = items
-        kind_info = _detect_kind(videos=videos, home=home, page=page, page_text=page_text, base=base, H=H,
+        kind_info = detect_kind(videos=videos, home=home, page=page, page_text=page_text, base=base, H=H,
                                  h_end=h_end, blocks=blocks, title=title, script_imgs=script_imgs, attached=attached,
                                  listing=page_type == "listing")
     if kind_info is not None:
@@ -494,9 +494,9 @@ def _extract(rec, body, url, content_type, captured_at):
         page_type = rec["page_type"] = "other"
         rec["error"] = "truncated HTML: the document has no closing </body> or </html> (partial download?)"
     if page_type not in ("article", "page"):
-        rec["section"] = section = _section(crumbs, None, meta, nav_sel)
+        rec["section"] = section = find_section(crumbs, None, meta, nav_sel)
         if page_type == "listing":
-            rec["title"] = _listing_title(lst, page, title if H is not None else None, section, title_tag)
+            rec["title"] = listing_title(lst, page, title if H is not None else None, section, title_tag)
         rec["body_text"] = ""
         rec["body_html"] = ""
         rec["images"] = []
@@ -511,8 +511,8 @@ def _extract(rec, body, url, content_type, captured_at):
             fb = kind_info["_block"]
             rest = [b for b in body_blocks if not is_ancestor(fb, b.el) and b.kind != "h" and b.ld <= 0.5]
             if sum(b.tlen for b in rest) >= 200:
-                kind_info["body_text"] = "\n\n".join(x for x in (_block_text(b) for b in rest) if x)
+                kind_info["body_text"] = "\n\n".join(x for x in (block_text(b) for b in rest) if x)
                 kind_info["body_html"] = build_body_html([("block", b) for b in rest], base)
-        _apply_kind(rec, kind_info, section=_section(crumbs, title, meta, nav_sel), dt=dt, raw=raw, title=title,
+        apply_kind(rec, kind_info, section=find_section(crumbs, title, meta, nav_sel), dt=dt, raw=raw, title=title,
                     title_tag=title_tag, base=base)
     rec["kind"] = page_type if page_type in RECORD_KINDS else None

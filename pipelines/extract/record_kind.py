@@ -5,15 +5,15 @@ from __future__ import annotations
 from lxml import etree
 
 from . import kinds as K
-from .body import _block_text, _filter_region
+from .body import block_text, filter_region
 from .dates import to_iso
 from .dom import is_ancestor, lca, resolve, text_of
-from .figures import _images_and_captions
+from .figures import images_and_captions
 from .images import image_entry, image_src, is_content_image
 from .text import clean_text, collapse, halve_repeated
 
 
-def _detect_kind(*, videos, home, page, page_text, base, H, h_end, blocks, title, script_imgs, attached, listing):
+def detect_kind(*, videos, home, page, page_text, base, H, h_end, blocks, title, script_imgs, attached, listing):
     """The record kind found by structure: {'page_type': …, kind fields…} or None (article/page/listing/other)."""
     if home:
         return None
@@ -55,7 +55,7 @@ def _caption_title(tbl) -> str | None:
     return None
 
 
-def _apply_kind(rec, info, *, section, dt, raw, title, title_tag, base):
+def apply_kind(rec, info, *, section, dt, raw, title, title_tag, base):
     pt = info["page_type"]
     if pt == "video_list":
         rec["videos"] = info["videos"]
@@ -121,8 +121,8 @@ def _album(blocks, H_el, h_end, title, base, script_imgs, attached):
     for b in region:
         b.role = None
         b._images = None
-    kept, _dates, _a, _s = _filter_region(region, title)
-    images, _caps = _images_and_captions(kept, base, entry=_album_entry)
+    kept, _dates, _a, _s = filter_region(region, title)
+    images, _caps = images_and_captions(kept, base, entry=_album_entry)
     seen = {im["url"] for im in images}
     for b in region:
         for img in b.imgs:
@@ -150,4 +150,4 @@ def _album(blocks, H_el, h_end, title, base, script_imgs, attached):
     text_len = sum(b.tlen for b in text_blocks)
     if text_len > max(300, 40 * len(images)):
         return None
-    return {"images": images, "body_text": "\n\n".join(_block_text(b) for b in text_blocks)}
+    return {"images": images, "body_text": "\n\n".join(block_text(b) for b in text_blocks)}

@@ -8,7 +8,7 @@ from .locate import norm_cmp
 from .text import clean_text
 
 
-def _section(crumbs, title, meta, nav_sel):
+def find_section(crumbs, title, meta, nav_sel):
     items = [c for c in crumbs if c]
     if items:
         tn = norm_cmp(title) if title else ""

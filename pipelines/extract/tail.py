@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from . import authors as A
-from .body import _META2_RE, _META_LINE_RE
+from .body import META_LABEL_RE, WIDGET_LINE_RE
 from .dates import find_date_span
 from .text import clean_text, collapse, word_count
 
@@ -35,7 +35,7 @@ def _cut_text_end(el, n: int) -> None:
         setattr(e, attr, v[:i].rstrip() if i else None)
 
 
-def _is_date_line(t: str) -> bool:
+def is_date_line(t: str) -> bool:
     raw, _dt = find_date_span(t)
     if raw is None:
         return False
@@ -45,7 +45,7 @@ def _is_date_line(t: str) -> bool:
     return len(collapse(rest)) <= 12
 
 
-def _author_tail(text_blocks):
+def find_author_tail(text_blocks):
     """Classify the last lines of the body: [(block, 'author'|'role'|'source', value)]."""
     res = []
     n = len(text_blocks)
@@ -75,11 +75,11 @@ def _author_tail(text_blocks):
                 b.text, b.tlen = rest, len(rest)
                 tail.append((b, "inline_source", src))
                 break
-        if b.tlen <= 70 and _is_date_line(t):
+        if b.tlen <= 70 and is_date_line(t):
             tail.append((b, "date", t))  # "Ngày đăng: 03/09/2020" printed under the body
             i -= 1
             continue
-        if b.tlen <= 80 and (_META2_RE.match(t) or (_META_LINE_RE.match(t) and any(ch.isdigit() for ch in t))):
+        if b.tlen <= 80 and (META_LABEL_RE.match(t) or (WIDGET_LINE_RE.match(t) and any(ch.isdigit() for ch in t))):
             tail.append((b, "drop", t))  # "Chuyên mục: Y tế", "Tags: …", "Lượt xem: 1.234" under the body
             i -= 1
             continue

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from .dom import attr_str, is_ancestor, text_of
-from .locate import _SITE_SEG_RE, norm_cmp, strip_title_date, subtree_end, title_candidates
+from .locate import SITE_SEG_RE, norm_cmp, strip_title_date, subtree_end, title_candidates
 from .text import clean_text, collapse, halve_repeated, word_count
 
 
@@ -33,15 +33,15 @@ def _big_font(el) -> bool:
     return False
 
 
-_PORTLET_TITLE_CLASS_RE = re.compile(
+PORTLET_TITLE_CLASS_RE = re.compile(
     r"(?:^|\s)(?:wpsPortletTitle|wpsPortletTitleText|wpsPortletBorderTitle|portlet-title|portlet-title-text|"
     r"lm-dynamic-title)(?:\s|$)")
-_PORTLET_BOX_RE = re.compile(r"(?:^|\s)(?:wpsPortlet|portlet|portlet-boundary|wpthemeControl|component-control)(?:\s|$)")
+PORTLET_BOX_RE = re.compile(r"(?:^|\s)(?:wpsPortlet|portlet|portlet-boundary|wpthemeControl|component-control)(?:\s|$)")
 _LIT_RE = re.compile(r"skip portlet|portlet menu|web content viewer|display (?:portlet |content )?menu|"
                      r"component action menu|\bactions\b", re.I)
 
 
-def _strip_lits(s: str) -> str:
+def strip_literals(s: str) -> str:
     return collapse(_LIT_RE.sub(" ", s))
 
 
@@ -155,11 +155,11 @@ def choose_title(H, og_title, title_tag, C, portlet_titles, penal, is_self_link)
                 nt = norm_cmp(t)
                 if nt in penal:  # a section name, not the content title
                     break
-                if (not title_tag or _SITE_SEG_RE.match(title_tag) or (tn and nt in tn)
+                if (not title_tag or SITE_SEG_RE.match(title_tag) or (tn and nt in tn)
                         or (word_count(t) >= 6 and word_count(title_tag) <= 3)):
                     title = clean_text(t)
                 break
-    if title and _SITE_SEG_RE.match(title) and H is None:
+    if title and SITE_SEG_RE.match(title) and H is None:
         site_only_title = True
     else:
         site_only_title = False
