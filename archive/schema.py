@@ -161,11 +161,11 @@ ARTICLES = _record_schema(
     "articles",
     [
         *_published(),
-        _f("author", pa.string(), "Author name line at the end of the body; null if absent."),
-        _f("author_role", pa.string(), "Optional author position line; null if absent."),
+        _f("author", pa.string(), "Author name (byline, author line, meta/JSON-LD author), removed from the body; null if absent."),
+        _f("author_role", pa.string(), "Author's position or unit; null if absent."),
         _f("source", pa.string(), "Text after 'Theo ' / 'Nguồn:' (prefix and trailing period removed); null if absent."),
-        _f("summary", pa.string(), "The lead paragraph; null if none."),
-        _f("body_text", pa.string(), "Body blocks, whitespace-collapsed, joined by a blank line."),
+        _f("summary", pa.string(), "A copy of the lead (sapo), which also opens body_text; null if none."),
+        _f("body_text", pa.string(), "The whole reading text in page order (the lead first), blocks whitespace-collapsed, joined by a blank line."),
         _f("body_html", pa.string(), "Sanitized body HTML."),
         _f("images", pa.list_(IMAGE_TYPE), "Content images: url, caption, alt, sha256."),
         _f("section", pa.string(), "Leaf category name (last breadcrumb item before the title)."),
@@ -221,7 +221,7 @@ SCHEDULES = _record_schema(
 STATIC_PAGES = _record_schema(
     "static_pages",
     [
-        _f("body_text", pa.string(), "Body blocks, whitespace-collapsed, joined by a blank line."),
+        _f("body_text", pa.string(), "The whole reading text in page order (the lead first), blocks whitespace-collapsed, joined by a blank line."),
         _f("body_html", pa.string(), "Sanitized body HTML."),
         _f("images", pa.list_(IMAGE_TYPE), "Content images: url, caption, alt, sha256."),
         _f("section", pa.string(), "Section the page belongs to."),

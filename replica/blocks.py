@@ -117,4 +117,6 @@ def text_blocks(blocks) -> list[str]:
 
 
 def body_text(article: Article) -> str:
-    return "\n\n".join(text_blocks(article.blocks))
+    """The whole reading text, in page order: the lead (when the article has one) is its first paragraph."""
+    lead = [collapse(article.lead)] if article.lead and collapse(article.lead) else []
+    return "\n\n".join(lead + text_blocks(article.blocks))

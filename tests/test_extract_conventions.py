@@ -106,7 +106,7 @@ def test_dateline_lead_in_the_body(first, lead):
     text = rec["body_text"].split("\n\n")
     if lead:
         assert rec["summary"] and rec["summary"].endswith("mới.") or rec["summary"].endswith("khéo.")
-        assert text == [P1, P2, P3]
+        assert text == [rec["summary"], P1, P2, P3]  # the lead opens the body; summary keeps a copy
     else:
         assert rec["summary"] is None and len(text) == 4
 
@@ -122,7 +122,7 @@ def test_labelled_lines_split_into_title_date_and_lead():
     assert rec["title"] == T
     assert rec["published_at"] == "2020-09-07T08:15:00+07:00"
     assert rec["summary"].startswith("Mô hình dân vận khéo")
-    assert rec["body_text"] == "\n\n".join([P1, P2, P3])
+    assert rec["body_text"] == "\n\n".join([rec["summary"], P1, P2, P3])
 
 
 # ------------------------------------------------------------------ titles

@@ -232,7 +232,7 @@ def render(shellk="wps6", titlek="h1", datek="intitle", leadk="summary", imgk="p
     paras = PARAS[:3] + [H3] + LIS + PARAS[3:] if bodyk == "rich" else list(PARAS)
     expected = {
         "title": T, "published_at": DATES[datek][2], "published_at_raw": DATES[datek][1],
-        "summary": LEAD if lead_sep else None, "body_text": "\n\n".join(paras),
+        "summary": LEAD if lead_sep else None, "body_text": "\n\n".join(([LEAD] if lead_sep else []) + paras),
         "author": au, "author_role": ro, "source": so,
         "images": [{"url": HOST + IMG[0], "caption": IMG[1], "alt": IMG[2]}] if imgk else [],
         "section": SECTION, "page_type": "article",

@@ -90,8 +90,9 @@ def read_article(html_text: str, base: str) -> dict:
         else:
             role = text
     crumbs = [collapse(a.text_content()) for a in doc.xpath('//div[@class="breadcrumb"]/a')]
-    return {"title": text_of(h1), "published_at_raw": raw, "summary": text_of(summary[0]) if summary else None,
-            "body_text": "\n\n".join(b for b in blocks if b), "author": author, "author_role": role,
+    lead = text_of(summary[0]) if summary else None
+    return {"title": text_of(h1), "published_at_raw": raw, "summary": lead,
+            "body_text": "\n\n".join(b for b in [lead, *blocks] if b), "author": author, "author_role": role,
             "source": source, "images": images, "section": crumbs[-1]}
 
 
@@ -437,7 +438,8 @@ def test_seed_article_equals_the_dump(server, client, articles):
     assert lines[i - 2].strip() == f"{seed['title']} {seed['title']}"
     assert seed["published_at"] == "2020-09-03T07:55:00+07:00"
     assert seed["summary"] == lead
-    assert seed["body_text"] == "\n\n".join([p1, p2, p3, p4, p5, p6, p7, p8])
+    assert seed["body_text"] == "\n\n".join([lead, p1, p2, p3, p4, p5, p6, p7, p8])
+    assert seed["body_text"].startswith("Công tác tổ chức cán bộ có ý nghĩa to lớn")
     assert [img["caption"] for img in seed["images"]] == [cap1, cap2]
     assert [img["alt"] for img in seed["images"]] == [None, None]
     assert (seed["author"], seed["author_role"], seed["source"]) == (author, role, None)

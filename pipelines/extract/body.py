@@ -35,6 +35,11 @@ def block_text(b) -> str:
     return clean_text(strip_chrome_literals(b.text))
 
 
+def join_blocks(blocks) -> str:
+    """Blocks' text, whitespace-collapsed, empty ones dropped, joined by a blank line."""
+    return "\n\n".join(x for x in "\n\n".join(block_text(b) for b in blocks).split("\n\n") if x)
+
+
 def find_body_region(blocks, H_el, h_end, C, order):
     if not blocks:
         return []
@@ -184,7 +189,7 @@ def body_items(kept) -> list:
     """The body HTML items of the kept region blocks: ('figure', images) or ('block', block)."""
     items = []
     for b in kept:
-        if b.role in ("lead", "author", "role", "source", "date", "drop"):
+        if b.role in ("author", "role", "source", "date", "drop"):
             continue
         ims = b._images
         if b.role == "caption":

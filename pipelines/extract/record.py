@@ -11,7 +11,7 @@ import re
 from datetime import datetime, timezone
 
 from . import kinds as K
-from .body import META_LABEL_RE, block_text, filter_region, find_body_region, body_items
+from .body import META_LABEL_RE, block_text, body_items, filter_region, find_body_region, join_blocks
 from .chrome import (RELATED_CLASS_RE, action_bar, climb_titlebar, decode_cloudflare_emails,
                      find_breadcrumb, is_action_text, is_pager_text,
                      pager_box, related_box, scan, selected_nav_text, short_text, linky_rest)
@@ -34,7 +34,7 @@ from .tail import find_author_tail, is_date_line
 from .text import clean_text, collapse, halve_repeated, nfc, word_count
 from .title import PORTLET_BOX_RE, PORTLET_TITLE_CLASS_RE, strip_literals, add_heading_lines, choose_title, pick_heading
 
-EXTRACTOR_VERSION = "1.2.0"
+EXTRACTOR_VERSION = "2.0.0"
 
 # design.md (binding): the summary is the lead only when the page has a separate lead element; without
 # one it is null and the first paragraph stays in the body. Kept as a switch for other deployments.
@@ -419,8 +419,9 @@ def _extract(rec, body, url, content_type, captured_at):
     if source is None and top_source:
         source = top_source
     body_blocks = [b for b in text_blocks if b.role is None]
-    body_text = "\n\n".join(block_text(b) for b in body_blocks)
-    body_text = "\n\n".join(x for x in body_text.split("\n\n") if x)
+    body_text = join_blocks(body_blocks)  # without the lead: what the page-type rules weigh
+    # the reading text, in page order: the lead is its first paragraph (summary keeps a copy)
+    reading_text = join_blocks([b for b in text_blocks if b.role in (None, "lead")])
     summary = None
     if lead:
         summary = " ".join(block_text(b) for b in lead)
@@ -483,7 +484,7 @@ def _extract(rec, body, url, content_type, captured_at):
         "author_role": role,
         "source": source,
         "summary": summary or None,
-        "body_text": body_text,
+        "body_text": reading_text,
         "body_html": body_html,
         "images": images,
         "section": section,
