@@ -86,6 +86,7 @@ def run_crawl(url: str, archive: Path, overrides: dict[str, str], *, verbose: bo
 
 def run(args) -> int:
     from cli.inspect import print_samples
+    from cli.search import refresh_index
     from archive.summary import format_summary, summarize
 
     from archive.exceptions import ArchiveError
@@ -110,6 +111,7 @@ def run(args) -> int:
         stats = run_crawl(args.url, archive, overrides, verbose=args.verbose)
     summary = summarize(archive, stats.get("portal/snapshot_id"))
     print(format_summary(summary))
+    refresh_index(archive)
     print(f"wall time: {time.monotonic() - started:.1f}s")
     if args.samples:
         print_samples(archive, args.samples)

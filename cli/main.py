@@ -9,6 +9,7 @@ from importlib.metadata import version
 def _commands():
     """(name, help, add_arguments, run) of every subcommand, in the order ``--help`` shows them."""
     from cli import crawl, inspect, tools
+    from cli import search
     from replica import cli as replica_cli
     from pipelines.extract import cli as extract_cli
 
@@ -23,6 +24,7 @@ def _commands():
         ("reextract", "rebuild the records from the stored WARCs (no network), as a new snapshot",
          tools.add_reextract_arguments, tools.run_reextract),
         ("package", "package a snapshot (WACZ)", tools.add_package_arguments, tools.run_package),
+        ("search", "accent-insensitive full-text search of an archive", search.add_arguments, search.run),
     ]
 
 

@@ -25,11 +25,13 @@ def add_reextract_arguments(p):
 
 def run_reextract(args) -> int:
     from archive.summary import format_summary, summarize
+    from cli.search import refresh_index
     from pipelines.reextract import reextract
 
     root = _archive_dir(args.archive)
     snapshot = reextract(root)
     print(format_summary(summarize(root, snapshot["snapshot_id"])))
+    refresh_index(root)
     return 0
 
 

@@ -27,11 +27,6 @@ def _phrase(text: str, prefix: bool) -> str | None:
     return '"' + " ".join(words) + '"' + ("*" if prefix else "")
 
 
-def terms(query: str) -> list[str]:
-    """The folded words of a query (for highlighting), operators left out."""
-    return [w for w in _WORD.findall(fold(" ".join(t for t in query.split() if t not in OPERATORS)))]
-
-
 def to_fts(query: str) -> str:
     """The FTS5 MATCH expression for ``query``; :class:`QueryError` if there is nothing to search."""
     if query.count('"') % 2:
@@ -61,3 +56,21 @@ def to_fts(query: str) -> str:
     while parts and parts[-1] in OPERATORS:
         parts.pop()
     return " ".join(parts)
+
+
+def match_terms(query: str) -> tuple[set[str], set[str]]:
+    """(whole words, prefixes) of a query, folded: what a hit's text is highlighted for."""
+    exact: set[str] = set()
+    prefixes: set[str] = set()
+    for m in _TOKEN.finditer(query):
+        if m.group("paren") or m.group("word") in OPERATORS:
+            continue
+        text = m.group("phrase") if m.group("phrase") is not None else m.group("word")
+        words = _WORD.findall(fold(text))
+        if not words:
+            continue
+        prefix = bool(m.group("pstar")) or (m.group("word") or "").endswith("*")
+        exact.update(words[:-1] if prefix else words)
+        if prefix:
+            prefixes.add(words[-1])
+    return exact, prefixes

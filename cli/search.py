@@ -1,0 +1,134 @@
+"""``search``: accent-insensitive full-text search of an archive (BM25, highlighted snippets)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+
+from cli.inspect import _archive_dir
+
+_DATE_FORMS = (  # day first, as Vietnamese dates are written; ISO forms too
+    (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})"), lambda d, m, y: (int(y), int(m), int(d), "day")),
+    (re.compile(r"(\d{1,2})/(\d{4})"), lambda m, y: (int(y), int(m), 1, "month")),
+    (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"), lambda y, m, d: (int(y), int(m), int(d), "day")),
+    (re.compile(r"(\d{4})-(\d{1,2})"), lambda y, m: (int(y), int(m), 1, "month")),
+    (re.compile(r"(\d{4})"), lambda y: (int(y), 1, 1, "year")),
+)
+
+
+def parse_date(value: str, *, end: bool = False) -> dt.date:
+    """``DD/MM/YYYY``, ``MM/YYYY``, ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``: the first day of the period, or its
+    last day with ``end=True`` (so ``--until 2020`` includes all of 2020)."""
+    for pattern, parts in _DATE_FORMS:
+        m = pattern.fullmatch(value.strip())
+        if not m:
+            continue
+        y, mo, d, unit = parts(*m.groups())
+        try:
+            start = dt.date(y, mo, d)
+        except ValueError:
+            break
+        if not end or unit == "day":
+            return start
+        if unit == "month":
+            nxt = dt.date(y + (mo == 12), mo % 12 + 1, 1)
+        else:
+            nxt = dt.date(y + 1, 1, 1)
+        return nxt - dt.timedelta(days=1)
+    raise ValueError(f"cannot read the date {value!r}: use DD/MM/YYYY, MM/YYYY, YYYY, or YYYY-MM-DD")
+
+
+def add_arguments(p):
+    p.add_argument("query", nargs="?", help='words (all must match), "a phrase", a prefix* ; OR, NOT, ( ) as in FTS5')
+    p.add_argument("--archive", required=True, help="archive folder")
+    p.add_argument("--since", help="records dated on or after (DD/MM/YYYY, MM/YYYY, YYYY or YYYY-MM-DD)")
+    p.add_argument("--until", help="records dated on or before (same forms; a month or year includes all of it)")
+    p.add_argument("--section", help="only records of this section (accents and case ignored; part of the name is enough)")
+    p.add_argument("--kind", help="article, document, album, video, schedule or page (or the table name)")
+    p.add_argument("--author", help="only records by this author / signer (accents ignored; part of the name)")
+    p.add_argument("--limit", type=int, default=10, help="number of hits (default 10)")
+    p.add_argument("--snapshot", help="search the archive as of this snapshot (default: the latest state)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--rebuild", action="store_true", help="rebuild the search index from the archive first")
+
+
+def refresh_index(archive, *, rebuild: bool = False, quiet: bool = False) -> None:
+    """Bring the search index up to date (after a crawl or reextract); a failure is reported, not raised."""
+    from research.search_index import rebuild_index, update_index
+
+    try:
+        stats = rebuild_index(archive) if rebuild else update_index(archive)
+    except Exception as exc:  # the index is derived: never fail the command that produced the archive
+        print(f"portal-archive: the search index was not updated ({exc}); run `portal-archive search --rebuild "
+              f"--archive {archive}`", file=sys.stderr)
+        return
+    if not quiet:
+        what = "rebuilt" if stats.rebuilt else "updated"
+        print(f"search index {what}: {stats.added} record versions added, {stats.live} live records "
+              f"({stats.seconds:.1f}s)", file=sys.stderr)
+
+
+def _filters(args):
+    from research.search import Filters, table_for_kind
+
+    if args.kind:
+        table_for_kind(args.kind)
+    return Filters(since=parse_date(args.since) if args.since else None,
+                   until=parse_date(args.until, end=True) if args.until else None,
+                   section=args.section, kind=args.kind, author=args.author)
+
+
+def _print_table(hits, marks) -> None:
+    if not hits:
+        print("no hits")
+        return
+    for h in hits:
+        print(f"{h.rank:>3}. {h.title}")
+        facts = " · ".join(str(x) for x in (h.kind, h.date or "no date", h.section, h.author) if x)
+        print(f"     {facts} · score {h.score:.2f}")
+        print(f"     {h.url}")
+        if h.snippet:
+            print(f"     {h.snippet}")
+        print()
+
+
+def run(args) -> int:
+    from research.query import QueryError
+    from research.search import search
+    from research.search_index import SearchIndexError, is_stale
+
+    root = _archive_dir(args.archive)
+    if args.limit < 1:
+        print("portal-archive search: --limit must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        filters = _filters(args)
+    except ValueError as exc:
+        print(f"portal-archive search: {exc}", file=sys.stderr)
+        return 2
+    if args.rebuild or is_stale(root):
+        refresh_index(root, rebuild=args.rebuild)
+    if not args.query:
+        if args.rebuild:
+            return 0
+        print("portal-archive search: give a query (or --rebuild)", file=sys.stderr)
+        return 2
+    tty = args.format == "table" and sys.stdout.isatty()
+    marks = ("\033[1;33m", "\033[0m") if tty else ("**", "**") if args.format == "table" else ("<mark>", "</mark>")
+    try:
+        hits = search(root, args.query, filters=filters, limit=args.limit, snapshot=args.snapshot, marks=marks)
+    except QueryError as exc:
+        print(f"portal-archive search: {exc}", file=sys.stderr)
+        return 2
+    except SearchIndexError as exc:
+        print(f"portal-archive search: {exc}; run with --rebuild", file=sys.stderr)
+        return 2
+    except Exception as exc:  # sqlite3 / duckdb errors from a query FTS5 refuses or an unknown snapshot
+        print(f"portal-archive search: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=1))
+    else:
+        _print_table(hits, marks)
+    return 0
