@@ -43,6 +43,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--fault-media", action="store_true", help="media and theme files may fail too")
     g.add_argument("--crawl-delay", type=float, default=None, metavar="SECONDS",
                    help="add 'Crawl-delay: SECONDS' to robots.txt (default none)")
+    g.add_argument("--latency", type=_latency, default=0.0, metavar="MS",
+                   help="sleep MS milliseconds before every response (a distant server; default 0)")
+    s = parser.add_argument_group("sibling portals (issue 12)")
+    s.add_argument("--sites", type=int, default=0, metavar="N",
+                   help="serve N sibling portals on ports PORT, PORT+1, … (themes WPS 6.x and Joomla/K2 alternating; "
+                        "--articles and --documents apply to each)")
+    s.add_argument("--sites-toml", metavar="FILE.toml",
+                   help="with --sites: also write a sites.toml of the siblings for 'crawl --sites'")
+    s.add_argument("--busy", action="store_true",
+                   help="with --sites: the K2 siblings answer the first request of each category 503 + Retry-After: 1")
+
+
+def _latency(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative")
+    return value / 1000.0
 
 
 def _options(args) -> dict:
@@ -52,6 +69,8 @@ def _options(args) -> dict:
 
 
 def run(args) -> int:
+    if args.sites:
+        return _run_sites(args)
     if args.dump_truth:
         from .truth import write_truth
 
@@ -62,7 +81,7 @@ def run(args) -> int:
     from .server import ReplicaServer
 
     server = ReplicaServer(args.host, args.port, args.articles, args.seed, args.documents,
-                           crawl_delay=args.crawl_delay, **_options(args))
+                           crawl_delay=args.crawl_delay, latency=args.latency, **_options(args))
     extra = "".join([f", mutate {args.mutate}" if args.mutate else "",
                      f", faults {args.faults}" if args.faults else ""])
     print(f"Replica serving {server.url}/ ({server.corpus.n} articles, {server.corpus.documents.n} documents{extra})",
@@ -74,3 +93,57 @@ def run(args) -> int:
     finally:
         server.httpd.server_close()
     return 0
+
+
+def _run_sites(args) -> int:
+    """``--sites N``: N siblings on PORT … PORT+N-1 (0: free ports), or their truth."""
+    import json
+    import time
+
+    from .siblings import SiblingServers, sibling_truth, siblings
+
+    if args.sites < 1:
+        print("error: --sites needs N >= 1", file=sys.stderr)
+        return 2
+    if args.mutate or args.faults:
+        print("error: --mutate and --faults apply to one replica, not to --sites", file=sys.stderr)
+        return 2
+    sizes = {"articles": args.articles, "documents": args.documents}
+    if args.dump_truth:
+        if not args.port:
+            print("error: --dump-truth with --sites needs a fixed --port (sibling i is on PORT+i)", file=sys.stderr)
+            return 2
+        lines = [json.dumps(line, ensure_ascii=False) for i, sib in enumerate(siblings(args.sites))
+                 for line in sibling_truth(sib, f"http://{args.host}:{args.port + i}", **sizes)]
+        _write(args.dump_truth, "\n".join(lines) + "\n")
+        print(f"wrote {len(lines)} truth lines of {args.sites} sites to {args.dump_truth}", file=sys.stderr)
+        return 0
+    try:
+        servers = SiblingServers(args.sites, args.host, args.port, crawl_delay=args.crawl_delay,
+                                 latency=args.latency, busy=args.busy, **sizes)
+    except OSError as e:
+        print(f"error: cannot listen on {args.host}:{args.port}..{args.port + args.sites - 1}: {e.strerror}; "
+              "choose another --port (0 = free ports)", file=sys.stderr)
+        return 2
+    with servers:
+        for sib in servers.siblings:
+            print(f"{sib.name:14} {sib.theme:4} {servers.servers[sib.name].url}/", flush=True)
+        if args.sites_toml:
+            _write(args.sites_toml, servers.sites_toml())
+            print(f"wrote {args.sites_toml}", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def _write(path: str, text: str) -> None:
+    """Write a whole file at once: a temp file beside it, then a rename."""
+    import os
+
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)

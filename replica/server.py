@@ -31,6 +31,7 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
     router: Router  # set on the subclass made per server
     faults: Faults
+    latency: float = 0.0  # seconds slept before every response (``--latency``: a distant server)
 
     def log_message(self, format, *args):  # noqa: A002 - silence request logging
         pass
@@ -50,6 +51,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _respond(self, head_only: bool = False) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if self.latency:
+            time.sleep(self.latency)
         host = self.headers.get("Host") or "%s:%s" % self.server.server_address[:2]
         fault = self.faults.next(self.command, self.path, body) if self.faults.enabled else None
         if fault is not None:
@@ -122,30 +125,22 @@ class _Handler(BaseHTTPRequestHandler):
         self._respond(head_only=True)
 
 
-class _Server(ThreadingHTTPServer):
+class ThreadedHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
 
 
-class ReplicaServer:
-    """The replica on ``host:port`` (0 = a free port); ``start()`` serves in a daemon thread."""
+class ServerThread:
+    """An HTTP server (``self.httpd``, made by the subclass) served in a daemon thread by ``start()``;
+    ``served`` counts the pages served per kind since start (``article``, ``calendar``, ``home``, …)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, articles: int = 300, seed: int = 1,
-                 documents: int = DOCUMENTS, *, mutate: int = 0, faults: float = 0.0, fault_kinds=None,
-                 fault_seed: int = 0, fault_timeout_seconds: float = 3.0, fault_media: bool = False,
-                 crawl_delay: float | None = None):
-        """``mutate``: K articles edited, added and deleted (mutations.py); ``faults``: the fault rate 0..1
-        (faults.py), ``fault_kinds``: a subset of ``faults.KINDS`` (list or "a,b"), ``fault_seed``,
-        ``fault_timeout_seconds`` (how long a ``timeout`` fault sleeps), ``fault_media`` (media and theme
-        files may fail too); ``crawl_delay``: adds ``Crawl-delay`` to robots.txt."""
-        self.corpus = Corpus(articles, seed, documents, mutate)
-        self.router = Router(self.corpus, crawl_delay)
-        self.faults = Faults(self.corpus, FaultConfig(faults, fault_kinds, fault_seed, fault_timeout_seconds,
-                                                      fault_media))
-        handler = type("ReplicaHandler", (_Handler,), {"router": self.router, "faults": self.faults})
-        self.httpd = _Server((host, port), handler)
-        self._thread: threading.Thread | None = None
+    httpd: ThreadingHTTPServer
+    _thread: threading.Thread | None = None
+
+    @property
+    def served(self):
+        return self.router.served
 
     @property
     def host(self) -> str:
@@ -156,17 +151,12 @@ class ReplicaServer:
         return self.httpd.server_address[1]
 
     @property
-    def served(self):
-        """Counter of pages served per kind since start (``article``, ``calendar``, ``home``, …)."""
-        return self.router.served
-
-    @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self) -> "ReplicaServer":
+    def start(self):
         if self._thread is None:
-            self._thread = threading.Thread(target=self.httpd.serve_forever, name="replica", daemon=True)
+            self._thread = threading.Thread(target=self.httpd.serve_forever, name=type(self).__name__, daemon=True)
             self._thread.start()
         return self
 
@@ -180,8 +170,30 @@ class ReplicaServer:
             self._thread = None
         self.httpd.server_close()
 
-    def __enter__(self) -> "ReplicaServer":
+    def __enter__(self):
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+class ReplicaServer(ServerThread):
+    """The replica on ``host:port`` (0 = a free port); ``start()`` serves in a daemon thread."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, articles: int = 300, seed: int = 1,
+                 documents: int = DOCUMENTS, *, mutate: int = 0, faults: float = 0.0, fault_kinds=None,
+                 fault_seed: int = 0, fault_timeout_seconds: float = 3.0, fault_media: bool = False,
+                 crawl_delay: float | None = None, latency: float = 0.0):
+        """``mutate``: K articles edited, added and deleted (mutations.py); ``faults``: the fault rate 0..1
+        (faults.py), ``fault_kinds``: a subset of ``faults.KINDS`` (list or "a,b"), ``fault_seed``,
+        ``fault_timeout_seconds`` (how long a ``timeout`` fault sleeps), ``fault_media`` (media and theme
+        files may fail too); ``crawl_delay``: adds ``Crawl-delay`` to robots.txt; ``latency``: seconds
+        slept before every response."""
+        self.corpus = Corpus(articles, seed, documents, mutate)
+        self.router = Router(self.corpus, crawl_delay)
+        self.faults = Faults(self.corpus, FaultConfig(faults, fault_kinds, fault_seed, fault_timeout_seconds,
+                                                      fault_media))
+        handler = type("ReplicaHandler", (_Handler,), {"router": self.router, "faults": self.faults,
+                                                            "latency": latency})
+        self.httpd = ThreadedHTTPServer((host, port), handler)
+
