@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pyarrow.dataset as ds
 
+from bench.extraction_quality import bench_quality
 from cli.crawl import replica_process
 
 
@@ -133,6 +134,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     with replica_process(args.articles, args.seed) as url:
         bench_extraction(url, args.articles, args.seed, args.rounds)
+        bench_quality(url, args.articles, args.seed)
     bench_crawl(args.articles, args.seed)
     if args.memory:
         bench_memory(args.articles, args.seed)

@@ -44,7 +44,7 @@ def iso(dt):
     ("Ngày 12 tháng 3 năm 2009", "2009-03-12T00:00:00+07:00"),
     ("2020-09-03", "2020-09-03T00:00:00+07:00"),
     ("2020-09-03T07:55:00+07:00", "2020-09-03T07:55:00+07:00"),
-    ("2020-09-03T00:55:00Z", "2020-09-03T07:55:00+07:00"),
+    ("2020-09-03T00:55:00Z", "2020-09-03T00:55:00+00:00"),  # the publisher's offset is kept
     ("2020-09-03 07:55:12", "2020-09-03T07:55:12+07:00"),
 ])
 def test_fast_path_formats(raw, expected):
@@ -190,3 +190,24 @@ def test_find_published_date_order():
     root2 = etree.fromstring("<html><body><p>x</p></body></html>", etree.HTMLParser())
     raw, dt = find_published_date(root2, content_text="Theo Nghị quyết ngày 15/5/2016 và 20/6/2017", now=NOW)
     assert raw == "15/5/2016" and iso(dt) == "2016-05-15T00:00:00+07:00"
+
+
+@pytest.mark.parametrize("raw,want", [
+    # a timestamp printed with its own offset keeps it: converting to +07:00 would move it to the next day
+    ("2019-07-21T18:02:15+00:00", "2019-07-21T18:02:15+00:00"),
+    ("2019-07-21T18:02:15-05:00", "2019-07-21T18:02:15-05:00"),
+    ("21 July 2019 18:02 UTC", "2019-07-21T18:02:00+00:00"),
+    ("21 July 2019 18:02 +0200", "2019-07-21T18:02:00+02:00"),
+    # naive times are Asia/Ho_Chi_Minh
+    ("2019-07-21T18:02:15", "2019-07-21T18:02:15+07:00"),
+    ("21/07/2019 18:02", "2019-07-21T18:02:00+07:00"),
+])
+def test_publisher_offset_kept(raw, want):
+    assert iso(parse_date(raw, now=NOW)) == want
+
+
+@pytest.mark.parametrize("raw", ["Tháng 1", "06/01", "3 tháng 9", "Sep 3", "ngày 15/12", "Thứ hai, 07/09"])
+def test_no_year_is_no_date(raw):
+    # a day and month without a year never becomes a date: no year is invented from the capture time
+    assert parse_date(raw, now=NOW) is None
+    assert find_date_span(f"Cập nhật: {raw}", now=NOW, allow_fallback=True) == (None, None)

@@ -151,3 +151,96 @@ def is_role_line(text: str, *, right: bool, italic: bool, bold: bool) -> bool:
     if right or italic:
         return True
     return bool(_ROLE_HINT_RE.search(s)) and not s.endswith((".", "!", "?"))
+
+
+# ------------------------------------------------------------------ authors named by the page's markup
+
+_BY_RE = re.compile(r"^(?:by|von|par|di|por|tác\s+giả|người\s+viết)\s*[:：]?\s+", re.I)
+_META_AUTHOR_XPATH = (
+    "//meta[@name='author' or @name='Author' or @property='article:author' or @name='article:author' or "
+    "@name='byl' or @name='dc.creator' or @name='DC.creator' or @name='sailthru.author' or @name='parsely-author' "
+    "or @property='og:article:author' or @name='twitter:creator']/@content")
+
+
+_NOT_A_NAME_RE = re.compile(
+    r"^(?:published|posted|written|powered|advertisement|anzeige|werbung|share|follow|related|read\s+more|"
+    r"weiterführende|mehr\s+zum|zum\s+deal|links?|comments?|kommentare?|home|menu|search|suche)\b|[»«→←|©@#]|"
+    r"\b(?:alle\s+beiträge|all\s+posts|view\s+all|read\s+the\s+latest)\b", re.I)
+
+
+# CMS accounts printed as "author" by default, not people: "admin", "Super User"
+_ACCOUNT_RE = re.compile(r"^(?:admin(?:istrator)?|super\s*user|webmaster|web\s*admin|root|user|editor|guest|"
+                         r"quản\s+trị(?:\s+viên)?|qu[aả]n\s+tri|ban\s+biên\s+tập|biên\s+tập\s+viên)$", re.I)
+
+
+def plausible_name(s: str | None) -> bool:
+    """A byline, not a label, a menu word or a sentence."""
+    if not s or len(s) > 100 or len(s.split()) > 12 or "://" in s or "{" in s:
+        return False
+    return not _NOT_A_NAME_RE.search(s)
+
+
+def _clean_author(s: str) -> str | None:
+    s = _BY_RE.sub("", collapse(s or "")).strip(" ,;|-–")
+    if not s or s.startswith("@") or not plausible_name(s) or _ACCOUNT_RE.match(s):
+        return None
+    return s
+
+
+def _ld_authors(obj, out: list) -> None:
+    if isinstance(obj, list):
+        for x in obj:
+            _ld_authors(x, out)
+    elif isinstance(obj, dict):
+        if "@graph" in obj:
+            _ld_authors(obj["@graph"], out)
+        a = obj.get("author") or obj.get("creator")
+        if a is not None and not out:
+            for x in a if isinstance(a, list) else [a]:
+                name = x.get("name") if isinstance(x, dict) else x
+                if isinstance(name, str) and (n := _clean_author(name)):
+                    out.append(n)
+
+
+def markup_author(root, ld_json_texts=()) -> str | None:
+    """The author as the page's markup names it: JSON-LD ``author``, ``meta[name=author]`` /
+    ``article:author`` (not a profile URL), ``itemprop=author``, ``rel=author``. Several joined by "; "."""
+    import json
+
+    names: list[str] = []
+    for text in ld_json_texts:
+        try:
+            _ld_authors(json.loads(text), names)
+        except (ValueError, TypeError, RecursionError):
+            continue
+        if names:
+            break
+    if not names:
+        for v in root.xpath(_META_AUTHOR_XPATH):
+            n = _clean_author(v)
+            if n and n not in names:
+                names.append(n)
+    if not names:
+        for el in root.xpath("//*[@itemprop='author'] | //a[@rel='author']"):
+            sub = el.xpath(".//*[@itemprop='name']")
+            n = _clean_author((sub[0] if sub else el).xpath("string()")) if isinstance(el.tag, str) else None
+            if not n and el.get("content"):
+                n = _clean_author(el.get("content"))
+            if n and n not in names and len(n.split()) <= 6:
+                names.append(n)
+    if not names:
+        # a byline element: class/id "author", "byline", "writer" (its name, without "By"/"Von")
+        for el in root.xpath(_BYLINE_XPATH)[:6]:
+            sub = el.xpath(".//*[contains(@class,'name') or @itemprop='name']")
+            t = collapse((sub[0] if sub else el).xpath("string()"))
+            n = _clean_author(t) if len(t) <= 60 else None
+            if n and len(n.split()) <= 5 and not any(ch.isdigit() for ch in n):
+                names.append(n)
+                break
+    return "; ".join(names[:4]) or None
+
+
+_BYLINE_XPATH = ("//body//*[not(self::script or self::style or self::meta or self::link or self::img)]"
+                 "[contains(@class,'author') or contains(@class,'byline') or contains(@id,'author') "
+                 "or contains(@class,'writer') or contains(@class,'autor')]"
+                 "[not(contains(@class,'bio') or contains(@class,'avatar') or contains(@class,'comment'))]")

@@ -23,6 +23,8 @@ DATEPARSER_SETTINGS_BASE = {
     "TIMEZONE": "Asia/Ho_Chi_Minh",
     "RETURN_AS_TIMEZONE_AWARE": True,
     "PREFER_DATES_FROM": "past",
+    # a day and month without a year ("Tháng 1", "06/01") is no date: no year is invented from the capture time
+    "REQUIRE_PARTS": ["day", "month", "year"],
 }
 DATEPARSER_LANGUAGES = ["vi", "en"]
 
@@ -145,7 +147,7 @@ def match_date(s: str) -> DateMatch | None:
                     digits = tz[1:].replace(":", "")
                     hh, mm = int(digits[:2]), int(digits[2:4] or 0)
                     off = timezone(sign * timedelta(hours=hh, minutes=mm))
-                dt = dt.replace(tzinfo=off).astimezone(VN_TZ)
+                dt = dt.replace(tzinfo=off)  # the publisher's own offset is kept (issue 8)
             return DateMatch(m.start(), m.end(), dt)
     found = _with_time(s, dm) if dm else None
     if found is None and (vm := _VN_LONG_RE.search(s)):
@@ -176,6 +178,9 @@ def _with_time(s: str, m) -> DateMatch | None:
     return DateMatch(start, end, dt) if dt is not None else None
 
 
+_NAMED_ZONE_RE = re.compile(r"(?<![A-Za-z])(?:UTC|GMT|Z)(?![A-Za-z])|\d\s?[+-]\d{2}:?\d{2}\b|\b(?:[ECMP][SD]T|CET|CEST|BST|ICT)\b")
+
+
 def dateparser_parse(s: str, now: datetime) -> datetime | None:
     if len(s) > 120 or not _RELATIVE_HINT_RE.search(s):
         return None
@@ -184,6 +189,8 @@ def dateparser_parse(s: str, now: datetime) -> datetime | None:
         return None
     settings = dict(DATEPARSER_SETTINGS_BASE)
     settings["RELATIVE_BASE"] = now.astimezone(VN_TZ).replace(tzinfo=None)
+    if _NAMED_ZONE_RE.search(s):
+        del settings["TIMEZONE"]  # the text names its zone: dateparser keeps it (TIMEZONE would convert)
     try:
         dt = dp.parse(s, languages=DATEPARSER_LANGUAGES, settings=settings)
     except Exception:
@@ -191,8 +198,8 @@ def dateparser_parse(s: str, now: datetime) -> datetime | None:
     if dt is None:
         return None
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=VN_TZ)
-    return dt.astimezone(VN_TZ)
+        dt = dt.replace(tzinfo=VN_TZ)  # naive: portal time
+    return dt  # an offset the text names is kept
 
 
 def parse_date(raw: str, *, now: datetime | None = None) -> datetime | None:

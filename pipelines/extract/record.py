@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
+from . import authors as A
+from . import generic
 from . import kinds as K
 from .body import META_LABEL_RE, block_text, body_items, filter_region, find_body_region, join_blocks
 from .chrome import (RELATED_CLASS_RE, action_bar, climb_titlebar, decode_cloudflare_emails,
@@ -163,6 +165,9 @@ def _extract(rec, body, url, content_type, captured_at):
     video_list = K.find_video_list(page, base, now) if K.video_precheck(text) else None
 
     sc = scan(page)
+    # the author the markup names (JSON-LD, meta, itemprop), read before scripts and chrome go
+    named_author = A.markup_author(root, [el.text for el in root.iter("script")
+                                          if el.text and "ld+json" in (el.get("type") or "")])
     script_imgs = []  # (parent element, image URLs) of inline JS arrays (album slideshows)
     for el in sc.junk:
         if el.tag == "script" and el.text and el.getparent() is not None:
@@ -416,6 +421,10 @@ def _extract(rec, body, url, content_type, captured_at):
             source = val
     if author is None and top_author:
         author = top_author
+    if author is not None and not A.plausible_name(author):
+        author = role = None  # "Published by", "Advertisement": a label, not a byline
+    if author is None and named_author:
+        author = named_author  # the markup's author field when the text prints no byline
     if source is None and top_source:
         source = top_source
     body_blocks = [b for b in text_blocks if b.role is None]
@@ -473,7 +482,24 @@ def _extract(rec, body, url, content_type, captured_at):
         page_type = kind_info["page_type"]
     elif home and page_type in ("article", "listing"):
         page_type = "other"  # a home page: boxes of teasers, an intro block, a featured article
-    elif page_type == "article" and raw is None:
+    elif not soft404 and not home:
+        # markup the portal rules did not recognise: trafilatura's main text, htmldate's date (generic.py)
+        lib = generic.Fallback(text, url)
+        if page_type in ("listing", "other") or truncated or len(reading_text) < generic.RECOGNISED_BODY_CHARS:
+            lib_text = lib.body()
+            list_text = generic.item_text(lst) if lst is not None and page_type == "listing" else ""
+            if lib_text and generic.article_shaped(lib_text, lib.links(), list_text) and (
+                    page_type != "article" or len(lib_text) >= 2 * len(reading_text) + 200):
+                if summary and not lib_text.replace("\n\n", " ").startswith(summary):
+                    summary = None
+                reading_text, body_html = lib_text, generic.paragraphs_html(lib_text)
+                if page_type != "article":
+                    images = []
+                    title = title or lib.title()
+                    page_type = "article"  # a page-type guess never throws an article away
+        if raw is None and page_type == "article":
+            raw, dt = lib.date()
+    if page_type == "article" and raw is None and kind_info is None:
         page_type = "page"  # article-like, but no publication date: a static page
 
     rec.update({

@@ -1,0 +1,175 @@
+"""Markup the portal rules do not recognise: trafilatura (main text) and htmldate (publication date) as
+fallbacks, inside the same pure function. Both are handed an lxml tree parsed here from the decoded
+text, never a URL or a string they could fetch (htmldate downloads a string that looks like a URL).
+
+Which library decides what was settled by measurement (``make bench``, bench/extraction_quality.py):
+* body: ours when the page's structure is recognised (a record kind with a real body); trafilatura's
+  main text when it is not and that text is article-shaped (several prose paragraphs, not the link
+  texts of a list of items) -- a page-type guess never throws an article away;
+* date: ours when the portal rules found one near the heading; else htmldate (original date);
+* title: ours (it beats trafilatura's on the development sets); trafilatura's only when ours is empty.
+"""
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime
+from functools import lru_cache
+
+from .dates import VN_TZ
+from .text import collapse, nfc
+
+# article-shaped main text: enough prose, in paragraphs, not a list of links
+MIN_PROSE_CHARS = 250
+PROSE_PARAGRAPH = 60
+MAX_LINK_LINES = 0.3
+
+
+@lru_cache(maxsize=None)
+def _libs():
+    import htmldate
+    import lxml.html
+    import trafilatura
+    return trafilatura, htmldate, lxml.html
+
+
+def library_tree(text: str):
+    """An lxml.html tree of the decoded page for trafilatura / htmldate (parsed from the string: no fetch)."""
+    _, _, lhtml = _libs()
+    try:
+        return lhtml.document_fromstring(text.encode("utf-8", "replace"),
+                                         parser=lhtml.HTMLParser(encoding="utf-8", remove_comments=True))
+    except (ValueError, Exception):  # lxml raises ParserError/XMLSyntaxError on junk
+        return None
+
+
+_LIST_MARK_RE = re.compile(r"^\s*- ")  # trafilatura marks list items "- "; our body_text does not
+
+
+def library_body(tree) -> str:
+    """trafilatura's main text as our paragraphs (whitespace-collapsed, joined by a blank line)."""
+    traf, _, _ = _libs()
+    try:
+        text = traf.extract(tree, include_comments=False, include_tables=True, include_formatting=False,
+                            deduplicate=False, with_metadata=False, favor_precision=False)
+    except Exception:  # a library failure is a missing fallback, never a failed record
+        return ""
+    if not text:
+        return ""
+    lines = [collapse(_LIST_MARK_RE.sub("", x)) for x in text.split("\n")]
+    return nfc("\n\n".join(x for x in lines if x))
+
+
+def library_title(tree) -> str | None:
+    traf, _, _ = _libs()
+    try:
+        from trafilatura.metadata import extract_title
+        return collapse(extract_title(tree) or "") or None
+    except Exception:
+        return None
+
+
+def library_date(tree, url: str | None, extensive: bool = False):
+    """htmldate's publication date (YYYY-MM-DD) or None; the URL is only read for a date in its path.
+    Not extensive: dates in the page's markup (meta, JSON-LD, <time>, URL) only, never a date guessed from
+    free text (a static page stays undated)."""
+    _, hd, _ = _libs()
+    try:
+        return hd.find_date(tree, url=url or None, original_date=True, extensive_search=extensive,
+                            outputformat="%Y-%m-%d")
+    except Exception:
+        return None
+
+
+def link_texts(tree) -> set[str]:
+    """Collapsed texts of the page's links long enough to be item titles."""
+    out = set()
+    for a in tree.iter("a"):
+        t = collapse(a.text_content())
+        if len(t) >= 15:
+            out.add(t)
+    return out
+
+
+def article_shaped(text: str, links: set[str], list_text: str = "") -> bool:
+    """Several prose paragraphs that are not the link texts of a list of items, nor mostly the text of
+    the page's dominant list of items (``list_text``: a listing's teasers)."""
+    paras = [p for p in text.split("\n\n") if p]
+    if not paras:
+        return False
+    prose = [p for p in paras if len(p) >= PROSE_PARAGRAPH and len(p.split()) >= 8 and not p.startswith("|")]
+    if len(prose) < 2 or sum(len(p) for p in prose) < MIN_PROSE_CHARS:
+        return False
+    if sum(1 for p in paras if _mostly_link(p, links)) > MAX_LINK_LINES * len(paras):
+        return False
+    if list_text and len(list_text) >= 200:
+        words = text.split()
+        grams = [" ".join(words[i:i + 8]) for i in range(0, max(len(words) - 7, 1), 4)]
+        if grams and sum(1 for g in grams if g in list_text) > 0.5 * len(grams):
+            return False
+    return True
+
+
+def item_text(lst) -> str:
+    """The text of a list's items: its children holding an item link (a teaser: title, date, summary);
+    a long child (the article itself inside the same container) is not an item."""
+    out = []
+    for child in lst:
+        if not isinstance(child.tag, str):
+            continue
+        if any(len(collapse(a.xpath("string()"))) >= 20 for a in child.iter("a")):
+            t = collapse(child.xpath("string()"))
+            if len(t) <= 800:
+                out.append(t)
+    return " ".join(out)
+
+
+def _mostly_link(p: str, links: set[str]) -> bool:
+    """The paragraph is (mostly) one link's text: an item of a list of links."""
+    if p in links:
+        return True
+    half = len(p) / 2
+    return any(len(t) >= half and t in p for t in links)
+
+
+RECOGNISED_BODY_CHARS = 200  # a record kind with less body text than this is checked against trafilatura's
+
+
+def paragraphs_html(text: str) -> str:
+    return "".join(f"<p>{html.escape(p, quote=False)}</p>" for p in text.split("\n\n") if p)
+
+
+class Fallback:
+    """The libraries' reading of one page, parsed once and only when asked for."""
+
+    def __init__(self, text: str, url: str | None):
+        self.text, self.url = text, url
+        self._tree = False
+
+    def tree(self):
+        if self._tree is False:
+            self._tree = library_tree(self.text) if "<" in self.text else None
+        return self._tree
+
+    def body(self) -> str:
+        t = self.tree()
+        return library_body(t) if t is not None else ""
+
+    def links(self) -> set[str]:
+        t = self.tree()
+        return link_texts(t) if t is not None else set()
+
+    def title(self) -> str | None:
+        t = self.tree()
+        return library_title(t) if t is not None else None
+
+    def date(self):
+        """(raw, datetime at 00:00 Asia/Ho_Chi_Minh) of htmldate's date from the page's markup, or (None, None)."""
+        t = self.tree()
+        day = library_date(t, self.url) if t is not None else None
+        if not day:
+            return None, None
+        try:
+            return day, datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=VN_TZ)
+        except ValueError:
+            return None, None
