@@ -9,7 +9,7 @@ from importlib.metadata import version
 def _commands():
     """(name, help, add_arguments, run) of every subcommand, in the order ``--help`` shows them."""
     from cli import crawl, inspect, tools
-    from cli import diff, search
+    from cli import diff, search, serve
     from replica import cli as replica_cli
     from pipelines.extract import cli as extract_cli
 
@@ -25,6 +25,8 @@ def _commands():
          tools.add_reextract_arguments, tools.run_reextract),
         ("package", "package a snapshot (WACZ)", tools.add_package_arguments, tools.run_package),
         ("search", "accent-insensitive full-text search of an archive", search.add_arguments, search.run),
+        ("serve", "browse and search the archive in a browser (Datasette) with each record's replayed capture (pywb)",
+         serve.add_arguments, serve.run),
         ("diff", "records added, changed and removed between two snapshots", diff.add_arguments, diff.run),
     ]
 

@@ -246,7 +246,7 @@ def datasette_metadata(database: str, *, title: str = "portal-archive", snapshot
                          "label_column": "title", "facets": FACETS[table], "sort_desc": "date",
                          "description": ("every record of every kind, one row each" if table == "records"
                                          else f"records of kind '{RECORD_TABLES[table]}'")
-                         + (f", as of snapshot {snapshot_id}" if snapshot_id else "")
+                         + (f", state at snapshot {snapshot_id}" if snapshot_id else "")
                          + "; search ignores accents and đ/d"}
     for table in OTHER_TABLES:
         tables[table] = {"facets": FACETS.get(table, [])}

@@ -1,0 +1,28 @@
+"""``serve``: Datasette over the archive's records and pywb replaying its WARCs, on loopback."""
+from __future__ import annotations
+
+import sys
+
+from cli.inspect import _archive_dir
+
+
+def add_arguments(p):
+    p.add_argument("--archive", required=True, help="archive folder")
+    p.add_argument("--port", type=int, default=8001, help="Datasette's port on 127.0.0.1 (default 8001)")
+    p.add_argument("--replay-port", type=int, default=None, help="pywb's port (default: --port + 1)")
+
+
+def run(args) -> int:
+    from research.serve import serve
+
+    root = _archive_dir(args.archive)
+    replay_port = args.replay_port or args.port + 1
+    if not (0 < args.port < 65536 and 0 < replay_port < 65536) or replay_port == args.port:
+        print("portal-archive serve: --port and --replay-port must be two different ports 1-65535", file=sys.stderr)
+        return 2
+    try:
+        serve(root, args.port, replay_port, log=lambda m: print(m, flush=True))
+    except RuntimeError as exc:
+        print(f"portal-archive serve: {exc}", file=sys.stderr)
+        return 1
+    return 0

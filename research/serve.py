@@ -1,0 +1,153 @@
+"""``serve``: the archive in a browser on loopback. Datasette over the SQLite of :mod:`research.sqlite_db`
+(browse, facet, accent-insensitive search) and pywb replaying the archive's own WARCs; each record row
+links to its capture in pywb at its capture timestamp.
+
+pywb reads the archive in place: a collection whose ``index_paths`` is the archive's ``indexes/`` folder (the
+CDXJ files the crawler writes) and whose ``archive_paths`` is its ``warc/`` folder, so nothing is copied.
+"""
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from .sqlite_db import build_sqlite, datasette_metadata, resolve_snapshot
+
+COLLECTION = "archive"
+DB_NAME = "serve.sqlite"
+
+
+def replay_prefix(port: int) -> str:
+    return f"http://127.0.0.1:{port}/{COLLECTION}/"
+
+
+def _facts(path: Path) -> dict:
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM _portal_archive")}
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return {}
+
+
+def prepare_database(archive: Path, prefix: str, *, log=print) -> tuple[Path, dict]:
+    """The SQLite database of the latest state with replay links to ``prefix``: reused from
+    ``<archive>/indexes/serve.sqlite`` when it describes the same snapshot and prefix, else (re)built."""
+    from archive import connect
+
+    path = archive / "indexes" / DB_NAME
+    con = connect(archive)
+    try:
+        latest = resolve_snapshot(con, None)
+    finally:
+        con.close()
+    facts = _facts(path) if path.exists() else {}
+    if facts.get("snapshot_id") != latest or facts.get("replay_prefix") != prefix:
+        started = time.monotonic()
+        result = build_sqlite(archive, path, replay_prefix=prefix)
+        log(f"built {path} ({result.counts.get('records', 0)} records, {time.monotonic() - started:.1f}s)")
+    title = f"portal-archive: {archive.name}"
+    metadata = datasette_metadata(path.stem, title=title, snapshot_id=latest, fold_function=True)
+    return path, metadata
+
+
+def write_pywb_config(archive: Path, workdir: Path) -> Path:
+    config = workdir / "config.yaml"
+    config.write_text(
+        "collections:\n"
+        f"  {COLLECTION}:\n"
+        f"    index_paths: {json.dumps(str(archive / 'indexes') + '/')}\n"
+        f"    archive_paths: {json.dumps(str(archive / 'warc') + '/')}\n"
+        "framed_replay: false\n"
+        "enable_memento: true\n",
+        encoding="utf-8")
+    return config
+
+
+def port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def wait_http(url: str, proc: subprocess.Popen | None = None, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"pywb exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"no answer from {url} after {timeout:.0f}s")
+
+
+def start_pywb(archive: Path, port: int, workdir: Path) -> subprocess.Popen:
+    """pywb's ``wayback`` on 127.0.0.1:``port`` over the archive's WARCs, in its own process."""
+    write_pywb_config(archive, workdir)
+    cmd = [sys.executable, "-c", "import sys; from pywb.apps.cli import wayback; sys.exit(wayback())",
+           "--port", str(port), "--bind", "127.0.0.1"]
+    log = open(workdir / "pywb.log", "wb")
+    proc = subprocess.Popen(cmd, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/{COLLECTION}/", proc)
+    except BaseException:
+        stop(proc)
+        raise
+    return proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def datasette_app(db_path: Path, metadata: dict):
+    """A Datasette ASGI app over ``db_path`` with the folding plugin."""
+    from datasette.app import Datasette
+    from datasette.plugins import pm
+
+    from . import datasette_plugin
+
+    if not pm.is_registered(datasette_plugin):
+        pm.register(datasette_plugin, name="portal_archive_fold")
+    ds = Datasette(files=[str(db_path)], immutables=[], metadata=metadata,
+                   settings={"default_page_size": 50, "sql_time_limit_ms": 5000, "facet_time_limit_ms": 1000})
+    return ds.app()
+
+
+def serve(archive: Path, port: int, replay_port: int, *, log=print) -> None:
+    """Run Datasette on ``port`` and pywb on ``replay_port`` until Ctrl-C; both stop then."""
+    import uvicorn
+
+    for p in (port, replay_port):
+        if not port_free(p):
+            raise RuntimeError(f"port {p} on 127.0.0.1 is in use; choose another with --port / --replay-port")
+    db_path, metadata = prepare_database(archive, replay_prefix(replay_port), log=log)
+    with tempfile.TemporaryDirectory(prefix="portal-archive-pywb-") as tmp:
+        pywb = start_pywb(archive, replay_port, Path(tmp))
+        try:
+            app = datasette_app(db_path, metadata)
+            log(f"datasette: http://127.0.0.1:{port}/{db_path.stem}")
+            log(f"replay (pywb): {replay_prefix(replay_port)}")
+            log("Ctrl-C stops both")
+            uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+        finally:
+            stop(pywb)
