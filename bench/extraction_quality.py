@@ -134,7 +134,7 @@ def _same(field, got, want):
     return got == want
 
 
-def bench_replica(base_url: str, articles: int, seed: int) -> dict:
+def bench_replica(base_url: str, articles: int, seed: int, limit: int = 800) -> dict:
     from replica.truth import iter_truth
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
     fields, exact, pages, wrong = Counter(), Counter(), Counter(), []
@@ -147,6 +147,8 @@ def bench_replica(base_url: str, articles: int, seed: int) -> dict:
             url = t["url"]
         else:
             continue
+        if sum(pages.values()) >= limit:
+            break
         body, ctype = _get(opener, url)
         rec = ours_record(body, url)
         pages[kind] += 1

@@ -63,7 +63,7 @@ HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 JUNK_TAGS = frozenset(
     "script style noscript template iframe frame frameset object embed applet svg canvas map area "
     "select option optgroup textarea button input link meta param source track audio video xml "
-    "datalist dialog".split()
+    "datalist dialog rt rp".split()  # (rt, rp: ruby annotations, not reading text)
 )
 
 

@@ -58,6 +58,7 @@ _NON_HTML_CT_RE = re.compile(r"^\s*(image|audio|video|font)/|application/(pdf|zi
                              r"vnd\.|x-rar|x-7z|gzip|x-shockwave)", re.I)
 _DOC_START_RE = re.compile(r"<!doctype\s+html|<html[\s>]|<body[\s>]", re.I)
 _DOC_END_RE = re.compile(r"</(?:html|body)\s*>", re.I)
+_SCRIPTS_END_RE = re.compile(r"</(?:script|noscript)\s*>\s*$", re.I)
 
 
 def empty_record(url: str | None) -> dict:
@@ -148,7 +149,9 @@ def _extract(rec, body, url, content_type, captured_at):
     text, enc = decode_html(body, content_type)
     rec["encoding"] = enc
     # a full document (doctype/html/body) that never closes was cut off in transfer
-    truncated = bool(_DOC_START_RE.search(text[:4096])) and not _DOC_END_RE.search(text[-4096:])
+    # (a page whose last bytes are its footer scripts is whole: some CMS never print </body></html>)
+    truncated = bool(_DOC_START_RE.search(text[:4096])) and not _DOC_END_RE.search(text[-4096:]) and not \
+        _SCRIPTS_END_RE.search(text[-200:])
     if "<" not in text:
         rec["error"] = "no HTML markup"
     try:
@@ -430,7 +433,7 @@ def _extract(rec, body, url, content_type, captured_at):
     body_blocks = [b for b in text_blocks if b.role is None]
     body_text = join_blocks(body_blocks)  # without the lead: what the page-type rules weigh
     # the reading text, in page order: the lead is its first paragraph (summary keeps a copy)
-    reading_text = join_blocks([b for b in text_blocks if b.role in (None, "lead")])
+    reading_text = generic.trim_boilerplate(join_blocks([b for b in text_blocks if b.role in (None, "lead")]))
     summary = None
     if lead:
         summary = " ".join(block_text(b) for b in lead)
