@@ -9,7 +9,7 @@ from importlib.metadata import version
 def _commands():
     """(name, help, add_arguments, run) of every subcommand, in the order ``--help`` shows them."""
     from cli import crawl, inspect, tools
-    from cli import diff, search, serve
+    from cli import diff, report, search, serve
     from replica import cli as replica_cli
     from pipelines.extract import cli as extract_cli
 
@@ -28,6 +28,7 @@ def _commands():
         ("serve", "browse and search the archive in a browser (Datasette) with each record's replayed capture (pywb)",
          serve.add_arguments, serve.run),
         ("diff", "records added, changed and removed between two snapshots", diff.add_arguments, diff.run),
+        ("report", "one self-contained HTML report with charts about an archive", report.add_arguments, report.run),
     ]
 
 

@@ -45,8 +45,9 @@ class Chromium:
         self.ws = self._ws_context.__enter__()
         self._id = 0
         self.errors: list[str] = []
+        self.requests: list[str] = []  # every URL the page asked for
         self._events: list[dict] = []
-        for domain in ("Page", "Runtime", "Log"):
+        for domain in ("Page", "Runtime", "Log", "Network"):
             self.send(f"{domain}.enable")
 
     def _devtools_port(self) -> int:
@@ -68,6 +69,8 @@ class Chromium:
         elif method == "Runtime.exceptionThrown":
             details = params.get("exceptionDetails", {})
             self.errors.append("exception: " + str(details.get("exception", {}).get("description") or details.get("text")))
+        elif method == "Network.requestWillBeSent":
+            self.requests.append(params["request"]["url"])
         elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
             entry = params["entry"]
             self.errors.append(f"log: {entry.get('text')} {entry.get('url', '')}")
@@ -136,6 +139,12 @@ class Chromium:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(data))
         return path
+
+    def element_box(self, selector: str) -> dict:
+        """The page-coordinates box of the first element matching ``selector`` (scrolled into view)."""
+        return self.eval(f"(() => {{ const e = document.querySelector({json.dumps(selector)}); e.scrollIntoView();"
+                         " const r = e.getBoundingClientRect();"
+                         " return {x: r.x + scrollX, y: r.y + scrollY, width: r.width, height: r.height}; })()")
 
     def close(self) -> None:
         try:

@@ -1,0 +1,17 @@
+"""``report``: one self-contained HTML file with charts about an archive."""
+from __future__ import annotations
+
+from cli.inspect import _archive_dir
+
+
+def add_arguments(p):
+    p.add_argument("--archive", required=True, help="archive folder")
+    p.add_argument("--out", required=True, help="the HTML file to write (e.g. report.html)")
+
+
+def run(args) -> int:
+    from research.report import write_report
+
+    path = write_report(_archive_dir(args.archive), args.out)
+    print(f"{path} ({path.stat().st_size / 1e6:.1f} MB, opens without network)")
+    return 0
