@@ -124,10 +124,10 @@ def is_author_line(text: str, *, bold: bool, right: bool, italic: bool) -> str |
     name = name.strip(" -–—")
     if not name:
         return None
-    words = name.split()
+    core = re.sub(r"\([^)]*\)", "", name)  # "Minh Hằng (TTVH)", "Nguyễn Văn Hùng (Phòng Văn hóa - Thông tin)"
+    words = core.split()
     if len(words) > 7:
         return None
-    core = re.sub(r"\([^)]*\)", "", name)  # "Minh Hằng (TTVH)"
     core = _INITIAL_DOT_RE.sub("", core)     # "T.H", "Q. Anh", "N.T.Hà"
     if _SENTENCE_PUNCT_RE.search(core.rstrip(".")):
         return None
@@ -244,3 +244,20 @@ _BYLINE_XPATH = ("//body//*[not(self::script or self::style or self::meta or sel
                  "[contains(@class,'author') or contains(@class,'byline') or contains(@id,'author') "
                  "or contains(@class,'writer') or contains(@class,'autor')]"
                  "[not(contains(@class,'bio') or contains(@class,'avatar') or contains(@class,'comment'))]")
+
+
+# "(TH)", "(tổng hợp)", "(ST)": how the text was made, not the author's unit
+_REMARK_RE = re.compile(r"^(?:t\.?h|t/h|s\.?t|tổng\s+hợp|sưu\s+tầm|lược\s+dịch|biên\s+dịch|dịch|ctv|pv|tt)$", re.I)
+_NAME_UNIT_RE = re.compile(r"^(?P<name>[^()]{2,60}?)\s*\((?P<unit>[^()]{2,120})\)\s*\.?$")
+
+
+def split_name_unit(author: str):
+    """'Nguyễn Văn Hùng (Phòng Văn hóa - Thông tin)' -> ('Nguyễn Văn Hùng', 'Phòng Văn hóa - Thông tin');
+    None when the parenthesis is no unit ('Minh Anh (TH)')."""
+    m = _NAME_UNIT_RE.match(collapse(author or ""))
+    if not m or _REMARK_RE.match(m.group("unit").strip()) or source_of(m.group("unit")):
+        return None
+    name, unit = m.group("name").strip(" -–—,"), m.group("unit").strip()
+    if not looks_like_name(_INITIAL_DOT_RE.sub("", name)):
+        return None
+    return name, unit

@@ -28,7 +28,8 @@ META_LABEL_RE = re.compile(
     r"đăng\s+bởi|người\s+đăng|written\s+by|posted\s+by|từ\s+khóa|tags?)\b",
     re.I,
 )
-_TOP_AUTHOR_RE = re.compile(r"^(?:tác\s+giả|người\s+viết|author|by)\s*[:：]\s*(.+)$", re.I)
+_TOP_AUTHOR_RE = re.compile(r"^(?:tác\s+giả|người\s+viết|(?:bài|tin)\s*(?:,|và|/)\s*ảnh|author|by)\s*[:：]\s*(.+)$",
+                            re.I)
 
 
 def block_text(b) -> str:

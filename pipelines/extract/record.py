@@ -426,6 +426,8 @@ def _extract(rec, body, url, content_type, captured_at):
         author = top_author
     if author is not None and not A.plausible_name(author):
         author = role = None  # "Published by", "Advertisement": a label, not a byline
+    if author is not None and role is None and (split := A.split_name_unit(author)):
+        author, role = split  # "Name (Unit)" on one line
     if author is None and named_author:
         author = named_author  # the markup's author field when the text prints no byline
     if source is None and top_source:

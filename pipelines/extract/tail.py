@@ -7,7 +7,8 @@ import re
 from . import authors as A
 from .body import META_LABEL_RE, WIDGET_LINE_RE
 from .dates import find_date_span
-from .text import clean_text, collapse, word_count
+from .dom import text_of
+from .text import BR_MARK, clean_text, collapse, word_count
 
 
 def _cut_text_end(el, n: int) -> None:
@@ -123,6 +124,17 @@ def find_author_tail(text_blocks):
         if name:
             res.append((b, "author", name))
             res.append((None, "source", both[1]))
+            return res
+    lines = [collapse(x) for x in text_of(b.el).split(BR_MARK)] if b.el is not None else []
+    lines = [x for x in lines if x]
+    if len(lines) == 2:
+        # a name line and a unit line in one <br>-separated block at the end of the body
+        f = flags(b)
+        name = A.is_author_line(lines[0], **f)
+        if name and (f["bold"] or f["right"] or f["italic"] or A.looks_like_name(name)) and A.is_role_line(
+                lines[1], right=True, italic=f["italic"], bold=f["bold"]) and not A.source_of(lines[1]):
+            res.append((b, "author", name))
+            res.append((None, "role", clean_text(lines[1]).rstrip(".")))
             return res
     name = A.is_author_line(b.text, **flags(b))
     if name:
