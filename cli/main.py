@@ -10,6 +10,7 @@ def _commands():
     """(name, help, add_arguments, run) of every subcommand, in the order ``--help`` shows them."""
     from cli import crawl, inspect, tools
     from cli import diff, report, search, serve
+    from cli import export
     from replica import cli as replica_cli
     from pipelines.extract import cli as extract_cli
 
@@ -29,6 +30,7 @@ def _commands():
          serve.add_arguments, serve.run),
         ("diff", "records added, changed and removed between two snapshots", diff.add_arguments, diff.run),
         ("report", "one self-contained HTML report with charts about an archive", report.add_arguments, report.run),
+        ("export", "export records, media and a redirect map for a new CMS", export.add_arguments, export.run),
     ]
 
 

@@ -98,12 +98,18 @@ class Collector:
         self.counts: dict[str, int] = {}
         self.warnings: list[str] = []
         self.skipped_undated = 0
+        self.exported_ids: set[str] = set()
 
     def _listing_titles(self) -> dict[tuple[str, ...], str]:
         titles: dict[tuple[str, ...], str] = {}
+        fallback: dict[tuple[str, ...], str] = {}   # a category's only listing may sit one level down (…/danh-sach)
         for url, ctype, warc_file, offset, length in self.source.listing_pages():
             area = area_of_listing(url)
-            if not area or area not in self.site.categories or area in titles:
+            if area and area not in self.site.categories and area[:-1] in self.site.categories:
+                area, into = area[:-1], fallback
+            else:
+                into = titles
+            if not area or area not in self.site.categories or area in into:
                 continue
             try:
                 resp = read_record(self.source.root, warc_file, offset, length)
@@ -111,8 +117,8 @@ class Collector:
             except Exception:  # an unreadable capture only costs the category its nicer name
                 continue
             if title:
-                titles[area] = unicodedata.normalize("NFC", title.strip())
-        return titles
+                into[area] = unicodedata.normalize("NFC", title.strip())
+        return {**fallback, **titles}
 
     def tables(self) -> list[str]:
         return list(self.selection.kinds or RECORD_TABLES)
@@ -152,6 +158,7 @@ class Collector:
                 refs += body_media_refs(row.get("body_html"), self.media.by_url, seen)
                 media = [self.media.resolve(r, row["record_id"]) for r in refs]
                 self.counts[table] = self.counts.get(table, 0) + 1
+                self.exported_ids.add(row["record_id"])
                 yield Item(table, row, area, path.strip("/").split("/")[-1], path, self.site.chain(area), media,
                            urls.get(row["record_id"], [row["url"]]))
 

@@ -75,8 +75,9 @@ def _meta(key: str, value: Any) -> str:
 
 
 class WxrWriter:
-    def __init__(self, folder: Path, media: MediaExporter, site_title: str, base_url: str, media_url: str):
-        self.folder, self.media = folder, media
+    def __init__(self, folder: Path, media: MediaExporter, site: SiteMap, site_title: str, base_url: str,
+                 media_url: str):
+        self.folder, self.media, self.site = folder, media, site
         self.site_title, self.base_url, self.media_url = site_title, base_url.rstrip("/") + "/", media_url
         self.items_path = folder / ".tmp-items.xml"
         self.items = open(self.items_path, "w", encoding="utf-8")
@@ -95,7 +96,13 @@ class WxrWriter:
         return login
 
     def nicename(self, area: tuple[str, ...]) -> str:
-        return "-".join(area)
+        """The area's own slug (so ``/%category%/%postname%/`` permalinks equal the new paths), unless shared."""
+        if not self.nicenames:
+            counts: dict[str, int] = {}
+            for a in self.site.categories:
+                counts[a[-1]] = counts.get(a[-1], 0) + 1
+            self.nicenames = {a: a[-1] if counts[a[-1]] == 1 else "-".join(a) for a in self.site.categories}
+        return self.nicenames.get(area) or "-".join(area)
 
     def add(self, item: Item) -> None:
         row = item.row

@@ -24,6 +24,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,7 +107,7 @@ def _record_columns(con, table: str, replay_prefix: str | None) -> list[str]:
     return columns + extra
 
 
-def _write_record_tables(con, db, snapshot, replay_prefix, counts) -> None:
+def _write_record_tables(con, db, snapshot, replay_prefix, counts, keep=None) -> None:
     records_cols = list(RECORDS_COLUMNS) + (["replay"] if replay_prefix is not None else [])
     _create_table(db, "records", records_cols)
     _create_fts(db, "records")
@@ -133,6 +134,8 @@ def _write_record_tables(con, db, snapshot, replay_prefix, counts) -> None:
             batch.clear()
 
         for row in iter_rows(con, sql, params):
+            if keep is not None and not keep(table, row):
+                continue
             batch.append(row)
             n += 1
             if len(batch) >= BATCH_ROWS:
@@ -170,12 +173,13 @@ def resolve_snapshot(con, snapshot: str | None) -> str | None:
 
 def build_sqlite(archive_dir: str | os.PathLike[str], out_path: str | os.PathLike[str], snapshot: str | None = None,
                  *, replay_prefix: str | None = None, metadata_path: str | os.PathLike[str] | None = None,
-                 title: str | None = None) -> BuildResult:
+                 title: str | None = None, keep: Callable[[str, dict], bool] | None = None) -> BuildResult:
     """Write the SQLite database of the archive's latest state (or as of ``snapshot``) to ``out_path``.
 
     ``replay_prefix`` (e.g. ``http://127.0.0.1:8002/archive/``) adds a ``replay`` column =
     prefix + capture timestamp + ``/`` + URL to the record tables and ``records``. ``metadata_path``, if
-    given, receives the Datasette metadata (JSON). Raises ``ValueError`` for an unknown snapshot.
+    given, receives the Datasette metadata (JSON). ``keep(table, row)``, if given, selects the records
+    written (``export --kind/--since/--until/--section``). Raises ``ValueError`` for an unknown snapshot.
     """
     archive_dir = Path(archive_dir).resolve()
     out_path = Path(out_path).absolute()
@@ -190,7 +194,7 @@ def build_sqlite(archive_dir: str | os.PathLike[str], out_path: str | os.PathLik
                 db.execute("PRAGMA journal_mode = OFF")
                 db.execute("PRAGMA synchronous = OFF")
                 with db:
-                    _write_record_tables(con, db, snapshot, replay_prefix, counts)
+                    _write_record_tables(con, db, snapshot, replay_prefix, counts, keep)
                     _write_other_tables(con, db, snapshot, counts)
                     db.execute("CREATE TABLE _portal_archive (key TEXT PRIMARY KEY, value TEXT)")
                     facts = {"archive": str(archive_dir), "snapshot_id": resolved, "state": "as_of" if snapshot else "latest",

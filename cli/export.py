@@ -1,0 +1,48 @@
+"""``export``: records, media and a redirect map for migration teams (see :mod:`export`)."""
+from __future__ import annotations
+
+import sys
+import traceback
+
+
+def add_arguments(p):
+    from export import FORMATS
+
+    p.add_argument("--format", required=True, choices=FORMATS,
+                   help="jsonl, csv, parquet (data); markdown (Hugo page bundles); wxr (WordPress import); "
+                        "sqlite (Datasette)")
+    p.add_argument("--out", required=True, help="new folder for the export (must not exist, or be empty)")
+    p.add_argument("--archive", default="./demo-archive", help="archive folder (default: ./demo-archive)")
+    p.add_argument("--snapshot", default=None, help="export the state as of this snapshot (default: the latest)")
+    p.add_argument("--kind", action="append", default=None, metavar="KIND",
+                   help="only these kinds: article, document, album, video, schedule, page (repeat or comma-separate)")
+    p.add_argument("--since", default=None, help="only records dated on or after this day (YYYY-MM-DD or dd/mm/yyyy)")
+    p.add_argument("--until", default=None, help="only records dated on or before this day")
+    p.add_argument("--section", default=None,
+                   help="only this section and its sub-sections (name, accents optional, or slug path)")
+    p.add_argument("--base-url", default="http://localhost:8000/",
+                   help="URL of the new site (links in the WXR, Hugo baseURL)")
+    p.add_argument("--media-url", default=None,
+                   help="URL the export's media/ folder is served at while WordPress imports (default: BASE_URL/media/)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    p.add_argument("-v", "--verbose", action="store_true", help="show a traceback on errors")
+
+
+def run(args) -> int:
+    from export import ExportError, Selection, format_summary, parse_day, parse_kinds, run_export
+
+    try:
+        selection = Selection(snapshot=args.snapshot, kinds=parse_kinds(args.kind),
+                              since=parse_day(args.since, "--since"), until=parse_day(args.until, "--until"),
+                              section=args.section)
+        if selection.since and selection.until and selection.since > selection.until:
+            raise ExportError(f"--since {args.since} is after --until {args.until}")
+        report = run_export(args.archive, args.format, args.out, selection, base_url=args.base_url,
+                            media_url=args.media_url, quiet=args.quiet)
+    except (ExportError, OSError, ValueError) as exc:
+        if args.verbose:
+            traceback.print_exc()
+        print(f"portal-archive export: {exc}", file=sys.stderr)
+        return 2
+    print(format_summary(report))
+    return 0
