@@ -13,8 +13,9 @@ from collections.abc import Callable
 
 import nh3
 
+# No thead/tbody: the HTML parser inserts tbody, and unwrapping it keeps cleaning idempotent on archived HTML.
 ALLOWED_TAGS = frozenset({
-    "p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "table", "thead", "tbody", "tr", "td", "th",
+    "p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "table", "tr", "td", "th",
     "a", "img", "figure", "figcaption", "strong", "em", "b", "i", "br", "blockquote", "dl", "dt", "dd",
     "video", "source",
 })
@@ -43,13 +44,20 @@ def clean_html(fragment: str | None, rewrite: Callable[[str], str | None] | None
         return ""
 
     def attribute_filter(tag: str, attr: str, value: str) -> str | None:
-        if rewrite is not None and (tag, attr) in _URL_ATTRS:
+        if (tag, attr) in _URL_ATTRS:
             new = rewrite(value)
             return value if new is None else new
         return value
 
-    out = nh3.clean(
-        unicodedata.normalize("NFC", fragment),
+    out = _nh3(unicodedata.normalize("NFC", fragment), attribute_filter if rewrite is not None else None)
+    if rewrite is not None:  # nh3 checks URL schemes before the filter runs: check the rewritten URLs again
+        out = _nh3(out, None)
+    return unicodedata.normalize("NFC", out)
+
+
+def _nh3(fragment: str, attribute_filter) -> str:
+    return nh3.clean(
+        fragment,
         tags=set(ALLOWED_TAGS),
         attributes={k: set(v) for k, v in ALLOWED_ATTRS.items()},
         attribute_filter=attribute_filter,
@@ -58,4 +66,3 @@ def clean_html(fragment: str | None, rewrite: Callable[[str], str | None] | None
         strip_comments=True,
         clean_content_tags=set(DROP_CONTENT),
     )
-    return unicodedata.normalize("NFC", out)

@@ -28,7 +28,7 @@ from .collect import Item
 from .site import area_of_listing
 
 POC_VALUE = re.compile(r"[?&]urile=wcm(?::|%3a)path(?::|%3a)([^&#]+)", re.IGNORECASE)
-_FORMS = {0: "friendly", 1: "urile", 2: "connect", 3: "other"}
+_FORMS = {0: "friendly", 1: "urile", 2: "connect", 3: "other"}   # archive.urls ranks
 NGINX_SERVER_SNIPPET = """\
 # In the server { } block of the new site:
 #     if ($portal_archive_redirect) { return 301 $portal_archive_redirect; }
@@ -42,8 +42,11 @@ def request_uri(url: str) -> str:
 
 
 def url_form(url: str) -> str:
+    """friendly, urile (``?…urile=wcm:path:``), state (``!ut/p/…``), state+urile, connect, or other."""
     if STATE_MARK in url:
         return "state+urile" if POC_VALUE.search(url) else "state"
+    if urlsplit(url).path.startswith("/wps/wcm/connect/"):
+        return "connect"
     return _FORMS[url_rank(url)]
 
 
@@ -102,7 +105,13 @@ class RedirectMap:
         for _, uri, path, _, _, _ in rows:
             keys.setdefault(uri, path)
             keys.setdefault(request_uri(safe_url_string(uri)), path)
+        longest = max((len(k.encode()) for k in [*keys, *self.by_wcm]), default=64)
+        bucket = 64
+        while bucket < longest + 32:
+            bucket *= 2
         lines = ["# portal-archive redirect map: include it in the http { } context of nginx.", NGINX_SERVER_SNIPPET,
+                 "# The old URLs are long: the maps need buckets this large (remove if your http { } sets them).",
+                 f"map_hash_bucket_size {bucket};", f"map_hash_max_size {max(2048, 2 * len(keys))};", "",
                  "map $request_uri $portal_archive_redirect {", "    default \"\";"]
         lines += [f"    {_quote(k)} {_quote(v)};" for k, v in keys.items()]
         lines += ["}", "", "map $request_uri $portal_archive_wcm_path {", "    default \"\";",
