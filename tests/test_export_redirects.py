@@ -5,22 +5,15 @@ import csv
 import http.client
 import json
 import shutil
-import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import run_cli
+from tests.export_support import free_port, wait_for_port
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -61,13 +54,7 @@ http {{
     assert check.returncode == 0, check.stderr
     proc = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    assert wait_for_port(port, 10, lambda: proc.poll() is None), proc.stderr.read() if proc.poll() is not None else ""
     yield port
     proc.terminate()
     proc.wait(timeout=10)
