@@ -26,8 +26,10 @@ def _table(rows: list[tuple[str, Any]]) -> str:
 
 
 def _article(row: dict[str, Any]) -> str:
-    lead = f"<p><strong>{_e(row['summary'])}</strong></p>" if row.get("summary") else ""
     body = row.get("body_html") or ""
+    summary = row.get("summary")
+    # Extractors from 2.0 open body_html with the lead; older ones kept it apart in summary only.
+    lead = f"<p><strong>{_e(summary)}</strong></p>" if summary and escape(summary, quote=False) not in body else ""
     shown = {im["url"] for im in row.get("images") or [] if im.get("url") and _e(im["url"]) in body}
     extra = "".join(_figure(im["url"], im.get("alt"), im.get("caption"))
                     for im in row.get("images") or [] if im.get("url") and im["url"] not in shown)
