@@ -279,6 +279,14 @@ MEDIA = _schema(
     *_warc_fields("download"),
 )
 
+LISTINGS = _schema(
+    "listings",
+    _f("listing", pa.string(), "Key of a listing, register or menu page: its canonical URL (all pages of one pager share it).", nullable=False),
+    _f("record_id", pa.string(), "A record that page links to.", nullable=False),
+    _f("seen_at", CAPTURE_TS, "When the crawler saw the link (UTC).", nullable=False),
+    _f("snapshot_id", pa.string(), "Crawl run.", nullable=False),
+)
+
 CHANGES = _schema(
     "changes",
     _f("snapshot_id", pa.string(), "Crawl run that saw (or missed) the record.", nullable=False),
@@ -296,7 +304,7 @@ SNAPSHOTS = _schema(
     _f("started_at", CAPTURE_TS, "When the writer was first opened (UTC).", nullable=False),
     _f("finished_at", CAPTURE_TS, "When the writer was closed (UTC).", nullable=False),
     _f("seeds", pa.list_(pa.string()), "Start URLs of the crawl."),
-    _f("status", pa.string(), "complete, interrupted, or resumed (resumed after a crash, then completed).", nullable=False),
+    _f("status", pa.string(), "complete, resumed (resumed after a crash, then completed), interrupted, partial (failures over PORTAL_MAX_FAILURE_RATIO) or failed (no start page fetched). Only complete and resumed snapshots make the *_latest views.", nullable=False),
     _f("pages_fetched", pa.int64(), "pages rows of this snapshot with a status other than 304.", nullable=False),
     _f("not_modified", pa.int64(), "pages rows of this snapshot with status 304.", nullable=False),
     _f("records_new", pa.int64(), "changes rows 'new' of this snapshot.", nullable=False),
@@ -321,14 +329,16 @@ TABLES: dict[str, pa.Schema] = {
     "errors": ERRORS,
     "url_aliases": URL_ALIASES,
     "media_files": MEDIA,
+    "listings": LISTINGS,
     "changes": CHANGES,
     "snapshots": SNAPSHOTS,
 }
 
 #: Allowed values of ``snapshots.status``.
-SNAPSHOT_STATUSES = ("complete", "interrupted", "resumed")
+SNAPSHOT_STATUSES = ("complete", "interrupted", "resumed", "partial", "failed")
 
-#: Statuses of snapshots whose crawl finished (the basis of change detection).
+#: Statuses of snapshots whose crawl finished and can be trusted as a whole: the basis of change
+#: detection and of the ``<table>_latest`` / ``<table>_as_of`` views.
 COMPLETE_STATUSES = ("complete", "resumed")
 
 #: Allowed values of ``changes.change``.

@@ -45,15 +45,17 @@ from .versions import PrevRecord, load_previous, media_urls, record_ids_done, sn
 from .writer import TableWriter
 
 #: Non-record tables rows can be added to with add(); ``changes`` and ``snapshots`` are written by the writer.
-LOG_TABLES = ("pages", "errors", "url_aliases", "media_files")
+LOG_TABLES = ("pages", "errors", "url_aliases", "media_files", "listings")
 #: Every table the writer appends to while open.
 DATA_TABLES = (*RECORD_TABLES, *LOG_TABLES, "changes")
 
 #: Old column names accepted in rows (table -> {old: new}).
 LEGACY_KEYS = {"pages": {"article_id": "record_id"}, "url_aliases": {"article_id": "record_id"}}
 
-#: Statuses close() accepts.
-CLOSE_STATUSES = ("complete", "interrupted")
+#: Statuses close() accepts: the crawl finished and is whole; it was stopped; it finished with failures
+#: over the threshold; it fetched nothing trustworthy. Only "complete" marks unseen records removed (and
+#: only with ``mark_removed``); "partial" and "failed" snapshots stay out of the ``*_latest`` views.
+CLOSE_STATUSES = ("complete", "interrupted", "partial", "failed")
 
 
 def _utcnow() -> dt.datetime:
@@ -350,6 +352,16 @@ class ArchiveWriter:
         self._change(prev.table, record_id, "unchanged", prev.version, prev.record_sha256)
         return True
 
+    def remove(self, record_id: str) -> bool:
+        """Record ``record_id`` as removed (the crawler has the evidence); False if unknown, already removed,
+        or seen in this snapshot (then nothing is written)."""
+        self._check_open()
+        prev = self.previous.get(record_id)
+        if prev is None or prev.removed or record_id in self._done:
+            return False
+        self._change(prev.table, record_id, "removed", prev.version, prev.record_sha256)
+        return True
+
     def _change(self, table: str, record_id: str, change: str, version: int, sha: str) -> None:
         self._writers["changes"].write(
             {
@@ -447,11 +459,11 @@ class ArchiveWriter:
     def close(self, status: str = "complete", mark_removed: bool | None = None) -> dict[str, Any]:
         """Flush, mark removed records, compact, append the snapshots row; returns that row.
 
-        ``status`` is "complete" (the crawl finished) or "interrupted"; a
-        resumed snapshot that completes is stored as "resumed".  When complete
-        and ``mark_removed`` is not False, every live record of
-        :attr:`previous` without a ``changes`` row in this snapshot gets one
-        "removed".
+        ``status`` is one of :data:`CLOSE_STATUSES`; a resumed snapshot that
+        completes is stored as "resumed".  When complete and ``mark_removed``
+        is not False, every live record of :attr:`previous` without a
+        ``changes`` row in this snapshot gets one "removed" (the crawler passes
+        False and calls :meth:`remove` on evidence instead).
         """
         if status not in CLOSE_STATUSES:
             raise ValueError(f"status must be one of {', '.join(CLOSE_STATUSES)}, got {status!r}")

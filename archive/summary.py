@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .layout import run_record
+from .layout import RUNS_DIR, closed_snapshot_ids, run_record
 from .query import connect
 from .schema import CHANGE_KINDS, RECORD_TABLES
 
@@ -87,7 +87,7 @@ def summarize(root: str | os.PathLike[str], snapshot_id: str | None = None) -> d
         r["rows"] for r in records.values()
     )
     if snap is None and not anything:
-        raise LookupError(f"no snapshot {snapshot_id!r} in {root}")
+        raise LookupError(f"no snapshot {snapshot_id!r} in {root} (portal-archive snapshots lists them)")
     if snap:
         status, started, finished, resumes = snap
     else:
@@ -197,3 +197,68 @@ def format_summary(d: dict[str, Any]) -> str:
             changes = "  ".join(f"{c} {r[c]:,}" for c in CHANGE_KINDS)
             lines.append(f"  {table:<{twidth}}  {r['rows']:>{nwidth},} rows  {changes}")
     return "\n".join(lines)
+
+
+#: Columns of :func:`list_snapshots`, with the words :func:`format_summary` uses for them.
+SNAPSHOT_COLUMNS = (
+    ("snapshot_id", "Snapshot"), ("status", "Status"), ("started_at", "Started"), ("finished_at", "Finished"),
+    ("pages_fetched", "Pages"), ("not_modified", "Not modified"), ("records_new", "new"),
+    ("records_changed", "changed"), ("records_unchanged", "unchanged"), ("records_removed", "removed"),
+    ("errors", "Errors"),
+)
+
+
+def list_snapshots(root: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Every snapshot of the archive, oldest first: its ``snapshots`` row, or for one that never closed
+    (running, or killed: the next crawl with the same seeds resumes it) status ``unfinished`` and its start."""
+    root = Path(root)
+    con = connect(root)
+    try:
+        cursor = con.execute(
+            "SELECT * FROM snapshots QUALIFY row_number() OVER (PARTITION BY snapshot_id ORDER BY finished_at DESC) = 1"
+        )
+        cols = [d[0] for d in cursor.description]
+        rows = {r[0]: dict(zip(cols, r)) for r in cursor.fetchall()}
+    finally:
+        con.close()
+    closed = closed_snapshot_ids(root) | set(rows)
+    runs = root / RUNS_DIR
+    for path in sorted(runs.glob("*.json")) if runs.is_dir() else ():
+        if path.stem in closed:
+            continue
+        try:
+            started = dt.datetime.fromisoformat(json.loads(path.read_text(encoding="utf-8"))["started_at"])
+        except (OSError, ValueError, KeyError, TypeError):
+            started = None
+        rows[path.stem] = {"snapshot_id": path.stem, "status": UNFINISHED, "started_at": started}
+    return [rows[k] for k in sorted(rows)]
+
+
+def known_snapshot(root: str | os.PathLike[str], snapshot_id: str | None) -> str | None:
+    """``snapshot_id`` if the archive has it, the latest snapshot for None (None if there is none);
+    LookupError naming an unknown id."""
+    ids = [r["snapshot_id"] for r in list_snapshots(root)]
+    if snapshot_id is None:
+        return summarize(root)["snapshot_id"] if ids else None
+    if snapshot_id not in ids:
+        raise LookupError(f"no snapshot {snapshot_id!r} in {root} (portal-archive snapshots lists them)")
+    return snapshot_id
+
+
+def format_snapshots(rows: list[dict[str, Any]]) -> str:
+    """One line per snapshot, under a header with the words of :func:`format_summary`."""
+    if not rows:
+        return "Archive is empty: no snapshot yet."
+    table = [[title for _, title in SNAPSHOT_COLUMNS]]
+    for row in rows:
+        cells = []
+        for key, _ in SNAPSHOT_COLUMNS:
+            value = row.get(key)
+            if isinstance(value, dt.datetime):
+                value = _when(value).removesuffix(" UTC")
+            cells.append("-" if value is None else f"{value:,}" if isinstance(value, int) else str(value))
+        table.append(cells)
+    widths = [max(len(r[i]) for r in table) for i in range(len(SNAPSHOT_COLUMNS))]
+    lines = ["  ".join(c.ljust(w) if i < 4 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+             for r in table]
+    return "\n".join(lines) + "\n(times in UTC)"

@@ -1,19 +1,24 @@
 """Record versions across snapshots: the ``changes`` table and what it implies.
 
 Every snapshot writes one ``changes`` row per record it saw (``new``,
-``changed``, ``unchanged``) and, when the crawl completed, one ``removed`` row
-per record of the previous state it did not see.  A record table row is
-written only for ``new`` and ``changed`` records, so an unchanged crawl adds
-nothing to the record tables.  Versions count content changes (record_sha256)
-between complete snapshots: version 1 is the first capture.
+``changed``, ``unchanged``) and one ``removed`` row per record the crawler has
+evidence of removal for (see :mod:`crawler.spiders.portal`).  A record table
+row is written only for ``new`` and ``changed`` records, so an unchanged crawl
+adds nothing to the record tables.  Versions count content changes
+(record_sha256) between complete snapshots: version 1 is the first capture.
+
+Only COMPLETE snapshots (status ``complete`` or ``resumed``) are trusted: a
+``partial``, ``failed``, ``interrupted`` or unfinished snapshot keeps its rows
+but changes neither the state the next crawl compares with nor the views.
 
 * :func:`load_previous` — the state the next snapshot is compared with: the
-  latest change of every record over all COMPLETE (status ``complete`` or
-  ``resumed``) snapshots, with the URL and HTTP validators of its latest
-  stored row.
+  latest change of every record over the complete snapshots, with the URL and
+  HTTP validators of its latest stored row and the listing pages that listed it.
 * :func:`latest_view_sql` / :func:`as_of_macro_sql` — the ``<table>_latest``
   views and ``<table>_as_of(snapshot_id)`` table macros of
-  :func:`archive.query.connect`.
+  :func:`archive.query.connect`; ``_as_of`` of a snapshot that is not complete
+  adds that snapshot's own rows, and an id not in ``snapshots`` is an error
+  that names it.
 
 Snapshot ids sort chronologically (``YYYYMMDDTHHMMSS.ffffffZ-xxxxxx``); "latest"
 always means the greatest snapshot id.
@@ -44,47 +49,62 @@ class PrevRecord(NamedTuple):
     etag: str | None
     last_modified: str | None
     removed: bool = False
+    listings: tuple[str, ...] = ()  # listing keys that listed it, in the latest complete snapshot that did
 
 
 def _lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _gone_sql(table: str, where: str = "") -> str:
-    """record_ids whose latest change is 'removed' or belongs to another table."""
+def trusted_sql() -> str:
+    """SELECT of the ids of the complete snapshots, the only ones the views and comparisons are made of."""
+    statuses = ", ".join(_lit(s) for s in COMPLETE_STATUSES)
+    return f"SELECT snapshot_id FROM snapshots WHERE status IN ({statuses})"
+
+
+def _gone_sql(table: str, where: str) -> str:
+    """record_ids whose latest change (over the ``changes`` rows matching ``where``) is 'removed' or
+    belongs to another table."""
     return (
         'SELECT record_id FROM (SELECT record_id, "table" AS tbl, change FROM changes'
-        f"{where} QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY snapshot_id DESC,"
+        f" WHERE {where} QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY snapshot_id DESC,"
         " CASE change WHEN 'removed' THEN 0 ELSE 1 END) = 1)"
         f" WHERE change = 'removed' OR tbl <> {_lit(table)}"
     )
 
 
-def latest_view_sql(table: str) -> str:
-    """Body of the ``<table>_latest`` view: newest stored version of each live record."""
+def _state_sql(table: str, basis: str, guard: str = "") -> str:
+    """Newest version of each live record over the snapshots matching ``basis`` (a condition on snapshot_id)."""
     return (
-        f'SELECT * FROM "{table}" r WHERE r.record_id NOT IN ({_gone_sql(table)})'
+        f'SELECT * FROM "{table}" r WHERE {guard}r.{basis} AND r.record_id NOT IN ({_gone_sql(table, basis)})'
         " QUALIFY row_number() OVER (PARTITION BY r.record_id ORDER BY r.snapshot_id DESC, r.version DESC) = 1"
     )
 
 
+def latest_view_sql(table: str) -> str:
+    """Body of the ``<table>_latest`` view: newest stored version of each live record (complete snapshots)."""
+    return _state_sql(table, f"snapshot_id IN ({trusted_sql()})")
+
+
+#: The condition of ``_as_of``: an error naming the id when it is not a snapshot of the archive.
+KNOWN_SNAPSHOT_SQL = (
+    "(SELECT CASE WHEN count(*) = 0 THEN error('unknown snapshot id ''' || as_of_snapshot"
+    " || ''' (portal-archive snapshots lists them)') ELSE true END FROM snapshots WHERE snapshot_id = as_of_snapshot)"
+)
+
+
 def as_of_macro_sql(table: str) -> str:
     """``CREATE MACRO <table>_as_of(as_of_snapshot) AS TABLE ...``: the state as of a snapshot."""
-    gone = _gone_sql(table, " WHERE snapshot_id <= as_of_snapshot")
+    basis = f"snapshot_id IN (SELECT snapshot_id FROM ({trusted_sql()}) UNION SELECT as_of_snapshot) AND snapshot_id <= as_of_snapshot"
     return (
-        f'CREATE OR REPLACE MACRO "{table}_as_of"(as_of_snapshot) AS TABLE'
-        f' SELECT * FROM "{table}" r WHERE r.snapshot_id <= as_of_snapshot AND r.record_id NOT IN ({gone})'
-        " QUALIFY row_number() OVER (PARTITION BY r.record_id ORDER BY r.snapshot_id DESC, r.version DESC) = 1"
+        f'CREATE OR REPLACE MACRO "{table}_as_of"(as_of_snapshot) AS TABLE '
+        + _state_sql(table, basis, guard=f"{KNOWN_SNAPSHOT_SQL} AND ")
     )
 
 
 def previous_sql(current_snapshot_id: str) -> str:
     """SELECT of the previous state (see :func:`load_previous`) over the archive views."""
-    statuses = ", ".join(_lit(s) for s in COMPLETE_STATUSES)
-    snaps = (
-        f"SELECT DISTINCT snapshot_id FROM snapshots WHERE status IN ({statuses})"
-        f" AND snapshot_id <> {_lit(current_snapshot_id)}"
-    )
+    snaps = f"SELECT DISTINCT snapshot_id FROM ({trusted_sql()}) WHERE snapshot_id <> {_lit(current_snapshot_id)}"
     stored = " UNION ALL ".join(
         f'SELECT record_id, url, urls_seen, etag, last_modified, snapshot_id, version FROM "{t}"'
         f" WHERE snapshot_id IN (SELECT snapshot_id FROM snaps)"
@@ -101,10 +121,16 @@ lc AS (
 r AS (
     SELECT record_id, url, urls_seen, etag, last_modified FROM ({stored})
     QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY snapshot_id DESC, version DESC) = 1
+),
+li AS (
+    SELECT record_id, list(DISTINCT listing ORDER BY listing) AS listings FROM (
+        SELECT record_id, listing FROM listings WHERE snapshot_id IN (SELECT snapshot_id FROM snaps)
+        QUALIFY dense_rank() OVER (PARTITION BY record_id ORDER BY snapshot_id DESC) = 1
+    ) GROUP BY record_id
 )
 SELECT lc.record_id, lc.tbl, lc.record_sha256, lc.version, r.url, r.urls_seen, r.etag, r.last_modified,
-       lc.change = 'removed' AS removed
-FROM lc LEFT JOIN r ON r.record_id = lc.record_id
+       lc.change = 'removed' AS removed, li.listings
+FROM lc LEFT JOIN r ON r.record_id = lc.record_id LEFT JOIN li ON li.record_id = lc.record_id
 """
 
 
@@ -128,13 +154,15 @@ def load_previous(root: str | Path, current_snapshot_id: str) -> dict[str, PrevR
         rel = con.sql(previous_sql(current_snapshot_id))
         to_reader = getattr(rel, "to_arrow_reader", None) or rel.fetch_arrow_reader  # DuckDB 2 / 1.x
         reader = to_reader(50_000)
+        keys: dict[str, str] = {}  # one string per listing key, however many records it lists
         for batch in reader:
             cols = batch.to_pydict()
-            for rid, tbl, sha, ver, url, seen, etag, lm, removed in zip(
+            for rid, tbl, sha, ver, url, seen, etag, lm, removed, listed in zip(
                 cols["record_id"], cols["tbl"], cols["record_sha256"], cols["version"], cols["url"],
-                cols["urls_seen"], cols["etag"], cols["last_modified"], cols["removed"],
+                cols["urls_seen"], cols["etag"], cols["last_modified"], cols["removed"], cols["listings"],
             ):
-                out[rid] = PrevRecord(tbl, sha, ver, url, seen, etag, lm, bool(removed))
+                listed = tuple(keys.setdefault(k, k) for k in listed or ())
+                out[rid] = PrevRecord(tbl, sha, ver, url, seen, etag, lm, bool(removed), listed)
     finally:
         con.close()
         shutil.rmtree(spill, ignore_errors=True)

@@ -1,18 +1,35 @@
 """``crawl``: run the portal spider into an archive; ``--demo`` crawls a replica it starts itself."""
 from __future__ import annotations
 
+import argparse
+import logging
 import socket
 import subprocess
 import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from cli.errors import UsageError
 
 DEFAULT_PORTAL = "http://hoangmai.nghean.gov.vn/"
 
+EXIT_COMPLETE, EXIT_INTERRUPTED, EXIT_USAGE, EXIT_FAILURES, EXIT_FAILED = 0, 1, 2, 3, 4
+EXIT_CODES = f"""exit codes:
+  {EXIT_COMPLETE}  complete: every page that was tried was had
+  {EXIT_INTERRUPTED}  interrupted (Ctrl-C, kill, disk full): run the same command again to resume
+  {EXIT_USAGE}  usage: a bad argument or an archive folder it cannot use; nothing was fetched
+  {EXIT_FAILURES}  complete with some failures: the failed pages are in `errors`, by reason in the summary
+  {EXIT_FAILED}  failed or partial: the home page could not be fetched, or failures passed
+     PORTAL_MAX_FAILURE_RATIO (default 0.2) of the pages tried; the snapshot is kept and marked so,
+     nothing is marked removed and the *_latest views stay exactly as they were"""
+
 
 def add_arguments(p):
-    p.add_argument("url", nargs="?", help=f"portal home page (e.g. {DEFAULT_PORTAL})")
+    p.epilog = EXIT_CODES
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.add_argument("url", nargs="?", help=f"portal home page (e.g. {DEFAULT_PORTAL}; a bare host name means http://)")
     p.add_argument("--archive", required=True, help="archive folder (created if missing)")
     p.add_argument("--demo", action="store_true", help="start the offline replica on a free loopback port and crawl it")
     p.add_argument("--articles", type=int, default=300, help="replica size for --demo (default 300)")
@@ -28,9 +45,25 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
-            raise SystemExit(f"portal-archive crawl: -s expects NAME=VALUE, got {pair!r}")
+            raise UsageError(f"-s expects NAME=VALUE, got {pair!r}")
         out[name.strip()] = value
     return out
+
+
+def start_url(text: str) -> str:
+    """The portal's home page from what the user typed: a bare host name (``hoangmai.nghean.gov.vn``,
+    ``host:8080/path``) means ``http://``; only http and https URLs with a host are accepted."""
+    text = text.strip()
+    if "://" not in text:
+        text = "http://" + text
+    parts = urlsplit(text)
+    try:
+        parts.port  # noqa: B018  (raises on a bad port)
+    except ValueError:
+        raise UsageError(f"{text!r} has an invalid port") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"{text!r} is not a web address (http:// or https:// and a host name)")
+    return text if parts.path else text + "/"
 
 
 DEMO_PORT = 18080  # the demo's replica keeps one address when it can, so repeated demos compare like with like
@@ -54,7 +87,7 @@ def replica_process(articles: int, seed: int, port: int = 0):
     try:
         line = proc.stdout.readline()
         if "http://" not in line:
-            raise SystemExit(f"portal-archive crawl --demo: the replica did not start ({line.strip() or proc.poll()})")
+            raise OSError(f"the demo replica did not start ({line.strip() or proc.poll()})")
         url = line[line.index("http://"):].split()[0]
         yield url
     finally:
@@ -78,10 +111,32 @@ def run_crawl(url: str, archive: Path, overrides: dict[str, str], *, verbose: bo
     for name, value in overrides.items():
         settings.set(name, value, priority="cmdline")
     process = CrawlerProcess(settings)
+    if not verbose:
+        quiet_logging()
     crawler = process.create_crawler("portal")
     process.crawl(crawler, start_url=url)
     process.start()
     return crawler.stats.get_stats()
+
+
+class OneLine(logging.Filter):
+    """Log records without their tracebacks (``-v`` shows them)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = record.exc_text = record.stack_info = None
+        return True
+
+
+#: Loggers whose messages repeat what the summary says, by reason (every failure is an ``errors`` row).
+FAILURE_LOGGERS = ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt")
+
+
+def quiet_logging() -> None:
+    """Without ``-v``: no tracebacks, and no per-URL failure lines (the summary lists failures by reason)."""
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(OneLine())
+    for name in FAILURE_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def run(args) -> int:
@@ -89,16 +144,15 @@ def run(args) -> int:
     from cli.search import refresh_index
     from archive.summary import format_summary, summarize
 
-    from archive.exceptions import ArchiveError
     from archive.marker import ensure_archive_root
 
     overrides = parse_overrides(args.settings)
+    args.verbose = args.verbose or getattr(args, "show_traceback", False)
+    if not args.demo and not args.url:
+        raise UsageError("give the portal URL (e.g. hoangmai.nghean.gov.vn), or --demo")
+    url = None if args.demo else start_url(args.url)
     archive = Path(args.archive).absolute()
-    try:  # refuse a foreign or newer-format folder before anything is fetched
-        ensure_archive_root(archive)
-    except ArchiveError as exc:
-        print(f"portal-archive crawl: {exc}", file=sys.stderr)
-        return 2
+    ensure_archive_root(archive)  # refuse a foreign or newer-format folder before anything is fetched
     started = time.monotonic()
     if args.demo:
         # the same address as the last demo when free: record URLs (and so record hashes) stay comparable
@@ -106,26 +160,36 @@ def run(args) -> int:
             print(f"demo: crawling the replica at {url} into {archive}", file=sys.stderr)
             stats = run_crawl(url, archive, overrides, verbose=args.verbose)
     else:
-        if not args.url:
-            raise SystemExit("portal-archive crawl: give the portal URL, or --demo")
-        stats = run_crawl(args.url, archive, overrides, verbose=args.verbose)
+        stats = run_crawl(url, archive, overrides, verbose=args.verbose)
     summary = summarize(archive, stats.get("portal/snapshot_id"))
     print(format_summary(summary))
     refresh_index(archive)
     print(f"wall time: {time.monotonic() - started:.1f}s")
     if args.samples:
         print_samples(archive, args.samples)
-    return exit_code(stats.get("finish_reason"), summary)
+    code = exit_code(stats, summary)
+    if code == EXIT_FAILED:
+        print(f"portal-archive crawl: {verdict_line(stats, summary)}", file=sys.stderr)
+    return code
 
 
-EXIT_COMPLETE, EXIT_INTERRUPTED, EXIT_FAILURES = 0, 1, 3
+def verdict_line(stats: dict, summary: dict) -> str:
+    """One line saying why a snapshot is failed or partial, and what that means for the archive."""
+    reasons = ", ".join(f"{r} {n}" for r, n in (summary.get("errors_by_reason") or {}).items()) or "no response"
+    if stats.get("portal/verdict") == "failed":
+        why = f"snapshot {summary['snapshot_id']} failed: the home page could not be fetched ({reasons})"
+    else:
+        why = (f"snapshot {summary['snapshot_id']} is partial: {stats.get('portal/failed', 0)} of "
+               f"{stats.get('portal/attempted', 0)} pages failed ({reasons})")
+    return why + "; nothing was marked removed and the archive's latest state is unchanged"
 
 
-def exit_code(finish_reason: str | None, summary: dict) -> int:
-    """0: the snapshot is complete; 3: complete, but some pages could not be had (see errors);
-    1: the crawl was interrupted (run the same command again to resume it)."""
-    if finish_reason != "finished":
+def exit_code(stats: dict, summary: dict) -> int:
+    """See :data:`EXIT_CODES`."""
+    if stats.get("finish_reason") != "finished" or summary.get("status") == "interrupted":
         return EXIT_INTERRUPTED
+    if stats.get("portal/verdict") in ("failed", "partial"):
+        return EXIT_FAILED
     failures = {r: n for r, n in (summary.get("errors_by_reason") or {}).items() if r not in BENIGN_REASONS}
     return EXIT_FAILURES if failures else EXIT_COMPLETE
 

@@ -5,12 +5,41 @@ import json
 import sys
 from pathlib import Path
 
+from cli.errors import UsageError
+
 
 def _archive_dir(value: str) -> Path:
     path = Path(value).absolute()
     if not (path / "_archive.json").is_file():
-        raise SystemExit(f"portal-archive: {path} is not an archive (no _archive.json)")
+        raise UsageError(f"{path} is not an archive (no _archive.json)")
     return path
+
+
+def snapshot_arg(root: Path, value: str | None) -> str | None:
+    """The snapshot a ``--snapshot`` option names (default: the latest), refused by name if unknown."""
+    from archive.summary import known_snapshot
+
+    try:
+        return known_snapshot(root, value)
+    except LookupError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def add_snapshots_arguments(p):
+    p.add_argument("--archive", required=True, help="archive folder")
+    p.add_argument("--format", choices=("table", "jsonl"), default="table")
+
+
+def run_snapshots(args) -> int:
+    from archive.summary import format_snapshots, list_snapshots
+
+    rows = list_snapshots(_archive_dir(args.archive))
+    if args.format == "jsonl":
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False, default=str))
+    else:
+        print(format_snapshots(rows))
+    return 0
 
 
 def add_summary_arguments(p):
@@ -23,7 +52,7 @@ def run_summary(args) -> int:
     from archive.summary import format_summary, summarize
 
     root = _archive_dir(args.archive)
-    print(format_summary(summarize(root, args.snapshot)))
+    print(format_summary(summarize(root, snapshot_arg(root, args.snapshot))))
     if args.samples:
         print_samples(root, args.samples)
     return 0
@@ -43,29 +72,34 @@ def add_query_arguments(p):
     p.add_argument("--format", choices=("table", "jsonl", "csv"), default="table")
 
 
+#: The portal's calendar: ``published_at::DATE`` and ``date_trunc('day', …)`` are Hoàng Mai's days.
+QUERY_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+
 def run_query(args) -> int:
+    import duckdb
+
     from archive.query import connect
 
     con = connect(_archive_dir(args.archive))
-    try:
+    con.execute(f"SET TimeZone = '{QUERY_TIMEZONE}'")
+    try:  # DuckDB runs the SQL lazily: errors (the user's SQL, an unknown snapshot id) come at any step
         rel = con.sql(args.sql)
-    except Exception as exc:  # duckdb raises several error types; all are the user's SQL
-        print(f"portal-archive query: {exc}", file=sys.stderr)
-        return 2
-    if rel is None:
-        return 0
-    if args.format == "table":
-        rel.show(max_width=200)
+        if rel is None:
+            return 0
+        if args.format == "table":
+            rel.show(max_width=200)
+            return 0
+        cols, rows = rel.columns, rel.fetchall()
+    except duckdb.Error as exc:
+        raise UsageError(str(exc).removeprefix("Invalid Input Error: ")) from None
+    if args.format == "jsonl":
+        for r in rows:
+            print(json.dumps(dict(zip(cols, r)), ensure_ascii=False, default=str))
     else:
-        cols = rel.columns
-        rows = rel.fetchall()
-        if args.format == "jsonl":
-            for r in rows:
-                print(json.dumps(dict(zip(cols, r)), ensure_ascii=False, default=str))
-        else:
-            import csv
+        import csv
 
-            w = csv.writer(sys.stdout)
-            w.writerow(cols)
-            w.writerows(rows)
+        w = csv.writer(sys.stdout)
+        w.writerow(cols)
+        w.writerows(rows)
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from cli.inspect import _archive_dir
+from cli.inspect import _archive_dir, snapshot_arg
 
 
 def add_verify_arguments(p):
@@ -31,8 +31,18 @@ def run_reextract(args) -> int:
     root = _archive_dir(args.archive)
     snapshot = reextract(root)
     print(format_summary(summarize(root, snapshot["snapshot_id"])))
+    print(reextract_line(snapshot))
     refresh_index(root)
     return 0
+
+
+def reextract_line(snapshot: dict) -> str:
+    """What ``reextract`` did, in one line: records re-extracted from their WARC captures, by outcome."""
+    from pipelines.extract import EXTRACTOR_VERSION
+
+    done = {c: snapshot.get(f"records_{c}", 0) for c in ("new", "changed", "unchanged")}
+    return (f"re-extracted {sum(done.values()):,} records from their WARC captures with extractor "
+            f"{EXTRACTOR_VERSION}: changed {done['changed']:,}, unchanged {done['unchanged']:,}, new {done['new']:,}")
 
 
 def add_package_arguments(p):
@@ -47,7 +57,7 @@ def run_package(args) -> int:
     from archive.warc.wacz import write_wacz
 
     root = _archive_dir(args.archive)
-    snapshot = args.snapshot or summarize(root)["snapshot_id"]
+    snapshot = snapshot_arg(root, args.snapshot)
     if not snapshot:
         print("portal-archive package: the archive has no snapshot", file=sys.stderr)
         return 2

@@ -71,3 +71,4 @@ PORTAL_MEDIA_HOSTS: list = []  # hosts besides the seeds' whose media may be fet
 PORTAL_RETRY_BACKOFF_BASE = 0.5
 PORTAL_RETRY_BACKOFF_MAX = 30.0
 PORTAL_RETRY_AFTER_MAX = 120.0
+PORTAL_MAX_FAILURE_RATIO = 0.2  # failures over this share of the pages tried: the snapshot is "partial"

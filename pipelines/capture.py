@@ -25,14 +25,14 @@ RECORDED_SETTINGS = (
 
 
 class Capture:
-    _ATTR = "_portal_capture"
+    ATTR = "_portal_capture"
 
     @classmethod
     def of(cls, crawler) -> "Capture":
-        capture = getattr(crawler, cls._ATTR, None)
+        capture = getattr(crawler, cls.ATTR, None)
         if capture is None:
             capture = cls(crawler)
-            setattr(crawler, cls._ATTR, capture)
+            setattr(crawler, cls.ATTR, capture)
         return capture
 
     def __init__(self, crawler):
@@ -72,4 +72,4 @@ class Capture:
         if self._warc is not None:
             self._warc.close()
             write_cdxj(self.root, self.writer.snapshot_id)
-        return self.writer.close(status=status, mark_removed=status == "complete")
+        return self.writer.close(status=status, mark_removed=False)  # removals are the spider's, on evidence

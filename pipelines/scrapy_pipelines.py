@@ -32,10 +32,21 @@ class ExtractPipeline:
             row = error_row(item["url"], item["reason"], failed_at=item["failed_at"], http_status=item["http_status"],
                             exception=item["exception"], attempts=item["attempts"], referer=item["referer"])
             return {"item_type": "rows", "rows": [("errors", row)], "unreachable": item.get("record_id")}
+        if kind == "listing":  # a listing, register or menu page lists these records
+            return {"item_type": "rows", "rows": [
+                ("listings", {"listing": item["listing"], "record_id": rid, "seen_at": item["seen_at"]})
+                for rid in item["record_ids"]]}
+        if kind == "gone":  # a removal check: the record's own URL answers 404/410
+            return {"item_type": "rows", "rows": [("pages", page_row(item, "gone", item["record_id"]))],
+                    "removed": item["record_id"]}
         if kind == "not_modified":
             return {"item_type": "rows", "rows": [("pages", page_row(item, "not_modified", item["record_id"]))],
                     "not_modified": item["record_id"]}
         rows = self.rows.page_rows(item)
+        if item.get("removal_check") and not any(t in KIND_TABLES.values() for t, _ in rows):
+            # the record's own URL answers the portal's soft 404: evidence of removal, not an error
+            rows = [(t, {**r, "page_type": "gone", "record_id": item["record_id"]}) for t, r in rows if t == "pages"]
+            return {"item_type": "rows", "rows": rows, "removed": item["record_id"]}
         for table, row in rows:
             if table == "errors":
                 self.stats.inc_value("portal/errors")
@@ -72,8 +83,11 @@ class ArchivePipeline:
                 writer.add(table, row)
         for record_id in filter(None, (item.get("not_modified"), item.get("unreachable"))):
             writer.mark_unchanged(record_id)  # kept as captured before: never "removed" for a 304 or a failure
+        if item.get("removed"):  # the spider's evidence: unlisted, and its own URL says it is gone
+            writer.remove(item["removed"])
         return item
 
     def close_spider(self, spider=None):
-        reason = self.crawler.stats.get_value("finish_reason") or "finished"
-        self.capture.close("complete" if reason == "finished" else "interrupted")
+        stats = self.crawler.stats
+        reason = stats.get_value("finish_reason") or "finished"
+        self.capture.close(stats.get_value("portal/verdict", "complete") if reason == "finished" else "interrupted")

@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="number of documents in the Văn bản register (default 160)")
     parser.add_argument("--dump-truth", metavar="FILE.jsonl",
                         help="write the ground truth for base URL http://HOST:PORT and exit without serving")
-    g = parser.add_argument_group("re-crawls and faults (issue 4)")
+    g = parser.add_argument_group("the portal later, or flaky")
     g.add_argument("--mutate", type=int, default=0, metavar="K",
                    help="the site later: K articles edited, K added, K deleted (articles only; default 0)")
     g.add_argument("--faults", type=_rate, default=0.0, metavar="RATE",

@@ -39,6 +39,7 @@ EXPECTED_COLUMNS = {
     "url_aliases": ["record_id", "url", "seen_at", "snapshot_id"],
     "media_files": ["url", "sha256", "size", "mime_type", "width", "height", "path", "http_status", "fetched_at",
               "snapshot_id", *WARC],
+    "listings": ["listing", "record_id", "seen_at", "snapshot_id"],
     "changes": ["snapshot_id", "table", "record_id", "change", "version", "record_sha256", "changed_at"],
     "snapshots": ["snapshot_id", "started_at", "finished_at", "seeds", "status", "pages_fetched", "not_modified",
                   "records_new", "records_changed", "records_unchanged", "records_removed", "errors",

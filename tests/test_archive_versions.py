@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
 import pyarrow.dataset as ds
 import pytest
 
@@ -80,7 +81,9 @@ def test_changed_record_gets_version_2_and_history_is_queryable(tmp_path):
         ("a000000000000001", 2), ("a000000000000002", 1)]
     assert q(root, "SELECT version, number FROM documents_latest") == [(2, "1/QĐ-UBND (sửa)")]
     assert q(root, "SELECT version FROM documents_as_of(?)", S1) == [(1,)]
-    assert q(root, "SELECT count(*) FROM articles_as_of('2000')")[0][0] == 0
+    for unknown in ("2000", "zzz", S1 + "x"):  # compared as text these would give nothing or everything
+        with pytest.raises(duckdb.InvalidInputException, match=f"unknown snapshot id '{unknown}'"):
+            q(root, f"SELECT count(*) FROM articles_as_of('{unknown}')")
     # the writer's view of the past: latest version over the complete snapshots
     w3 = ArchiveWriter(root, snapshot_id=S3)
     prev = w3.previous["a000000000000001"]
@@ -198,3 +201,60 @@ def test_row_checks(tmp_path):
             w.add("media_files", {**m, "url": "other", "path": "/abs"})
     assert ds.dataset(tmp_path / "a" / "media_files").count_rows() == 1
     assert ds.dataset(tmp_path / "a" / "url_aliases").to_table().column("record_id").to_pylist() == ["a000000000000001"]
+
+
+@pytest.mark.parametrize("status", ["partial", "failed", "interrupted"])
+def test_an_untrusted_snapshot_leaves_the_latest_views_and_the_next_comparison_alone(tmp_path, status):
+    root = tmp_path / "a"
+    crawl(root, S1, [article(1), article(2)], [document(1)])
+    before = q(root, "SELECT * FROM articles_latest ORDER BY record_id")
+    with ArchiveWriter(root, snapshot_id=S2) as w:  # new, changed and "removed" rows, then not trusted
+        w.add_record("articles", article(1, "sửa"))
+        w.add_record("articles", article(3))
+        w.remove("a000000000000002")
+        w.close(status)
+    assert w.snapshot["status"] == status
+    assert q(root, "SELECT * FROM articles_latest ORDER BY record_id") == before
+    assert q(root, "SELECT count(*) FROM documents_latest")[0][0] == 1
+    # _as_of the untrusted snapshot shows what it saw; _as_of S1 is S1
+    assert q(root, "SELECT record_id, version FROM articles_as_of(?) ORDER BY 1", S2) == [
+        ("a000000000000001", 2), ("a000000000000003", 1)]
+    assert q(root, "SELECT * FROM articles_as_of(?) ORDER BY record_id", S1) == before
+    # the next crawl compares with S1, the last complete snapshot (validators included)
+    w3 = ArchiveWriter(root, snapshot_id=S3)
+    prev = w3.previous
+    assert set(prev) == {"a000000000000001", "a000000000000002", "d000000000000001"}
+    assert prev["a000000000000001"].version == 1 and not prev["a000000000000002"].removed
+    assert prev["a000000000000001"].etag == '"1"'
+    w3.close(mark_removed=False)
+
+
+def test_remove_needs_a_live_unseen_record(tmp_path):
+    root = tmp_path / "a"
+    crawl(root, S1, [article(1), article(2)])
+    with ArchiveWriter(root, snapshot_id=S2) as w:
+        w.add_record("articles", article(1))
+        assert w.remove("a000000000000001") is False  # seen in this snapshot
+        assert w.remove("nope") is False
+        assert w.remove("a000000000000002") is True
+        assert w.remove("a000000000000002") is False  # once
+        w.close(mark_removed=False)
+    assert w.snapshot["records_removed"] == 1
+    assert [r[0] for r in q(root, "SELECT record_id FROM articles_latest")] == ["a000000000000001"]
+
+
+def test_previous_carries_the_listings_of_the_latest_complete_snapshot_that_listed_the_record(tmp_path):
+    root = tmp_path / "a"
+    with ArchiveWriter(root, snapshot_id=S1) as w:
+        w.add_record("articles", article(1))
+        for key in ("https://h/list-b", "https://h/list-a"):
+            w.add("listings", {"listing": key, "record_id": "a000000000000001", "seen_at": T0})
+    with ArchiveWriter(root, snapshot_id=S2) as w:  # seen, but not listed: the older listings stand
+        w.add_record("articles", article(1))
+    with ArchiveWriter(root, snapshot_id=S3) as w:
+        w.add_record("articles", article(1))
+        w.add("listings", {"listing": "https://h/home", "record_id": "a000000000000001", "seen_at": T0})
+        w.close("partial")  # not trusted: its listings do not count
+    w4 = ArchiveWriter(root, snapshot_id=S4)
+    assert w4.previous["a000000000000001"].listings == ("https://h/list-a", "https://h/list-b")
+    w4.close(mark_removed=False)

@@ -9,6 +9,14 @@
   pages that reveals nothing new is dropped after ``PORTAL_MAX_BARREN_HOPS`` pages; pagers are walked
   by (listing, page number) while they reveal new items.
 * Every failure (HTTP status or exception, with attempts) becomes an ``error`` item.
+* Removal needs evidence: the spider notes which listing, register and menu pages (by listing key)
+  list which records (``listing`` items, the ``listings`` table). A record of the previous state that
+  nothing links to any more is re-requested at its own URL, once the crawl is idle, only if every
+  listing that listed it last time was fetched whole this time; a 404/410 (or the portal's soft 404)
+  there is a ``removed`` item. Nothing else is ever marked removed.
+* The verdict (``portal/verdict`` in the stats): ``failed`` when no start page could be fetched,
+  ``partial`` when failures pass ``PORTAL_MAX_FAILURE_RATIO`` of the pages attempted, else
+  ``complete``. Only a complete snapshot looks for removals.
 """
 from __future__ import annotations
 
@@ -17,9 +25,18 @@ from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.downloadermiddlewares import cookies as scrapy_cookies
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DontCloseSpider,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_base_url
-from scrapy.exceptions import IgnoreRequest
+from tldextract import TLDExtract
 from twisted.internet.error import (
     ConnectionDone,
     ConnectionLost,
@@ -34,20 +51,29 @@ from crawler.links import classify
 from crawler.politeness import relax_for_loopback
 from pipelines.capture import Capture
 
+# Scrapy's cookie middleware splits domains with a TLDExtract that downloads the public suffix list on
+# first use (a long traceback offline); the list bundled with tldextract is enough, and never stale
+# enough to matter for one portal's cookies. No network, no cache files.
+scrapy_cookies._split_domain = TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
+
 _GOTO_PAGE_RE = re.compile(r"gotoPage\((\d+)\)")
 PRIORITY_NAV = 10
 PRIORITY_CONTENT = 0
+#: Failure reasons that are the site's policy, not a failure to fetch (not counted against the verdict).
+BENIGN_REASONS = frozenset({"robots_disallowed"})
+#: What a record's own URL answers once the record is gone.
+GONE_STATUSES = (404, 410)
 
 
 def failure_reason(failure) -> str:
     """A short, stable token for why a request failed (the errors table's ``reason``)."""
     if failure.check(HttpError):
         return f"http_{failure.value.response.status}"
-    if failure.check(DNSLookupError) or "Resolve" in type(failure.value).__name__:
+    if failure.check(DNSLookupError, CannotResolveHostError) or "Resolve" in type(failure.value).__name__:
         return "dns"
-    if failure.check(TimeoutError, TCPTimedOutError):
+    if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
         return "timeout"
-    if failure.check(ConnectionRefusedError):
+    if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
         return "connection_refused"
     if failure.check(IgnoreRequest):
         text = str(failure.value).lower()
@@ -116,6 +142,16 @@ class PortalSpider(scrapy.Spider):
         self.requested: set[bytes] = set()  # fingerprints of URLs already requested (cheaper than Scrapy's dupefilter)
         self.previous: dict = {}  # record id -> what the latest earlier snapshot holds (archive.store.PrevRecord)
         self.previous_urls: dict[bytes, str] = {}  # URL fingerprint -> record id, from earlier snapshots
+        # evidence for removals and for the verdict
+        self.reached: set[str] = set()  # record ids some fetched page linked to in this snapshot
+        self.unreachable: set[str] = set()  # record ids none of whose URLs could be fetched
+        self.listed: set[tuple[str, str]] = set()  # (listing key, record id) already reported
+        self.listings_ok: set[str] = set()  # listing keys with a page fetched in this snapshot
+        self.listings_failed: set[str] = set()  # listing keys with a page (pager, register page) that failed
+        self.home_ok = False
+        self.attempted = 0  # pages answered or given up (removal checks aside)
+        self.failed = 0  # of those, given up for a reason other than BENIGN_REASONS
+        self.removal_checks: int | None = None  # None until the crawl went idle once
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -124,12 +160,16 @@ class PortalSpider(scrapy.Spider):
             spider.logger.info("loopback target: polite delays relaxed")
         spider.max_barren = crawler.settings.getint("PORTAL_MAX_BARREN_HOPS", 3)
         spider.max_barren_pager = crawler.settings.getint("PORTAL_MAX_BARREN_PAGER", 5)
+        spider.max_failure_ratio = crawler.settings.getfloat("PORTAL_MAX_FAILURE_RATIO", 0.2)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
 
     async def start(self):
         self._load_archive_state()
         for url in self.start_urls:
-            yield self._request(url, PRIORITY_NAV, barren=0)
+            request = self._request(url, PRIORITY_NAV, barren=0)
+            request.meta["start"] = True
+            yield request
 
     def _load_archive_state(self):
         """What earlier snapshots hold (for conditional requests) and, when resuming, what this one does."""
@@ -162,12 +202,20 @@ class PortalSpider(scrapy.Spider):
 
     # -- responses --------------------------------------------------------------------------
     def parse(self, response):
+        meta = response.meta
+        if meta.get("removal_check"):
+            if response.status in GONE_STATUSES:
+                yield {**self._page_item(response, None, []), "item_type": "gone", "record_id": meta["record_id"]}
+                return
+        else:
+            self.attempted += 1
+            self.home_ok = self.home_ok or bool(meta.get("start"))
         if not hasattr(response, "xpath"):  # not text: nothing to extract or follow
             yield self._page_item(response, None, [])
             return
-        meta = response.meta
         seen_urls = [response.url, *meta.get("redirect_urls", [])]
         if response.status == 304:  # unchanged since the previous snapshot
+            self.crawler.stats.inc_value("portal/not_modified")
             self.archived.add(meta["record_id"])
             self.pending.pop(meta["record_id"], None)
             yield {**self._page_item(response, None, []), "item_type": "not_modified", "record_id": meta["record_id"]}
@@ -188,6 +236,8 @@ class PortalSpider(scrapy.Spider):
                     self.known_urls[url_fingerprint(u)] = aid
                 urls = list(dict.fromkeys([*earlier, *seen_urls, *self_urls]))
                 meta_out = {"wcm_path": wcm_path, "record_id": aid, "urls_seen": urls}
+                if meta.get("removal_check"):
+                    meta_out["removal_check"] = True
                 yield self._page_item(response, meta_out, self_urls)
         else:
             yield self._page_item(response, None, self_urls)
@@ -195,9 +245,16 @@ class PortalSpider(scrapy.Spider):
         follow = self._links(response)
         listing_key = self._listing_key(response, self_urls)
         new_here = discovered
+        linked = []
         for link in follow:
             if link.kind == "content":
                 new_here += self._note_content(link)
+            aid = article_id(link.wcm_path) if link.kind == "content" else self.previous_urls.get(url_fingerprint(link.url))
+            if aid is not None:
+                linked.append(aid)
+        self.reached.update(linked)
+        if not (wcm_path or meta.get("record_id")):  # a listing, register or menu page
+            yield from self._listing_item(listing_key, linked)
         barren = 0 if new_here else meta.get("barren", 0) + 1
         for link in follow:
             req = self._next_request(link, response, barren, listing_key, new_here)
@@ -205,6 +262,14 @@ class PortalSpider(scrapy.Spider):
                 yield req
         yield from self._form_pages(response, listing_key, new_here)
         yield from self._aliases_from_links(follow)
+
+    def _listing_item(self, listing_key, linked):
+        """The records a listing, register or menu page lists (once per listing key and record)."""
+        self.listings_ok.add(listing_key)
+        fresh = [aid for aid in dict.fromkeys(linked) if (listing_key, aid) not in self.listed]
+        if fresh:
+            self.listed.update((listing_key, aid) for aid in fresh)
+            yield {"item_type": "listing", "listing": listing_key, "record_ids": fresh, "seen_at": _now()}
 
     def _links(self, response) -> list:
         """The page's followable links, resolved against ``<base href>``, each URL once."""
@@ -339,8 +404,13 @@ class PortalSpider(scrapy.Spider):
         attempts = request.meta.get("retry_times", 0) + 1
         status = failure.value.response.status if failure.check(HttpError) else None
         reason = failure_reason(failure)
-        log = self.logger.info if reason == "robots_disallowed" else self.logger.warning
-        log("failed %s: %s (%d attempts)", request.url, reason, attempts)
+        if not request.meta.get("removal_check"):
+            self.attempted += 1
+            self.failed += reason not in BENIGN_REASONS
+            if request.meta.get("listing"):
+                self.listings_failed.add(request.meta["listing"])
+        # INFO: the errors table has it, and the summary lists failures by reason
+        self.logger.info("failed %s: %s (%d attempts)", request.url, reason, attempts)
         aid = request.meta.get("record_id")
         others = [u for u in self.pending.pop(aid, []) if u != request.url] if aid else []
         yield {
@@ -358,3 +428,56 @@ class PortalSpider(scrapy.Spider):
             self.pending[aid] = others
             yield self._request(others[0], PRIORITY_CONTENT, barren=0, wcm_path=request.meta.get("wcm_path"),
                                 record_id=aid)
+        elif aid:
+            self.unreachable.add(aid)
+
+    # -- the end: removals and the verdict --------------------------------------------------
+    def verdict(self) -> str:
+        """``failed``: no start page fetched; ``partial``: failures over the ratio; else ``complete``."""
+        if not self.home_ok:
+            return "failed"
+        if self.attempted and self.failed / self.attempted > self.max_failure_ratio:
+            return "partial"
+        return "complete"
+
+    def removal_candidates(self) -> list[tuple[str, str]]:
+        """(record id, own URL) of live records of the previous state with evidence of removal: nothing
+        linked to them in this snapshot, and every listing that listed them last time was fetched whole."""
+        out = []
+        seen = self.reached | self.archived | self.unreachable | set(self.pending)
+        for rid, prev in self.previous.items():
+            if prev.removed or rid in seen or not prev.listings:
+                continue
+            if not all(key in self.listings_ok and key not in self.listings_failed for key in prev.listings):
+                continue
+            url = own_url(prev)
+            if url:
+                out.append((rid, url))
+        return out
+
+    def on_idle(self, spider=None):
+        """Once, when the crawl has nothing left to do: re-request removal candidates at their own URL."""
+        if self.removal_checks is None:
+            verdict = self.verdict()
+            candidates = self.removal_candidates() if verdict == "complete" else []
+            self.removal_checks = len(candidates)
+            self.crawler.stats.set_value("portal/removal_checks", len(candidates))
+            if candidates:
+                self.logger.info("checking %d records no listing shows any more", len(candidates))
+                for rid, url in candidates:
+                    request = self._request(url, PRIORITY_CONTENT, barren=0, record_id=rid).replace(dont_filter=True)
+                    request.meta["removal_check"] = True
+                    request.meta["handle_httpstatus_list"] = [304, *GONE_STATUSES]
+                    self.crawler.engine.crawl(request)
+                raise DontCloseSpider
+        self.crawler.stats.set_value("portal/verdict", self.verdict())
+        self.crawler.stats.set_value("portal/attempted", self.attempted)
+        self.crawler.stats.set_value("portal/failed", self.failed)
+
+
+def own_url(prev) -> str | None:
+    """The URL to ask a record for: its stored URL unless that is a per-visit state URL, else another seen."""
+    for url in [prev.url, *(prev.urls_seen or ())]:
+        if url and not is_state_url(url):
+            return url
+    return prev.url
