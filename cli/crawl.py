@@ -163,7 +163,8 @@ def run(args) -> int:
         stats = run_crawl(url, archive, overrides, verbose=args.verbose)
     summary = summarize(archive, stats.get("portal/snapshot_id"))
     print(format_summary(summary))
-    refresh_index(archive)
+    if summary.get("status") in ("complete", "resumed"):  # only those change the latest state it indexes
+        refresh_index(archive)
     print(f"wall time: {time.monotonic() - started:.1f}s")
     if args.samples:
         print_samples(archive, args.samples)

@@ -45,12 +45,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="add 'Crawl-delay: SECONDS' to robots.txt (default none)")
     g.add_argument("--latency", type=_latency, default=0.0, metavar="MS",
                    help="sleep MS milliseconds before every response (a distant server; default 0)")
-    s = parser.add_argument_group("sibling portals (issue 12)")
+    s = parser.add_argument_group("sibling portals")
     s.add_argument("--sites", type=int, default=0, metavar="N",
                    help="serve N sibling portals on ports PORT, PORT+1, … (themes WPS 6.x and Joomla/K2 alternating; "
                         "--articles and --documents apply to each)")
     s.add_argument("--sites-toml", metavar="FILE.toml",
-                   help="with --sites: also write a sites.toml of the siblings for 'crawl --sites'")
+                   help="with --sites: also write a sites.toml listing the siblings")
     s.add_argument("--busy", action="store_true",
                    help="with --sites: the K2 siblings answer the first request of each category 503 + Retry-After: 1")
 

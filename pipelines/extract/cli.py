@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from datetime import datetime
 
@@ -23,6 +24,19 @@ MAX_PAGE_BYTES = 10 * 1024 * 1024
 BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\x1f\x8b")
 #: Base URL when none is given: relative links are resolved against it.
 DEFAULT_URL = "http://hoangmai.nghean.gov.vn/"
+
+
+_PAGE_URL_RE = re.compile(
+    rb"""<link[^>]+rel=["']?canonical["']?[^>]*href=["']([^"'>]+)|<base[^>]+href=["']([^"'>]+)""", re.I)
+
+
+def url_in_page(body: bytes) -> str | None:
+    """The address a saved page names for itself (canonical link, else ``<base href>``), if absolute."""
+    for match in _PAGE_URL_RE.finditer(body[:65536]):
+        url = (match.group(1) or match.group(2)).decode("latin-1").strip()
+        if url.startswith(("http://", "https://")):
+            return url
+    return None
 
 
 def not_a_page(body: bytes, max_bytes: int) -> str | None:
@@ -53,8 +67,9 @@ def own_keys(record: dict) -> dict:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("page", metavar="PAGE", help="saved HTML file, or - for stdin")
-    parser.add_argument("--url", default=DEFAULT_URL,
-                        help=f"URL the page was fetched from: the base of relative links (default {DEFAULT_URL})")
+    parser.add_argument("--url", default=None,
+                        help="URL the page was fetched from: the base of relative links (default: the page's "
+                             f"canonical link or <base href>, else {DEFAULT_URL})")
     parser.add_argument("--content-type", dest="content_type", default=None,
                         help="HTTP Content-Type header (charset is honoured)")
     parser.add_argument("--captured-at", dest="captured_at", default=None,
@@ -85,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
     if why:
         print(f"error: {args.page!r} {why}", file=sys.stderr)
         return 2
-    rec = own_keys(extract_record(body, args.url, content_type=args.content_type, captured_at=captured))
+    url = args.url or url_in_page(body) or DEFAULT_URL
+    rec = own_keys(extract_record(body, url, content_type=args.content_type, captured_at=captured))
     sys.stdout.write(json.dumps(rec, ensure_ascii=False, indent=2))
     sys.stdout.write("\n")
     return 0
