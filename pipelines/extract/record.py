@@ -503,7 +503,7 @@ def _extract(rec, body, url, content_type, captured_at):
                     title = title or lib.title()
                     page_type = "article"  # a page-type guess never throws an article away
         if raw is None and page_type == "article":
-            raw, dt = lib.date()
+            raw, dt = lib.date(f"{title or ''} {reading_text[:2000]}")
     if page_type == "article" and raw is None and kind_info is None:
         page_type = "page"  # article-like, but no publication date: a static page
 
