@@ -24,6 +24,7 @@ def add_arguments(p):
                    help="URL of the new site (links in the WXR, Hugo baseURL)")
     p.add_argument("--media-url", default=None,
                    help="URL the export's media/ folder is served at while WordPress imports (default: BASE_URL/media/)")
+    p.add_argument("--site-title", default=None, help="title of the new site (Hugo, WXR; default: the Hoàng Mai portal's)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     p.add_argument("-v", "--verbose", action="store_true", help="show a traceback on errors")
 
@@ -38,11 +39,17 @@ def run(args) -> int:
         if selection.since and selection.until and selection.since > selection.until:
             raise ExportError(f"--since {args.since} is after --until {args.until}")
         report = run_export(args.archive, args.format, args.out, selection, base_url=args.base_url,
-                            media_url=args.media_url, quiet=args.quiet)
+                            media_url=args.media_url, site_title=args.site_title, quiet=args.quiet)
     except (ExportError, OSError, ValueError) as exc:
         if args.verbose:
             traceback.print_exc()
         print(f"portal-archive export: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # a failure we did not foresee: still one line, the traceback with -v
+        if args.verbose:
+            traceback.print_exc()
+        print(f"portal-archive export: failed ({type(exc).__name__}: {exc}); nothing was written to --out;"
+              " run again with -v for the details", file=sys.stderr)
+        return 1
     print(format_summary(report))
     return 0

@@ -24,7 +24,7 @@ SITE_TITLE = "Cổng thông tin điện tử thị xã Hoàng Mai"
 __all__ = ["FORMATS", "ExportError", "Selection", "format_summary", "parse_day", "parse_kinds", "run_export"]
 
 
-def _writer(fmt: str, folder: Path, collector: Collector, base_url: str, media_url: str | None):
+def _writer(fmt: str, folder: Path, collector: Collector, base_url: str, media_url: str | None, site_title: str):
     if fmt in ("jsonl", "csv", "parquet"):
         from .tabular import TabularWriter
 
@@ -32,17 +32,18 @@ def _writer(fmt: str, folder: Path, collector: Collector, base_url: str, media_u
     if fmt == "markdown":
         from .hugo import HugoWriter
 
-        return HugoWriter(folder, collector.media, SITE_TITLE, base_url)
+        return HugoWriter(folder, collector.media, site_title, base_url)
     if fmt == "wxr":
         from .wxr import WxrWriter
 
-        return WxrWriter(folder, collector.media, collector.site, SITE_TITLE, base_url, media_url or base_url.rstrip("/") + "/media/")
+        return WxrWriter(folder, collector.media, collector.site, site_title, base_url,
+                         media_url or base_url.rstrip("/") + "/media/")
     return None
 
 
 def run_export(archive: str | Path, fmt: str, out: str | Path, selection: Selection = Selection(), *,
                base_url: str = "http://localhost:8000/", media_url: str | None = None,
-               quiet: bool = False) -> dict[str, Any]:
+               site_title: str | None = None, quiet: bool = False) -> dict[str, Any]:
     """Export, and return the report (also written to ``out/export-report.json``)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
@@ -51,7 +52,7 @@ def run_export(archive: str | Path, fmt: str, out: str | Path, selection: Select
         media_dir = None if fmt == "markdown" else folder / "media"
         collector = Collector(Path(archive), selection, media_dir)
         try:
-            writer = _writer(fmt, folder, collector, base_url, media_url)
+            writer = _writer(fmt, folder, collector, base_url, media_url, site_title or SITE_TITLE)
             redirects = RedirectMap()
             progress = Progress(collector.total(), quiet=quiet)
             for item in collector.items(progress):

@@ -150,9 +150,8 @@ class Collector:
                 if not self._wanted(row, area):
                     continue
                 row = nfc_deep(row)
-                for key in ("body_html",):
-                    if key in row and row[key] is not None:
-                        row[key] = clean_html(row[key])
+                if row.get("body_html") is not None:
+                    row["body_html"] = clean_html(row["body_html"])
                 refs = media_refs(row)
                 seen = {r["url"] for r in refs if r.get("url")}
                 refs += body_media_refs(row.get("body_html"), self.media.by_url, seen)

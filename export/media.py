@@ -71,12 +71,11 @@ class MediaExporter:
     """Resolves media references against the archive and copies each file once into ``dest``."""
 
     def __init__(self, archive_root: Path, by_url: dict[str, dict[str, Any]], by_sha: dict[str, dict[str, Any]],
-                 dest: Path | None, rel_prefix: str = "media/"):
+                 dest: Path | None):
         self.root = archive_root
         self.by_url = by_url
         self.by_sha = by_sha
         self.dest = dest
-        self.rel_prefix = rel_prefix
         self.names: dict[str, str] = {}        # sha256 → exported file name
         self._used: dict[str, str] = {}        # file name → sha256
         self.files = 0
@@ -146,7 +145,3 @@ class MediaExporter:
         self.files += 1
         self.bytes += target.stat().st_size
         return target
-
-    def url_map(self, refs: list[dict[str, Any]], prefix: str) -> dict[str, str]:
-        """Original URL → exported location (``prefix + file``) for the references that were exported."""
-        return {r["url"]: prefix + r["file"] for r in refs if r.get("file") and r.get("url")}

@@ -1,7 +1,9 @@
 """``wxr``: WordPress eXtended RSS 1.2, the file WordPress's importer reads (Tools → Import → WordPress).
 
 * posts: articles, documents, albums, videos and schedules (each kind's page body, see ``render``);
-  pages: the portal's static pages;
+  pages: the portal's static pages, under one parent page per site area (``Giới thiệu chung``), so with
+  permalinks ``/%category%/%postname%/`` every post and page URL in WordPress is the export's new path
+  (the one the redirect map points at);
 * categories: the portal's site areas, parent/child kept (``wp:category_parent``), each post in its own
   area's category; authors: the articles' author lines (a default author for records without one);
 * dates: ``wp:post_date`` in Asia/Ho_Chi_Minh and ``wp:post_date_gmt`` in UTC; ``pubDate`` RFC 2822;
@@ -86,6 +88,7 @@ class WxrWriter:
         self.used_areas: set[tuple[str, ...]] = set()
         self.attachment_of: dict[str, int] = {}           # sha256 → attachment post id
         self.nicenames: dict[tuple[str, ...], str] = {}
+        self.section_pages: dict[tuple[str, ...], int] = {}  # area → id of its parent page (static pages)
 
     def _author(self, name: str | None) -> str:
         if not name:
@@ -104,84 +107,87 @@ class WxrWriter:
             self.nicenames = {a: a[-1] if counts[a[-1]] == 1 else "-".join(a) for a in self.site.categories}
         return self.nicenames.get(area) or "-".join(area)
 
-    def add(self, item: Item) -> None:
-        row = item.row
-        post_id = self.next_id
-        self.next_id += 1
-        for m in item.media:
-            if m.get("file"):
-                self.media.copy(m["sha256"])
-        urls = item.exported_urls(self.media_url)
-        body = item.body(urls.get)
-        post_type = "page" if item.kind == "page" else "post"
-        creator = self._author(row.get("author"))
+    def _item(self, *, post_id: int, title: str, link: str, when: dt.datetime, creator: str, guid: str,
+              name: str, post_type: str, status: str = "publish", parent: int = 0, content: str = "",
+              excerpt: str | None = None, extra: Iterable[str] = ()) -> None:
+        dates = _wp_dates(when)
         parts = [
-            _el("title", row.get("title") or item.slug),
-            _el("link", self.base_url + item.path.lstrip("/")),
-            *_wp_dates(_when(row))[:1],
+            _el("title", title), _el("link", link), dates[0],
             _el("dc:creator", creator, cdata=True),
-            _el("guid", f"{self.base_url}?portal_archive_record={row['record_id']}", isPermaLink="false"),
+            _el("guid", guid, isPermaLink="false"),
             _el("description"),
-            _el("content:encoded", body, cdata=True),
-            _el("excerpt:encoded", row.get("summary"), cdata=True),
-            _el("wp:post_id", post_id),
-            *_wp_dates(_when(row))[1:],
+            _el("content:encoded", content, cdata=True),
+            _el("excerpt:encoded", excerpt, cdata=True),
+            _el("wp:post_id", post_id), *dates[1:],
             _el("wp:comment_status", "closed", cdata=True),
             _el("wp:ping_status", "closed", cdata=True),
-            _el("wp:post_name", item.slug, cdata=True),
-            _el("wp:status", "publish", cdata=True),
-            _el("wp:post_parent", 0),
+            _el("wp:post_name", name, cdata=True),
+            _el("wp:status", status, cdata=True),
+            _el("wp:post_parent", parent),
             _el("wp:menu_order", 0),
             _el("wp:post_type", post_type, cdata=True),
             _el("wp:post_password", "", cdata=True),
             _el("wp:is_sticky", 0),
+            *extra,
         ]
+        self.items.write("<item>" + "".join(parts) + "</item>\n")
+
+    def _new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id - 1
+
+    def _section_page(self, area: tuple[str, ...], when: dt.datetime) -> int:
+        """The parent page of a static page's area (created once), so page permalinks equal the new paths."""
+        if not area:
+            return 0
+        if area not in self.section_pages:
+            parent = self._section_page(area[:-1], when)
+            page_id = self._new_id()
+            self.section_pages[area] = page_id
+            cat = self.site.categories.get(area)
+            self._item(post_id=page_id, title=cat.name if cat else area[-1],
+                       link=self.base_url + "".join(a + "/" for a in area), when=when,
+                       creator=self._author(None), guid=f"{self.base_url}?portal_archive_section={'/'.join(area)}",
+                       name=area[-1], post_type="page", parent=parent,
+                       extra=[_meta("portal_archive_kind", "section")])
+        return self.section_pages[area]
+
+    def add(self, item: Item) -> None:
+        row = item.row
+        when = _when(row)
+        is_page = item.kind == "page"
+        parent = self._section_page(item.area, when) if is_page else 0
+        post_id = self._new_id()
+        for m in item.media:
+            if m.get("file"):
+                self.media.copy(m["sha256"])
+        extra = []
         if item.categories:
             own = item.categories[-1]
             for i in range(1, len(own.area) + 1):
                 self.used_areas.add(own.area[:i])
-            parts.append(_el("category", own.name, cdata=True, domain="category", nicename=self.nicename(own.area)))
+            extra.append(_el("category", own.name, cdata=True, domain="category", nicename=self.nicename(own.area)))
         meta = [("portal_archive_original_url", row["url"]), ("portal_archive_urls", "\n".join(item.urls)),
                 ("portal_archive_record_id", row["record_id"]), ("portal_archive_kind", row["kind"]),
                 ("portal_archive_wcm_path", row.get("wcm_path")),
                 ("portal_archive_date_raw", row.get("published_at_raw") or row.get("issued_on_raw"))]
-        parts += [_meta(k, v) for k, v in meta if v]
-        self.items.write("<item>" + "".join(parts) + "</item>\n")
+        extra += [_meta(k, v) for k, v in meta if v]
+        self._item(post_id=post_id, title=row.get("title") or item.slug, link=self.base_url + item.path.lstrip("/"),
+                   when=when, creator=self._author(row.get("author")),
+                   guid=f"{self.base_url}?portal_archive_record={row['record_id']}", name=item.slug,
+                   post_type="page" if is_page else "post", parent=parent,
+                   content=item.body(item.exported_urls(self.media_url).get), excerpt=row.get("summary"), extra=extra)
         for m in item.media:
             if m.get("file") and m["sha256"] not in self.attachment_of:
-                self._attachment(m, post_id, row)
-
-    def _attachment(self, m: dict[str, Any], parent: int, row: dict[str, Any]) -> None:
-        att_id = self.next_id
-        self.next_id += 1
-        self.attachment_of[m["sha256"]] = att_id
-        url = self.media_url + m["file"]
-        name = m["file"].rsplit(".", 1)[0]
-        parts = [
-            _el("title", m.get("label") or m["file"]),
-            _el("link", url),
-            *_wp_dates(_when(row))[:1],
-            _el("dc:creator", self._author(None), cdata=True),
-            _el("guid", url, isPermaLink="false"),
-            _el("description"),
-            _el("content:encoded", "", cdata=True),
-            _el("excerpt:encoded", m.get("label"), cdata=True),
-            _el("wp:post_id", att_id),
-            *_wp_dates(_when(row))[1:],
-            _el("wp:comment_status", "closed", cdata=True),
-            _el("wp:ping_status", "closed", cdata=True),
-            _el("wp:post_name", name, cdata=True),
-            _el("wp:status", "inherit", cdata=True),
-            _el("wp:post_parent", parent),
-            _el("wp:menu_order", 0),
-            _el("wp:post_type", "attachment", cdata=True),
-            _el("wp:post_password", "", cdata=True),
-            _el("wp:is_sticky", 0),
-            _el("wp:attachment_url", url, cdata=True),
-            _meta("portal_archive_original_url", m.get("url")),
-            _meta("portal_archive_sha256", m["sha256"]),
-        ]
-        self.items.write("<item>" + "".join(parts) + "</item>\n")
+                att_id = self._new_id()
+                self.attachment_of[m["sha256"]] = att_id
+                url = self.media_url + m["file"]
+                self._item(post_id=att_id, title=m.get("label") or m["file"], link=url, when=when,
+                           creator=self._author(None), guid=url, name=m["file"].rsplit(".", 1)[0],
+                           post_type="attachment", status="inherit", parent=post_id, excerpt=m.get("label"),
+                           extra=[_el("wp:attachment_url", url, cdata=True),
+                                  _meta("portal_archive_original_url", m.get("url")),
+                                  _meta("portal_archive_sha256", m["sha256"])])
 
     def _categories(self, site: SiteMap) -> Iterable[str]:
         cats: list[Category] = [site.categories[a] for a in self.used_areas if a in site.categories]

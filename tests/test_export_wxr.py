@@ -49,7 +49,7 @@ def test_wpparser_reads_posts_pages_categories_authors_and_attachments(wxr):
     types: dict[str, list[dict]] = {}
     for post in data["posts"]:
         types.setdefault(post["post_type"], []).append(post)
-    assert len(types["page"]) == n["static_pages"]
+    assert len([p for p in types["page"] if "portal_archive_record=" in p["guid"]]) == n["static_pages"]
     assert len(types["post"]) == n["articles"] + n["documents"] + n["albums"] + n["videos"] + n["schedules"]
     report = json.loads((out / "export-report.json").read_text(encoding="utf-8"))
     assert len(types["attachment"]) == report["media_files"] > 0
@@ -74,6 +74,8 @@ def test_original_urls_are_in_post_meta_and_bodies_point_at_the_attachments(wxr)
     bodies = []
     for item in root.iter("item"):
         meta = {m.findtext(f"{WP}meta_key"): m.findtext(f"{WP}meta_value") for m in item.iter(f"{WP}postmeta")}
+        if meta.get("portal_archive_kind") == "section":      # parent page of an area's static pages
+            continue
         assert meta.get("portal_archive_original_url", "").startswith("http")
         if item.findtext(f"{WP}post_type") == "attachment":
             attachment_urls.add(item.findtext(f"{WP}attachment_url"))
@@ -96,3 +98,37 @@ def test_every_attachment_url_serves_the_archived_file(wxr):
         assert url.startswith(media_url)
         with urllib.request.urlopen(url, timeout=10) as resp:
             assert hashlib.sha256(resp.read()).hexdigest() == meta["portal_archive_sha256"]
+
+
+def test_wordpress_permalinks_are_the_new_paths_of_the_redirect_map(wxr):
+    """With permalinks /%category%/%postname%/, WordPress serves each post and page at the path nginx redirects to."""
+    import csv
+    from urllib.parse import urlsplit
+
+    _, out, _ = wxr
+    root = ET.parse(out / "wordpress.wxr.xml").getroot()
+    parent_cat = {c.findtext(f"{WP}category_nicename"): c.findtext(f"{WP}category_parent")
+                  for c in root.iter(f"{WP}category")}
+    items = {i.findtext(f"{WP}post_id"): i for i in root.iter("item")}
+
+    def cat_path(nicename):
+        return (cat_path(parent_cat[nicename]) if parent_cat.get(nicename) else "") + nicename + "/"
+
+    def page_path(item):
+        parent = item.findtext(f"{WP}post_parent")
+        return (page_path(items[parent]) if parent != "0" else "/") + item.findtext(f"{WP}post_name") + "/"
+
+    permalinks = set()
+    for item in items.values():
+        kind = item.findtext(f"{WP}post_type")
+        if kind == "post":
+            link = "/" + cat_path(item.find("category").get("nicename")) + item.findtext(f"{WP}post_name") + "/"
+        elif kind == "page":
+            link = page_path(item)
+        else:
+            continue
+        assert link == urlsplit(item.findtext("link")).path
+        permalinks.add(link)
+    with open(out / "redirects.csv", encoding="utf-8", newline="") as fh:
+        targets = {r["new_path"] for r in csv.DictReader(fh) if r["record_id"]}
+    assert targets and targets <= permalinks
