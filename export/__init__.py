@@ -28,7 +28,7 @@ def _writer(fmt: str, folder: Path, collector: Collector, base_url: str, media_u
     if fmt in ("jsonl", "csv", "parquet"):
         from .tabular import TabularWriter
 
-        return TabularWriter(fmt, folder)
+        return TabularWriter(fmt, folder, collector.tables())
     if fmt == "markdown":
         from .hugo import HugoWriter
 

@@ -51,9 +51,10 @@ def export_block(item: Item) -> dict[str, Any]:
 
 
 class TabularWriter:
-    def __init__(self, fmt: str, folder: Path):
+    def __init__(self, fmt: str, folder: Path, tables: list[str]):
         self.fmt = fmt
         self.folder = folder
+        self.tables = tables
         self._jsonl = open(folder / "records.jsonl", "w", encoding="utf-8") if fmt == "jsonl" else None
         self._csv: dict[str, tuple[Any, csv.writer]] = {}
         self._parquet: dict[str, pq.ParquetWriter] = {}
@@ -90,9 +91,9 @@ class TabularWriter:
 
         self._csv[table][1].writerow([cell(v) for v in row.values()])
 
-    def _flush_parquet(self, table: str) -> None:
+    def _flush_parquet(self, table: str, empty_ok: bool = False) -> None:
         rows = self._rows.pop(table, [])
-        if not rows:
+        if not rows and not empty_ok:
             return
         schema = pa.schema(list(TABLES[table]) + EXPORT_FIELDS, metadata=TABLES[table].metadata)
         if table not in self._parquet:
@@ -100,8 +101,15 @@ class TabularWriter:
         self._parquet[table].write_table(pa.Table.from_pylist(rows, schema=schema))
 
     def close(self) -> None:
+        """Flush; a selected kind without records still gets its file (header only / empty Parquet)."""
         if self._jsonl is not None:
             self._jsonl.close()
+        for table in self.tables:
+            if self.fmt == "csv" and table not in self._csv:
+                with open(self.folder / f"{table}.csv", "w", encoding="utf-8", newline="") as fh:
+                    csv.writer(fh).writerow(TABLES[table].names + [f.name for f in EXPORT_FIELDS])
+            if self.fmt == "parquet" and table not in self._parquet:
+                self._flush_parquet(table, empty_ok=True)
         for fh, _ in self._csv.values():
             fh.close()
         for table in list(self._rows):

@@ -149,3 +149,23 @@ def test_an_export_never_overwrites(crawled, tmp_path):
     assert (tmp_path / "taken" / "keep.txt").read_text() == "mine"
     proc = run_cli("export", "--archive", str(tmp_path), "--format", "csv", "--out", str(tmp_path / "y"), check=False)
     assert proc.returncode == 2 and "not an archive" in proc.stderr
+
+
+def test_snapshot_exports_the_state_as_of_that_snapshot(mutated_history, tmp_path):
+    archive, _, k = mutated_history
+    con = connect(archive)
+    try:
+        first, last = [r[0] for r in con.execute("SELECT snapshot_id FROM snapshots ORDER BY 1").fetchall()]
+        then = {r[0]: r[1] for r in con.execute("SELECT record_id, version FROM articles_as_of(?)", [first]).fetchall()}
+        now = {r[0]: r[1] for r in con.execute("SELECT record_id, version FROM articles_latest").fetchall()}
+    finally:
+        con.close()
+    assert then != now
+    for snapshot, expected in ((first, then), (None, now)):
+        out = tmp_path / (snapshot or "latest")
+        args = ["--snapshot", snapshot] if snapshot else []
+        run_cli("export", "--archive", str(archive), "--format", "jsonl", "--out", str(out), "--kind", "article",
+                "-q", *args)
+        recs = [json.loads(x) for x in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+        assert {r["record_id"]: r["version"] for r in recs} == expected
+    assert sum(v > 1 for v in now.values()) >= k      # the changed articles: version 2 now, version 1 then
