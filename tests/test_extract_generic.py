@@ -11,7 +11,7 @@ from pipelines.extract import extract_record
 from pipelines.extract.authors import markup_author, split_name_unit
 from pipelines.extract.dom import parse_html
 from pipelines.extract.generic import Fallback, article_shaped, trim_boilerplate
-from tests.test_extract_conventions import BODY, P1, P2, P3, article, rec_of
+from tests.test_extract_conventions import BODY, P1, P2, P3, T, article, page, rec_of
 
 EN = [
     "The city council approved the new budget on Tuesday after a long debate about the cost of public transport "
@@ -148,3 +148,38 @@ def test_fallback_never_fetches(monkeypatch):
     main = '<div class="story"><h1>Council approves budget</h1>' + "".join(f"<p>{p}</p>" for p in EN) + "</div>"
     rec = extract_record(generic_page(main, related=14), "https://news.example.com/2020/03/03/budget")
     assert rec["body_text"] and rec["published_at"].startswith("2020-03-03")  # htmldate read the URL, offline
+
+
+# ------------------------------------------------------------------ titles and captions
+
+IMG = '<p><img src="/upload/anh1.jpg" width="500"></p>'
+CAP = "Quang cảnh buổi lễ ra mắt mô hình."
+
+
+@pytest.mark.parametrize("after,caption", [
+    (f"<p>{P2}</p>", None),                                              # body text after an image
+    (f"<p>{CAP}</p>", None),                                             # short, but nothing marks it
+    (f"<p><em>{CAP}</em></p>", CAP),                                     # italic
+    (f'<p style="text-align:center">{CAP}</p>', CAP),                    # centred
+    (f'<p style="font-size:11px">{CAP}</p>', CAP),                       # smaller
+    (f"<p><small>{CAP}</small></p>", CAP),
+    (f'<p class="image-caption">{CAP}</p>', CAP),                        # a caption class
+])
+def test_a_caption_is_what_the_page_marks_as_one(after, caption):
+    html = page(f'<div class="detail"><h1>{T}</h1><div class="date">07/09/2020</div><p>{P1}</p>{IMG}{after}'
+                f"<p>{P3}</p></div>")
+    rec = rec_of(html)
+    assert [im["caption"] for im in rec["images"]] == [caption]
+    assert (CAP in rec["body_text"] or P2 in rec["body_text"]) == (caption is None)
+
+
+def test_a_portlet_header_above_the_article_is_not_its_title():
+    # Liferay's asset publisher prints the section name as the portlet's header above the article
+    main = ('<section class="portlet" id="portlet_com_liferay_asset_publisher_web_portlet_AssetPublisherPortlet">'
+            '<div class="portlet-content"><div class="autofit-row portlet-header"><h2 class="portlet-title-text">'
+            'Tin tức - Sự kiện nổi bật trong tuần</h2></div><div class="asset-full-content"><div class="asset-title">'
+            f'<h3 class="header-title">{T}</h3></div><div class="date">07/09/2020</div><div class="asset-content">'
+            f"{BODY}</div></div></div></section>")
+    rec = rec_of(page(main, title_tag="Tin tức - Sự kiện nổi bật trong tuần - Cổng TTĐT"))
+    assert rec["title"] == T
+    assert rec["body_text"].split("\n\n") == [P1, P2, P3]

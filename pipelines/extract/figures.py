@@ -1,6 +1,8 @@
 """Images of the body and their captions (the caption line after an image, a short styled text beside it)."""
 from __future__ import annotations
 
+import re
+
 from . import authors as A
 from .dom import attr_str, is_ancestor, text_of
 from .images import CAPTION_CLASS_RE, image_entry
@@ -51,9 +53,36 @@ def _caption_block(b, nb):
             and nb.tlen <= 500:
         return nb
     if nb.tlen <= 300 and word_count(nb.text) <= 60 and (
-            nb.italic() or nb.align() == "center") and not A.source_of(nb.text):
+            nb.italic() or nb.align() == "center" or _smaller(nb.el)) and not A.source_of(nb.text):
         return nb
-    return None
+    return None  # a plain paragraph after an image is body text, not its caption
+
+
+_FONT_SIZE_RE = re.compile(r"font-size\s*:\s*(?:(x{0,2}-?small|smaller)|([\d.]+)\s*(px|pt|em|rem|%))", re.I)
+
+
+def _smaller(el) -> bool:
+    """Text set smaller than the body's (a caption's style): <small>, <font size=1|2>, font-size below
+    13px / 10pt / 0.9em, on the block or an inline element holding all its text."""
+    total = len(collapse(text_of(el)))
+    for x in el.iter():
+        if not isinstance(x.tag, str):
+            continue
+        small = x.tag == "small" or (x.tag == "font" and (x.get("size") or "").strip() in ("1", "2"))
+        m = _FONT_SIZE_RE.search(x.get("style") or "")
+        if m:
+            if m.group(1):
+                small = True
+            else:
+                try:
+                    v, u = float(m.group(2)), m.group(3).lower()
+                except ValueError:
+                    v, u = 0.0, ""
+                small = (u == "px" and v < 13) or (u == "pt" and v < 10) or (u in ("em", "rem") and v < 0.9) or (
+                    u == "%" and v < 90)
+        if small and len(collapse(text_of(x))) >= 0.8 * total:
+            return True
+    return False
 
 
 def images_and_captions(kept, base, entry=image_entry):

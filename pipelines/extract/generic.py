@@ -187,6 +187,15 @@ def is_vietnamese(text: str) -> bool:
     return bool(letters) and len(_VI_LETTERS_RE.findall(text[:3000])) * 25 >= letters
 
 
+_NUMERIC_DATE_RE = re.compile(r"(?<!\d)(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{4}(?!\d)")
+
+
+def ambiguous_day_month(raw: str | None) -> bool:
+    """A numeric date whose day and month could swap ("06/01/2020")."""
+    m = _NUMERIC_DATE_RE.search(raw or "")
+    return bool(m) and int(m.group(1)) <= 12 and int(m.group(2)) <= 12 and m.group(1) != m.group(2)
+
+
 class Fallback:
     """The libraries' reading of one page, parsed once and only when asked for."""
 

@@ -502,8 +502,14 @@ def _extract(rec, body, url, content_type, captured_at):
                     images = []
                     title = title or lib.title()
                     page_type = "article"  # a page-type guess never throws an article away
+        sample = f"{title or ''} {reading_text[:2000]}"
         if raw is None and page_type == "article":
-            raw, dt = lib.date(f"{title or ''} {reading_text[:2000]}")
+            raw, dt = lib.date(sample)
+        elif dt is not None and generic.ambiguous_day_month(raw) and not generic.is_vietnamese(sample):
+            # "06/01/2020" off the Vietnamese portals may be month-first: htmldate's reading of the page settles it
+            _, alt = lib.date(sample)
+            if alt is not None and (alt.year, alt.month, alt.day) == (dt.year, dt.day, dt.month):
+                dt = dt.replace(month=dt.day, day=dt.month)
     if page_type == "article" and raw is None and kind_info is None:
         page_type = "page"  # article-like, but no publication date: a static page
 

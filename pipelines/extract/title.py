@@ -103,6 +103,24 @@ def add_heading_lines(cands, blocks, c_global, refs, chrome_set, penal, adjacent
                 cands.extend(more)
 
 
+# headers of a portlet or a page section (Liferay's asset publisher, widget and block titles)
+SECTION_HEADER_CLASS_RE = re.compile(
+    r"portlet-title|portlet-header|portlet-topper|asset-publisher-title|section-?title|section-?header|"
+    r"box-?title|block-?title|module-?title|widget-?title|cat(?:egory)?-?title|title-?cat|"
+    r"tieu-?de-?chuyen-?muc|ten-?chuyen-?muc|chuyen-?muc-?title", re.I)
+
+
+def _section_header(el) -> bool:
+    cur = el
+    for _ in range(3):
+        if cur is None or not isinstance(cur.tag, str):
+            return False
+        if SECTION_HEADER_CLASS_RE.search((cur.get("class") or "") + " " + (cur.get("id") or "")):
+            return True
+        cur = cur.getparent()
+    return False
+
+
 def pick_heading(cands, blocks, order, c_global, attached):
     """The article heading: the best title candidate re-scored with proximity to the main content, or None."""
     H = None
@@ -128,6 +146,10 @@ def pick_heading(cands, blocks, order, c_global, attached):
                         s -= 10
                 else:
                     s -= 15
+            if _section_header(c.el) and any(
+                    o is not c and o.score >= 20 and order.get(o.el, 0) > order.get(c.el, 0) and attached(o.el)
+                    for o in cands):
+                s -= 40  # a portlet's / section's header above the article names the section, not the article
             if best is None or s > best[0]:
                 best = (s, c)
         if best is not None and best[0] >= 25:
