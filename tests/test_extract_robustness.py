@@ -193,9 +193,14 @@ def test_cli_missing_file(capsys):
     assert "cannot read" in err and "does-not-exist.html" in err
 
 
-def test_cli_requires_url():
-    with pytest.raises(SystemExit):
-        _parse([str(PAGES / "wps6_home.html")])
+def test_cli_url_defaults_to_the_pages_own(capsys, tmp_path):
+    # no --url: the page's canonical link (else <base href>) is the base of its relative links
+    page = tmp_path / "p.html"
+    page.write_bytes(b'<html><head><link rel="canonical" href="https://quynhluu.nghean.gov.vn/tin/a-1">'
+                     b'</head><body><h1>Tin</h1><p><img src="/upload/a.jpg"></p></body></html>')
+    assert cli.run(_parse([str(page)])) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert rec["url"] == "https://quynhluu.nghean.gov.vn/tin/a-1"
 
 
 # ------------------------------------------------------------------ units
