@@ -87,7 +87,8 @@ def create_views(con: duckdb.DuckDBPyConnection, root: Path) -> None:
     """Create the per-table views, the ``<table>_latest`` views and ``<table>_as_of`` macros on ``con``."""
     for table, schema in TABLES.items():
         source = _source(table, root / table)
-        body = f"SELECT * FROM {source}" if source else _empty_view(schema)
+        # files written before an additive schema change lack its columns: they read as NULL
+        body = f"SELECT * FROM {source} UNION ALL BY NAME {_empty_view(schema)}" if source else _empty_view(schema)
         con.execute(f'CREATE OR REPLACE VIEW "{table}" AS {body}')
     for table in RECORD_TABLES:
         con.execute(f'CREATE OR REPLACE VIEW "{table}_latest" AS {latest_view_sql(table)}')

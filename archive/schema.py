@@ -92,6 +92,7 @@ KIND_TABLES: dict[str, str] = {kind: table for table, kind in RECORD_TABLES.item
 
 #: Capture metadata of a record: everything that does NOT define its content (see archive.fixity).
 CAPTURE_FIELDS = (
+    "site",
     "url",
     "urls_seen",
     "fetched_at",
@@ -109,6 +110,10 @@ CAPTURE_FIELDS = (
     "schema_version",
     "extractor_version",
 )
+
+
+def _site() -> pa.Field:
+    return _f("site", pa.string(), "Site the row was captured from (the name in crawl --sites sites.toml); null for a crawl of one portal.")
 
 
 def _warc_fields(what: str) -> list[pa.Field]:
@@ -130,6 +135,7 @@ def _record_schema(table: str, kind_fields: list[pa.Field], *, article_id: bool 
     head += [
         _f("kind", pa.string(), f"Record kind: always '{kind}' in this table.", nullable=False),
         _f("wcm_path", pa.string(), "WCM path, lowercased, percent-decoded, no trailing slash."),
+        _site(),
         _f("url", pa.string(), "Canonical URL: the preferred URL of urls_seen (friendly > PoC > connect > other).", nullable=False),
         _f("urls_seen", pa.list_(pa.string()), "Every distinct URL observed to lead to this record, preferred first.", nullable=False),
         _f("title", pa.string(), "Title as shown on the page."),
@@ -236,6 +242,7 @@ ERRORS = _schema(
     _f("exception", pa.string(), "Exception type and message, if any."),
     _f("attempts", pa.int16(), "Number of attempts made (including retries)."),
     _f("referer", pa.string(), "Page that linked to the URL, if known."),
+    _site(),
     _f("failed_at", CAPTURE_TS, "When the final attempt failed (UTC).", nullable=False),
     _f("snapshot_id", pa.string(), "Crawl run.", nullable=False),
 )
@@ -249,6 +256,7 @@ PAGES = _schema(
     _f("content_sha256", pa.string(), "sha256 hex digest of the raw response body bytes."),
     _f("page_type", pa.string(), "What the page is: article, document, album, video, schedule, page, listing, media, other, ... (open list)."),
     _f("record_id", pa.string(), "record_id of the record the page holds, else null."),
+    _site(),
     _f("fetched_at", CAPTURE_TS, "When the response was received (UTC).", nullable=False),
     _f("etag", pa.string(), "ETag header of the response."),
     _f("last_modified", pa.string(), "Last-Modified header of the response."),
@@ -267,6 +275,7 @@ URL_ALIASES = _schema(
 MEDIA = _schema(
     "media_files",
     _f("url", pa.string(), "URL the file was downloaded from (one row per URL per snapshot).", nullable=False),
+    _site(),
     _f("sha256", pa.string(), "sha256 hex of the file bytes; null if the download failed."),
     _f("size", pa.int64(), "Size of the file in bytes."),
     _f("mime_type", pa.string(), "MIME type (Content-Type header, or sniffed)."),
@@ -284,6 +293,21 @@ LISTINGS = _schema(
     _f("listing", pa.string(), "Key of a listing, register or menu page: its canonical URL (all pages of one pager share it).", nullable=False),
     _f("record_id", pa.string(), "A record that page links to.", nullable=False),
     _f("seen_at", CAPTURE_TS, "When the crawler saw the link (UTC).", nullable=False),
+    _f("snapshot_id", pa.string(), "Crawl run.", nullable=False),
+)
+
+LEGAL_LOG = _schema(
+    "legal_log",
+    _f("url", pa.string(), "URL requested (or refused, or robots.txt fetched).", nullable=False),
+    _site(),
+    _f("event", pa.string(), "request (sent), disallowed (refused by robots.txt, not sent), robots_txt (robots.txt fetched), rate_limited (a 429 or 503 answer).", nullable=False),
+    _f("robots", pa.string(), "robots.txt decision: allowed, disallowed, no_robots_txt (none could be had: all allowed), not_checked (ROBOTSTXT_OBEY off); null for robots_txt and rate_limited events."),
+    _f("robots_rule", pa.string(), "The robots.txt rule that decided, e.g. 'Disallow: /component/' (longest match); null if no rule matched."),
+    _f("http_status", pa.int16(), "HTTP status of the answer (robots_txt, rate_limited events)."),
+    _f("retry_after", pa.string(), "Retry-After header of a 429/503 answer, as sent; null if none."),
+    _f("delay_ms", pa.int32(), "Milliseconds between two requests to this host in force when the request was sent (DOWNLOAD_DELAY, the site's delay, robots.txt Crawl-delay, AutoThrottle); for robots_txt events, the Crawl-delay it declares (null if none)."),
+    _f("user_agent", pa.string(), "User-Agent header the request was sent with.", nullable=False),
+    _f("at", CAPTURE_TS, "When the event happened (UTC).", nullable=False),
     _f("snapshot_id", pa.string(), "Crawl run.", nullable=False),
 )
 
@@ -330,6 +354,7 @@ TABLES: dict[str, pa.Schema] = {
     "url_aliases": URL_ALIASES,
     "media_files": MEDIA,
     "listings": LISTINGS,
+    "legal_log": LEGAL_LOG,
     "changes": CHANGES,
     "snapshots": SNAPSHOTS,
 }
@@ -347,8 +372,14 @@ CHANGE_KINDS = ("new", "changed", "unchanged", "removed")
 #: Usual values of ``pages.page_type`` (an open list: not checked, extractors may add kinds of listings).
 PAGE_TYPES = ("article", "document", "album", "video_list", "schedule", "page", "listing", "not_modified", "other")
 
+#: Allowed values of ``legal_log.event`` and ``legal_log.robots``.
+LEGAL_EVENTS = ("request", "disallowed", "robots_txt", "rate_limited")
+ROBOTS_DECISIONS = ("allowed", "disallowed", "no_robots_txt", "not_checked")
+
 #: Closed vocabularies checked when rows are written: (table, column) -> values.
 ALLOWED_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("legal_log", "event"): LEGAL_EVENTS,
+    ("legal_log", "robots"): ROBOTS_DECISIONS,
     ("snapshots", "status"): SNAPSHOT_STATUSES,
     ("changes", "change"): CHANGE_KINDS,
     ("changes", "table"): tuple(RECORD_TABLES),

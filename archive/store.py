@@ -45,7 +45,7 @@ from .versions import PrevRecord, load_previous, media_urls, record_ids_done, sn
 from .writer import TableWriter
 
 #: Non-record tables rows can be added to with add(); ``changes`` and ``snapshots`` are written by the writer.
-LOG_TABLES = ("pages", "errors", "url_aliases", "media_files", "listings")
+LOG_TABLES = ("pages", "errors", "url_aliases", "media_files", "listings", "legal_log")
 #: Every table the writer appends to while open.
 DATA_TABLES = (*RECORD_TABLES, *LOG_TABLES, "changes")
 

@@ -31,7 +31,7 @@ _LATEST = (
 )
 
 
-def summarize(root: str | os.PathLike[str], snapshot_id: str | None = None) -> dict[str, Any]:
+def summarize(root: str | os.PathLike[str], snapshot_id: str | None = None, site: str | None = None) -> dict[str, Any]:
     """Counts for one snapshot (default: the most recently started one).
 
     Keys: snapshot_id, status (complete / interrupted / resumed / ``unfinished``
@@ -43,7 +43,9 @@ def summarize(root: str | os.PathLike[str], snapshot_id: str | None = None) -> d
     records: {record table: {rows, new, changed, unchanged, removed}} where
     rows = record rows the snapshot stored.  An archive without any snapshot
     gives snapshot_id None and zero counts; an unknown ``snapshot_id`` raises
-    LookupError.
+    LookupError.  ``site``: count only that site's rows (a crawl of many sites;
+    aliases and changes by their record's site); the result then has ``site``
+    and ``sites`` (every site of the snapshot).
     """
     con = connect(root)
     try:
@@ -61,26 +63,33 @@ def summarize(root: str | os.PathLike[str], snapshot_id: str | None = None) -> d
             "SELECT status, started_at, finished_at, resumes FROM snapshots WHERE snapshot_id = ?"
             " ORDER BY finished_at DESC LIMIT 1"
         )
-        pages, not_modified = one(
+        where = "snapshot_id = ?" + (" AND site = ?" if site else "")
+        args = [snapshot_id, site] if site else [snapshot_id]
+        if site:  # a site's records (over every snapshot: unchanged and removed ones too)
+            con.execute("CREATE TEMP TABLE site_records AS " + " UNION ".join(
+                f'SELECT record_id FROM "{t}" WHERE site = ?' for t in RECORD_TABLES), [site] * len(RECORD_TABLES))
+        of_site = " AND record_id IN (SELECT record_id FROM site_records)" if site else ""
+        pages, not_modified = con.execute(
             "SELECT count(*) FILTER (WHERE status <> 304), count(*) FILTER (WHERE status = 304)"
-            " FROM pages WHERE snapshot_id = ?"
-        )
-        aliases = one("SELECT count(*) FROM url_aliases WHERE snapshot_id = ?")[0]
-        media = one("SELECT count(*) FROM media_files WHERE snapshot_id = ?")[0]
+            f" FROM pages WHERE {where}", args).fetchall()[0]
+        aliases = one(f"SELECT count(*) FROM url_aliases WHERE snapshot_id = ?{of_site}")[0]
+        media = con.execute(f"SELECT count(*) FROM media_files WHERE {where}", args).fetchall()[0][0]
         by_reason = con.execute(
-            "SELECT reason, count(*) AS n FROM errors WHERE snapshot_id = ? GROUP BY reason ORDER BY n DESC, reason",
-            [snapshot_id],
+            f"SELECT reason, count(*) AS n FROM errors WHERE {where} GROUP BY reason ORDER BY n DESC, reason", args,
         ).fetchall()
         changes = con.execute(
-            'SELECT "table", change, count(*) FROM changes WHERE snapshot_id = ? GROUP BY ALL', [snapshot_id]
+            f'SELECT "table", change, count(*) FROM changes WHERE snapshot_id = ?{of_site} GROUP BY ALL', [snapshot_id]
         ).fetchall()
         records: dict[str, dict[str, int]] = {}
         for table in RECORD_TABLES:
-            rows = one(f'SELECT count(DISTINCT record_id) FROM "{table}" WHERE snapshot_id = ?')[0]
+            rows = con.execute(f'SELECT count(DISTINCT record_id) FROM "{table}" WHERE {where}', args).fetchall()[0][0]
             records[table] = {"rows": rows, **{c: 0 for c in CHANGE_KINDS}}
         for table, change, n in changes:
             if table in records and change in CHANGE_KINDS:
                 records[table][change] += n
+        sites = [r[0] for r in con.execute(
+            "SELECT DISTINCT site FROM pages WHERE snapshot_id = ? AND site IS NOT NULL ORDER BY 1", [snapshot_id]
+        ).fetchall()]
     finally:
         con.close()
     anything = pages or not_modified or aliases or media or by_reason or changes or any(
@@ -88,6 +97,9 @@ def summarize(root: str | os.PathLike[str], snapshot_id: str | None = None) -> d
     )
     if snap is None and not anything:
         raise LookupError(f"no snapshot {snapshot_id!r} in {root} (portal-archive snapshots lists them)")
+    if site and site not in sites:
+        known = ", ".join(sites) or "none: a crawl of one portal"
+        raise LookupError(f"no site {site!r} in snapshot {snapshot_id} of {root} (its sites: {known})")
     if snap:
         status, started, finished, resumes = snap
     else:
@@ -110,6 +122,8 @@ def summarize(root: str | os.PathLike[str], snapshot_id: str | None = None) -> d
         "errors_by_reason": {reason: n for reason, n in by_reason},
         **totals,
         "records": records,
+        "sites": sites,
+        **({"site": site} if site else {}),
     }
 
 
@@ -137,6 +151,7 @@ def _empty() -> dict[str, Any]:
         "errors_by_reason": {},
         **{f"records_{c}": 0 for c in CHANGE_KINDS},
         "records": {t: {"rows": 0, **{c: 0 for c in CHANGE_KINDS}} for t in RECORD_TABLES},
+        "sites": [],
     }
 
 
@@ -168,6 +183,7 @@ def format_summary(d: dict[str, Any]) -> str:
         status += f" (resumed {d['resumes']}x)"
     rows = [
         ("Snapshot", d["snapshot_id"]),
+        *([("Site", d["site"])] if d.get("site") else [("Sites", ", ".join(d["sites"]))] if d.get("sites") else []),
         ("Status", status),
         ("Started", _when(d.get("started_at"))),
         ("Finished", _when(d.get("finished_at"))),

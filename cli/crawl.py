@@ -32,6 +32,8 @@ def add_arguments(p):
     p.add_argument("url", nargs="?", help=f"portal home page (e.g. {DEFAULT_PORTAL}; a bare host name means http://)")
     p.add_argument("--archive", required=True, help="archive folder (created if missing)")
     p.add_argument("--demo", action="store_true", help="start the offline replica on a free loopback port and crawl it")
+    p.add_argument("--sites", metavar="SITES.toml",
+                   help="crawl every portal listed in SITES.toml into the archive, in one snapshot (see crawler/sites.py)")
     p.add_argument("--articles", type=int, default=300, help="replica size for --demo (default 300)")
     p.add_argument("--seed", type=int, default=1, help="replica seed for --demo")
     p.add_argument("-s", "--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
@@ -98,8 +100,9 @@ def replica_process(articles: int, seed: int, port: int = 0):
             proc.kill()
 
 
-def run_crawl(url: str, archive: Path, overrides: dict[str, str], *, verbose: bool = False) -> dict:
-    """Run one crawl in this process; returns Scrapy's final stats."""
+def run_crawl(url: str | None, archive: Path, overrides: dict[str, str], *, verbose: bool = False,
+              sites=None) -> dict:
+    """Run one crawl in this process (of ``url``, or of every site of ``sites``); returns Scrapy's final stats."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
@@ -108,13 +111,17 @@ def run_crawl(url: str, archive: Path, overrides: dict[str, str], *, verbose: bo
     settings.set("PORTAL_ARCHIVE_DIR", str(archive), priority="cmdline")
     if not verbose:
         settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
+    if sites:
+        from crawler.sites import download_slots
+
+        settings.set("DOWNLOAD_SLOTS", download_slots(sites), priority="cmdline")
     for name, value in overrides.items():
         settings.set(name, value, priority="cmdline")
     process = CrawlerProcess(settings)
     if not verbose:
         quiet_logging()
-    crawler = process.create_crawler("portal")
-    process.crawl(crawler, start_url=url)
+    crawler = process.create_crawler("sites" if sites else "portal")
+    process.crawl(crawler, **({"sites": sites} if sites else {"start_url": url}))
     process.start()
     return crawler.stats.get_stats()
 
@@ -148,13 +155,24 @@ def run(args) -> int:
 
     overrides = parse_overrides(args.settings)
     args.verbose = args.verbose or getattr(args, "show_traceback", False)
-    if not args.demo and not args.url:
-        raise UsageError("give the portal URL (e.g. hoangmai.nghean.gov.vn), or --demo")
-    url = None if args.demo else start_url(args.url)
+    if sum(map(bool, (args.url, args.demo, args.sites))) != 1:
+        raise UsageError("give the portal URL (e.g. hoangmai.nghean.gov.vn), or --demo, or --sites SITES.toml")
+    url = start_url(args.url) if args.url else None
+    sites = None
+    if args.sites:
+        from crawler.sites import SitesError, load_sites
+
+        try:
+            sites = load_sites(args.sites)
+        except SitesError as exc:
+            raise UsageError(str(exc)) from None
     archive = Path(args.archive).absolute()
     ensure_archive_root(archive)  # refuse a foreign or newer-format folder before anything is fetched
     started = time.monotonic()
-    if args.demo:
+    if sites:
+        print(f"crawling {len(sites)} sites into {archive}", file=sys.stderr)
+        stats = run_crawl(None, archive, overrides, verbose=args.verbose, sites=sites)
+    elif args.demo:
         # the same address as the last demo when free: record URLs (and so record hashes) stay comparable
         with replica_process(args.articles, args.seed, DEMO_PORT if _free(DEMO_PORT) else 0) as url:
             print(f"demo: crawling the replica at {url} into {archive}", file=sys.stderr)

@@ -46,13 +46,18 @@ def add_summary_arguments(p):
     p.add_argument("--archive", required=True, help="archive folder")
     p.add_argument("--snapshot", default=None, help="snapshot id (default: the latest)")
     p.add_argument("--samples", type=int, default=0, help="also print N sample articles")
+    p.add_argument("--site", default=None, help="only this site's rows (an archive of crawl --sites)")
 
 
 def run_summary(args) -> int:
     from archive.summary import format_summary, summarize
 
     root = _archive_dir(args.archive)
-    print(format_summary(summarize(root, snapshot_arg(root, args.snapshot))))
+    try:
+        summary = summarize(root, snapshot_arg(root, args.snapshot), site=args.site)
+    except LookupError as exc:
+        raise UsageError(str(exc)) from None
+    print(format_summary(summary))
     if args.samples:
         print_samples(root, args.samples)
     return 0

@@ -47,9 +47,11 @@ ITEM_PIPELINES = {
     "pipelines.scrapy_pipelines.ArchivePipeline": 900,
 }
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.sites.HostSlotMiddleware": 50,  # politeness per host:port (sibling portals), before robots.txt
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
     "crawler.middlewares.crawl_delay.CrawlDelayMiddleware": 560,
+    "crawler.middlewares.legal_log.LegalLogMiddleware": 570,  # robots decisions, rate limits, delays: legal_log
     "crawler.middlewares.warc.WarcCaptureMiddleware": 950,  # next to the wire: every hop, every retry
 }
 MEDIA_ALLOW_REDIRECTS = True

@@ -90,7 +90,7 @@ class MediaPipeline(FilesPipeline):
                 if url not in self.described:
                     self.described.add(url)
                     extra.append(("media_files", {
-                        "url": url, "sha256": value["sha256"], "size": value["size"], "mime_type": value["mime_type"],
+                        "url": url, "site": item.get("site"), "sha256": value["sha256"], "size": value["size"], "mime_type": value["mime_type"],
                         "width": value["width"], "height": value["height"], "path": value["path"],
                         "http_status": value["http_status"], "fetched_at": value["fetched_at"],
                         **{k: value.get(k) for k in WARC_FIELDS},
@@ -100,7 +100,7 @@ class MediaPipeline(FilesPipeline):
                 self.crawler.stats.inc_value("portal/errors")
                 extra.append(("errors", error_row(
                     url, "media_failed", failed_at=now, exception=f"{type(value.value).__name__}: {value.value}",
-                    attempts=1, referer=next((r["url"] for t, r in rows if t == "pages"), None),
+                    attempts=1, referer=next((r["url"] for t, r in rows if t == "pages"), None), site=item.get("site"),
                 )))
         link_media(rows, sha_by_url)
         rows.extend(extra)

@@ -15,14 +15,17 @@ from pipelines.extract import EXTRACTOR_VERSION
 WARC_FIELDS = ("warc_file", "warc_offset", "warc_length", "warc_record_id")
 _DATE_FIELDS = {"issued_on", "effective_on", "week_start"}
 _CAPTURE_FIELDS = {
-    "record_id", "article_id", "kind", "wcm_path", "url", "urls_seen", "fetched_at", "http_status",
+    "record_id", "article_id", "kind", "wcm_path", "site", "url", "urls_seen", "fetched_at", "http_status",
     "content_sha256", "record_sha256", "version", "etag", "last_modified", *WARC_FIELDS, "snapshot_id",
     "schema_version", "extractor_version",
 }
 
 
-def content_id(key: str) -> str:
-    """Stable 16-hex id of a content identity (a WCM path, or a fallback key)."""
+def content_id(key: str, site: str | None = None) -> str:
+    """Stable 16-hex id of a content identity (a WCM path, or a fallback key); of a crawl of many sites
+    (``crawl --sites``), the identity within its ``site``: sibling portals share WCM paths."""
+    if site is not None:
+        key = f"site:{site}|{key}"
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
@@ -75,6 +78,7 @@ def capture_fields(page: dict) -> dict:
     headers = page.get("headers") or {}
     warc = page.get("warc") or {}
     return {
+        "site": page.get("site"),
         "fetched_at": page["fetched_at"],
         "http_status": page["status"],
         "content_sha256": page.get("content_sha256") or sha256_hex(page["body"]),
@@ -114,6 +118,7 @@ def page_row(page: dict, page_type: str, record_id: str | None) -> dict:
         "content_sha256": fields["content_sha256"],
         "page_type": page_type,
         "record_id": record_id,
+        "site": page.get("site"),
         "fetched_at": page["fetched_at"],
         "etag": fields["etag"],
         "last_modified": fields["last_modified"],
@@ -121,10 +126,11 @@ def page_row(page: dict, page_type: str, record_id: str | None) -> dict:
     }
 
 
-def error_row(url: str, reason: str, *, failed_at, http_status=None, exception=None, attempts=1, referer=None) -> dict:
+def error_row(url: str, reason: str, *, failed_at, http_status=None, exception=None, attempts=1, referer=None,
+              site=None) -> dict:
     return {
         "url": url, "reason": reason, "http_status": http_status, "exception": exception,
-        "attempts": attempts, "referer": referer, "failed_at": failed_at,
+        "attempts": attempts, "referer": referer, "failed_at": failed_at, "site": site,
     }
 
 
@@ -132,7 +138,7 @@ def soft_404_row(page: dict, record: dict) -> dict:
     return error_row(
         page["url"], "soft_404", failed_at=page["fetched_at"], http_status=page["status"],
         exception=f"page rendered but holds no content item (page_type={record.get('page_type')})",
-        referer=page.get("referer"),
+        referer=page.get("referer"), site=page.get("site"),
     )
 
 

@@ -26,16 +26,19 @@ class RowBuilder:
 
     def page_rows(self, page: dict) -> list[tuple[str, dict]]:
         """``page``: url, status, headers (lower-cased names), body, fetched_at, and the crawler's identity
-        (record_id, wcm_path, urls_seen, expected_content) and WARC pointer when known."""
+        (record_id, wcm_path, urls_seen, expected_content) and WARC pointer when known; in a crawl of many
+        sites, its ``site`` (ids are per site) and the site's extraction overrides (``charset``)."""
         page.setdefault("content_sha256", sha256_hex(page["body"]))
-        record = extract_record(page["body"], page["url"], content_type=page["headers"].get("content-type"),
-                                captured_at=page["fetched_at"])
+        content_type = page["headers"].get("content-type")
+        if page.get("charset"):  # a site's extraction override (sites.toml): its pages' real charset
+            content_type = f"text/html; charset={page['charset']}"
+        record = extract_record(page["body"], page["url"], content_type=content_type, captured_at=page["fetched_at"])
         page_type = record.get("page_type") or "other"
         rows = []
         record_id, wcm_path = page.get("record_id"), page.get("wcm_path")
         if page_type in RECORD_PAGE_TYPES and record.get("kind") in KIND_TABLES:
             if record_id is None:  # the portal did not name it: identify it by kind, title and date
-                record_id = content_id(fallback_identity(record, page["url"]))
+                record_id = content_id(fallback_identity(record, page["url"]), page.get("site"))
                 if record_id in self.fallback_ids:
                     alias = {"record_id": record_id, "url": page["url"], "seen_at": page["fetched_at"]}
                     return [("pages", page_row(page, page_type, record_id)), ("url_aliases", alias)]
@@ -58,7 +61,7 @@ class RowBuilder:
                 rows.append(("errors", {**soft_404_row(page, record), "reason": "empty_media_url",
                                         "exception": f"video {video.get('title')!r} has an empty file URL"}))
                 continue
-            record_id = content_id(identity)
+            record_id = content_id(identity, page.get("site"))
             if record_id in self.video_ids:
                 continue
             self.video_ids.add(record_id)

@@ -30,7 +30,8 @@ class ExtractPipeline:
         if kind == "error":
             self.stats.inc_value("portal/errors")
             row = error_row(item["url"], item["reason"], failed_at=item["failed_at"], http_status=item["http_status"],
-                            exception=item["exception"], attempts=item["attempts"], referer=item["referer"])
+                            exception=item["exception"], attempts=item["attempts"], referer=item["referer"],
+                            site=item.get("site"))
             return {"item_type": "rows", "rows": [("errors", row)], "unreachable": item.get("record_id")}
         if kind == "listing":  # a listing, register or menu page lists these records
             return {"item_type": "rows", "rows": [
@@ -53,7 +54,7 @@ class ExtractPipeline:
             elif table in KIND_TABLES.values():
                 self.stats.inc_value(f"portal/records/{row['kind']}")
                 self.stats.inc_value("portal/articles" if table == "articles" else "portal/other_records")
-        return {"item_type": "rows", "rows": rows}
+        return {"item_type": "rows", "rows": rows, "site": item.get("site")}
 
 
 class ArchivePipeline:

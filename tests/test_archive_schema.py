@@ -15,7 +15,7 @@ from archive.schema import RECORD_TABLES, SCHEMA_VERSION, TABLES, describe
 
 REPO = Path(__file__).resolve().parents[1]
 
-COMMON_HEAD = ["record_id", "kind", "wcm_path", "url", "urls_seen", "title"]
+COMMON_HEAD = ["record_id", "kind", "wcm_path", "site", "url", "urls_seen", "title"]
 COMMON_TAIL = ["fetched_at", "http_status", "content_sha256", "record_sha256", "version", "etag", "last_modified",
                "warc_file", "warc_offset", "warc_length", "warc_record_id", "snapshot_id", "schema_version",
                "extractor_version"]
@@ -33,13 +33,15 @@ EXPECTED_COLUMNS = {
                *COMMON_TAIL],
     "schedules": [*COMMON_HEAD, "week", "week_start", "entries", *COMMON_TAIL],
     "static_pages": [*COMMON_HEAD, "body_text", "body_html", "images", "section", *COMMON_TAIL],
-    "pages": ["url", "status", "content_type", "length", "content_sha256", "page_type", "record_id",
+    "pages": ["url", "status", "content_type", "length", "content_sha256", "page_type", "record_id", "site",
               "fetched_at", "etag", "last_modified", *WARC, "snapshot_id"],
-    "errors": ["url", "reason", "http_status", "exception", "attempts", "referer", "failed_at", "snapshot_id"],
+    "errors": ["url", "reason", "http_status", "exception", "attempts", "referer", "site", "failed_at", "snapshot_id"],
     "url_aliases": ["record_id", "url", "seen_at", "snapshot_id"],
-    "media_files": ["url", "sha256", "size", "mime_type", "width", "height", "path", "http_status", "fetched_at",
+    "media_files": ["url", "site", "sha256", "size", "mime_type", "width", "height", "path", "http_status", "fetched_at",
               "snapshot_id", *WARC],
     "listings": ["listing", "record_id", "seen_at", "snapshot_id"],
+    "legal_log": ["url", "site", "event", "robots", "robots_rule", "http_status", "retry_after", "delay_ms",
+                  "user_agent", "at", "snapshot_id"],
     "changes": ["snapshot_id", "table", "record_id", "change", "version", "record_sha256", "changed_at"],
     "snapshots": ["snapshot_id", "started_at", "finished_at", "seeds", "status", "pages_fetched", "not_modified",
                   "records_new", "records_changed", "records_unchanged", "records_removed", "errors",

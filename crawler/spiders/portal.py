@@ -182,6 +182,10 @@ class PortalSpider(scrapy.Spider):
         if self.archived:
             self.logger.warning("resuming: %d records already archived in this snapshot", len(self.archived))
 
+    def record_key(self, wcm_path: str, url: str) -> str:
+        """The record id of the content at ``wcm_path`` (``url``: where it was seen; see SitesSpider)."""
+        return article_id(wcm_path)
+
     # -- requests ---------------------------------------------------------------------------
     def _request(self, url, priority, *, barren, wcm_path=None, record_id=None, listing=None, page_no=None,
                  referer=None):
@@ -224,7 +228,7 @@ class PortalSpider(scrapy.Spider):
         wcm_path = meta.get("wcm_path") or wcm_path_from_url(response.url) or wcm_path_from_urls(self_urls)
         discovered = 0
         if wcm_path or meta.get("record_id"):
-            aid = article_id(wcm_path) if wcm_path else meta["record_id"]
+            aid = self.record_key(wcm_path, response.url) if wcm_path else meta["record_id"]
             if aid in self.archived:
                 yield from self._aliases(aid, seen_urls)
                 wcm_path = None  # already archived: log the page only
@@ -249,7 +253,7 @@ class PortalSpider(scrapy.Spider):
         for link in follow:
             if link.kind == "content":
                 new_here += self._note_content(link)
-            aid = article_id(link.wcm_path) if link.kind == "content" else self.previous_urls.get(url_fingerprint(link.url))
+            aid = self.record_key(link.wcm_path, link.url) if link.kind == "content" else self.previous_urls.get(url_fingerprint(link.url))
             if aid is not None:
                 linked.append(aid)
         self.reached.update(linked)
@@ -290,7 +294,7 @@ class PortalSpider(scrapy.Spider):
         return [link for link in links.values() if link is not None]
 
     def _note_content(self, link) -> int:
-        aid = article_id(link.wcm_path)
+        aid = self.record_key(link.wcm_path, link.url)
         if aid in self.archived or aid in self.pending:
             return 0
         return 1
@@ -298,7 +302,7 @@ class PortalSpider(scrapy.Spider):
     def _aliases_from_links(self, follow):
         """Alias items for links naming records already archived (the URL is not fetched)."""
         for link in follow:
-            if link.kind == "content" and (aid := article_id(link.wcm_path)) in self.archived:
+            if link.kind == "content" and (aid := self.record_key(link.wcm_path, link.url)) in self.archived:
                 yield from self._aliases(aid, [link.url])
 
     def _next_request(self, link, response, barren, listing_key, new_here):
@@ -306,7 +310,7 @@ class PortalSpider(scrapy.Spider):
         known = self.known_urls.get(fp)
         if known is not None:
             return None
-        aid = article_id(link.wcm_path) if link.kind == "content" else self.previous_urls.get(fp)
+        aid = self.record_key(link.wcm_path, link.url) if link.kind == "content" else self.previous_urls.get(fp)
         if aid is not None:
             if aid in self.archived:
                 return None
