@@ -253,7 +253,8 @@ class PortalSpider(scrapy.Spider):
         for link in follow:
             if link.kind == "content":
                 new_here += self._note_content(link)
-            aid = self.record_key(link.wcm_path, link.url) if link.kind == "content" else self.previous_urls.get(url_fingerprint(link.url))
+            aid = (self.record_key(link.wcm_path, link.url) if link.kind == "content"
+                   else self.previous_urls.get(url_fingerprint(link.url)))
             if aid is not None:
                 linked.append(aid)
         self.reached.update(linked)
