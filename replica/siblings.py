@@ -35,14 +35,17 @@ def site_seed(name: str) -> int:
     return 1 if name == "hoangmai" else int.from_bytes(hashlib.sha1(name.encode()).digest()[:4], "big")
 
 
-def siblings(n: int) -> list[Sibling]:
+def siblings(n: int, themes: tuple[str, ...] = THEMES) -> list[Sibling]:
+    """``n`` siblings, their themes taken in turn from ``themes``."""
     if n < 1:
         raise ValueError("--sites needs at least 1 site")
+    if not themes or set(themes) - set(THEMES):
+        raise ValueError(f"themes must be among {', '.join(THEMES)}")
     out = []
     for i in range(n):
         base, lap = NAMES[i % len(NAMES)], i // len(NAMES)
         name = base if lap == 0 else f"{base}{lap + 1}"
-        out.append(Sibling(name, THEMES[i % len(THEMES)], site_seed(name)))
+        out.append(Sibling(name, themes[i % len(themes)], site_seed(name)))
     return out
 
 
@@ -119,24 +122,31 @@ def sibling_truth(sib: Sibling, base_url: str, *, articles: int = 40, documents:
 class SiblingServers:
     """N siblings on ports ``port, port+1, …`` (``port`` 0: free ports), started together.
 
-    ``down``: names of siblings whose port is reserved but not served (a site that is down)."""
+    ``down``: names of siblings whose port is reserved but not served (a site that is down);
+    ``themes``: the themes taken in turn (default WPS, K2); ``k2_articles``: the K2 siblings' size
+    (default ``articles``)."""
 
     def __init__(self, n: int, host: str = "127.0.0.1", port: int = 0, *, articles: int = 40, documents: int = 12,
-                 crawl_delay: float | None = None, latency: float = 0.0, busy: bool = False, down=()):
-        self.siblings = siblings(n)
+                 crawl_delay: float | None = None, latency: float = 0.0, busy: bool = False, down=(),
+                 themes: tuple[str, ...] = THEMES, k2_articles: int | None = None):
+        self.siblings = siblings(n, themes)
         self.options = {"articles": articles, "documents": documents}
+        self.k2_articles = articles if k2_articles is None else k2_articles
         self.down = set(down)
         self.servers: dict[str, ServerThread] = {}
         for i, sib in enumerate(self.siblings):
             self.servers[sib.name] = make_server(sib, host, port + i if port else 0, crawl_delay=crawl_delay,
-                                                 latency=latency, busy=busy, **self.options)
+                                                 latency=latency, busy=busy, **self._options(sib))
+
+    def _options(self, sib: Sibling) -> dict:
+        return {**self.options, "articles": self.k2_articles} if sib.theme == "k2" else self.options
 
     def urls(self) -> dict[str, str]:
         return {name: srv.url for name, srv in self.servers.items()}
 
     def truth(self) -> Iterator[dict]:
         for sib in self.siblings:
-            yield from sibling_truth(sib, self.servers[sib.name].url, **self.options)
+            yield from sibling_truth(sib, self.servers[sib.name].url, **self._options(sib))
 
     def sites_toml(self) -> str:
         """A ``sites.toml`` listing every sibling (for ``portal-archive crawl --sites``)."""

@@ -27,7 +27,7 @@ def sites_crawl(tmp_path_factory):
     """4 siblings (WPS, K2, WPS, K2) in one sites.toml; the 4th is down; the K2 ones shed each category's
     first request (503 + Retry-After: 1); every robots.txt has Crawl-delay 0.05."""
     tmp = tmp_path_factory.mktemp("sites")
-    with SiblingServers(4, articles=40, documents=6, crawl_delay=0.05, busy=True, down={DOWN}) as sibs:
+    with SiblingServers(4, articles=40, k2_articles=24, documents=6, crawl_delay=0.05, busy=True, down={DOWN}) as sibs:
         toml = tmp / "sites.toml"
         toml.write_text("[defaults]\nconcurrency = 4\n\n" + sibs.sites_toml(), encoding="utf-8")
         archive = tmp / "archive"
@@ -52,7 +52,7 @@ def test_every_site_one_archive_one_snapshot_records_match_truth(sites_crawl):
     articles = {(r["site"], r["url"]): r for r in _rows(con, "SELECT * FROM articles")}
     expected = [t for t in truth if t["kind"] == "article" and t["site"] != DOWN]
     assert {s for s, _ in articles} == {"hoangmai", "dienchau", "quynhluu"}
-    assert len(articles) == len(expected) == 120
+    assert len(articles) == len(expected) == 40 + 24 + 40
     for t in expected:
         row = articles[(t["site"], t["urls"]["friendly"])]
         assert {f: row[f] for f in ARTICLE_FIELDS} == {f: t[f] for f in ARTICLE_FIELDS}, row["url"]
@@ -86,7 +86,7 @@ def test_summary_by_site(sites_crawl):
     out = subprocess.run([*run, "--site", "dienchau"], cwd=REPO, capture_output=True, text=True).stdout
     assert "Site          dienchau" in out
     assert [line.split()[:2] for line in out.splitlines() if line.strip().startswith(("articles", "documents"))] == [
-        ["articles", "40"], ["documents", "0"]]
+        ["articles", "24"], ["documents", "0"]]
     bad = subprocess.run([*run, "--site", "nowhere"], cwd=REPO, capture_output=True, text=True)
     assert bad.returncode == 2 and "no site 'nowhere'" in bad.stderr and "Traceback" not in bad.stderr
 
