@@ -92,7 +92,7 @@ def test_portal_down_leaves_the_archive_exactly_as_it_was_but_one_failed_snapsho
     assert {json.loads(line)["path"] for line in manifest_after[len(manifest_before):]} == added - {f"_runs/{sid}.json"}
     # the snapshot's own row and why it failed (its errors), nothing else: no record, page, change
     assert added == {f"snapshots/part-{sid}-000001.parquet", f"errors/part-{sid}-000001.parquet",
-                     f"_runs/{sid}.json"}, added
+                     f"legal_log/part-{sid}-000001.parquet", f"_runs/{sid}.json"}, added  # the requests tried
     assert steps["down_latest"] == steps["good_latest"]
     assert {e["reason"] for e in read_rows(root, "errors") if e["snapshot_id"] == sid} == {"connection_refused"}
 
