@@ -17,6 +17,7 @@ from pathlib import Path
 import pyarrow.dataset as ds
 
 from bench.extraction_quality import bench_quality
+from bench.search import run as bench_search
 from cli.crawl import replica_process
 
 
@@ -131,6 +132,7 @@ def main(argv=None) -> int:
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--memory", action=argparse.BooleanOptionalAction, default=True,
                    help="also compare peak memory of a crawl of N/4 and N articles")
+    p.add_argument("--search-records", type=int, default=200_000, help="size of the synthetic archive of the search bench")
     args = p.parse_args(argv)
     with replica_process(args.articles, args.seed) as url:
         bench_extraction(url, args.articles, args.seed, args.rounds)
@@ -138,6 +140,7 @@ def main(argv=None) -> int:
     bench_crawl(args.articles, args.seed)
     if args.memory:
         bench_memory(args.articles, args.seed)
+    bench_search(args.search_records)
     return 0
 
 

@@ -6,9 +6,8 @@ its own, not d + a mark), so the index stores text already folded by :func:`fold
 lower-cases and splits.
 
 The fold works character by character (``str.translate`` over a table filled on first sight of each
-character), which makes it about 3x faster than folding the whole string and lets :func:`fold_map` give,
-for each character of the original, the folded text it became (used to carry highlights back to the
-accented text).
+character), about 3x faster than decomposing the whole string. The search index (tantivy) folds with its own
+``ascii_fold`` filter, which gives the same words for Vietnamese; queries go through :func:`fold` first.
 """
 from __future__ import annotations
 
@@ -39,11 +38,3 @@ def fold(text: str | None) -> str:
     if not text:
         return ""
     return text.translate(_TABLE)
-
-
-def fold_map(text: str) -> list[int]:
-    """For each position of ``fold(text)``, the position in ``text`` of the character it came from."""
-    positions: list[int] = []
-    for i, char in enumerate(text):
-        positions.extend([i] * len(_TABLE[ord(char)]))
-    return positions

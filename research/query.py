@@ -74,3 +74,79 @@ def match_terms(query: str) -> tuple[set[str], set[str]]:
         if prefix:
             prefixes.add(words[-1])
     return exact, prefixes
+
+
+def parse(query: str):
+    """The query as a tree of folded terms: ``("term", word, prefix)``, ``("phrase", words, prefix)``,
+    ``("and", [nodes])``, ``("or", [nodes])``, ``("not", node, node)``. FTS5's precedence: NOT, then AND
+    (also implicit), then OR. :class:`QueryError` if there is nothing to search or the syntax is broken."""
+    if query.count('"') % 2:
+        raise QueryError("unbalanced double quote in the query")
+    tokens: list = []
+    for m in _TOKEN.finditer(query):
+        if m.group("paren"):
+            tokens.append(m.group("paren"))
+        elif m.group("word") in OPERATORS:
+            tokens.append(m.group("word"))
+        else:
+            text = m.group("phrase") if m.group("phrase") is not None else m.group("word")
+            prefix = bool(m.group("pstar")) or (m.group("word") or "").endswith("*")
+            words = _WORD.findall(fold(text.rstrip("*") if m.group("word") else text))
+            if words:
+                tokens.append(("phrase", tuple(words), prefix) if len(words) > 1 else ("term", words[0], prefix))
+    pos = 0
+
+    def peek():
+        return tokens[pos] if pos < len(tokens) else None
+
+    def take():
+        nonlocal pos
+        pos += 1
+        return tokens[pos - 1]
+
+    def primary():
+        tok = peek()
+        if tok == "(":
+            take()
+            node = or_expr()
+            if take_if(")") is None:
+                raise QueryError("unbalanced parenthesis in the query")
+            return node
+        if isinstance(tok, tuple):
+            return take()
+        raise QueryError("the query has no word to search for" if tok is None else f"unexpected {tok!r} in the query")
+
+    def take_if(value):
+        if peek() == value:
+            return take()
+        return None
+
+    def not_expr():
+        node = primary()
+        while take_if("NOT"):
+            node = ("not", node, primary())
+        return node
+
+    def and_expr():
+        nodes = [not_expr()]
+        while peek() not in (None, ")", "OR"):
+            take_if("AND")
+            nodes.append(not_expr())
+        return nodes[0] if len(nodes) == 1 else ("and", nodes)
+
+    def or_expr():
+        nodes = [and_expr()]
+        while take_if("OR"):
+            nodes.append(and_expr())
+        return nodes[0] if len(nodes) == 1 else ("or", nodes)
+
+    if not any(isinstance(t, tuple) for t in tokens):
+        raise QueryError("the query has no word to search for")
+    while tokens and tokens[0] in OPERATORS:
+        tokens.pop(0)
+    while tokens and tokens[-1] in OPERATORS:
+        tokens.pop()
+    node = or_expr()
+    if pos != len(tokens):
+        raise QueryError("unbalanced parenthesis in the query")
+    return node

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sqlite3
+import re
 from dataclasses import asdict, dataclass
 
 from archive import RECORD_TABLES, connect
@@ -11,10 +11,10 @@ from archive.schema import KIND_TABLES
 
 from .fields import BM25_WEIGHTS, TEXT_COLUMNS
 from .fold import fold
-from .query import OPERATORS, match_terms, to_fts
-from .search_index import index_path, open_index
+from .query import match_terms, parse
+from .search_index import open_index
 from .sqlite_db import resolve_snapshot
-from .snippets import count_hits, highlight, snippet
+from .snippets import count_hits, highlight, snippet, spans
 
 MARKS = ("<mark>", "</mark>")
 
@@ -57,92 +57,113 @@ def table_for_kind(kind: str) -> str:
     raise ValueError(f"unknown kind {kind!r} (one of: {', '.join(KIND_TABLES)})")
 
 
-def _where(filters: Filters) -> tuple[str, list]:
-    sql, params = [], []
-    if filters.since:
-        sql.append("d.date >= ?")
-        params.append(filters.since.isoformat())
-    if filters.until:
-        sql.append("d.date <= ?")
-        params.append(filters.until.isoformat())
+def _field_query(schema, node, field: str):
+    from tantivy import Query
+
+    kind, words, prefix = node
+    if kind == "term":
+        return Query.regex_query(schema, field, re.escape(words) + ".*") if prefix else \
+            Query.term_query(schema, field, words)
+    if prefix:
+        return Query.phrase_prefix_query(schema, field, list(words))
+    return Query.phrase_query(schema, field, list(words))
+
+
+def _text_query(schema, node, fields=TEXT_COLUMNS, weights=BM25_WEIGHTS):
+    """A parsed query (see :func:`research.query.parse`) as a tantivy query over the text fields, weighted."""
+    from tantivy import Occur, Query
+
+    if node[0] in ("term", "phrase"):
+        return Query.boolean_query([(Occur.Should, Query.boost_query(_field_query(schema, node, f), w))
+                                    for f, w in zip(fields, weights)])
+    if node[0] == "and":
+        return Query.boolean_query([(Occur.Must, _text_query(schema, n)) for n in node[1]])
+    if node[0] == "or":
+        return Query.boolean_query([(Occur.Should, _text_query(schema, n)) for n in node[1]])
+    return Query.boolean_query([(Occur.Must, _text_query(schema, node[1])),
+                                (Occur.MustNot, _text_query(schema, node[2]))])
+
+
+def _words(schema, field: str, text: str):
+    words = re.findall(r"\w+", fold(text))
+    if not words:
+        raise ValueError(f"nothing to match in {text!r}")
+    return _field_query(schema, ("phrase", tuple(words), False) if len(words) > 1 else ("term", words[0], False),
+                        field)
+
+
+def build_query(schema, query: str, filters: Filters, as_of_ids: list[int] | None = None):
+    """The tantivy query for a user's query and filters (latest state, or the given version ids)."""
+    from tantivy import FieldType, Occur, Query
+
+    node = parse(query)
+    text = _text_query(schema, node)
+    if node[0] == "and" and all(n[0] == "term" and not n[2] for n in node[1]) and len(query.split()) > 1 \
+            and not set(query) & set('"()*'):
+        # plain words: records holding them as a phrase ("Đảng bộ") rank before those with the words apart
+        phrase = _text_query(schema, ("phrase", tuple(n[1] for n in node[1]), False))
+        text = Query.boolean_query([(Occur.Must, text), (Occur.Should, Query.boost_query(phrase, 3.0))])
+    clauses = [(Occur.Must, text)]
+    if as_of_ids is None:
+        clauses.append((Occur.Must, Query.term_query(schema, "live", 1)))
+    else:
+        clauses.append((Occur.Must, Query.term_set_query(schema, "id", as_of_ids)))
     if filters.kind:
-        sql.append("d.tbl = ?")
-        params.append(table_for_kind(filters.kind))
+        clauses.append((Occur.Must, Query.term_query(schema, "tbl", table_for_kind(filters.kind))))
+    if filters.since or filters.until:
+        lo = int(filters.since.strftime("%Y%m%d")) if filters.since else 1
+        hi = int(filters.until.strftime("%Y%m%d")) if filters.until else 99991231
+        clauses.append((Occur.Must, Query.range_query(schema, "day", FieldType.Integer, lo, hi)))
     if filters.section:
-        sql.append("instr(d.section_folded, ?) > 0")
-        params.append(fold(filters.section))
+        clauses.append((Occur.Must, _words(schema, "section", filters.section)))
     if filters.author:
-        sql.append("instr(d.author_folded, ?) > 0")
-        params.append(fold(filters.author))
-    return "".join(f" AND {s}" for s in sql), params
+        clauses.append((Occur.Must, _words(schema, "author", filters.author)))
+    return Query.boolean_query(clauses)
 
 
-def _as_of(db: sqlite3.Connection, archive_dir, snapshot: str) -> None:
-    """temp.as_of(id): the indexed versions of the state as of ``snapshot``."""
-    db.execute("CREATE TEMP TABLE as_of (record_id TEXT, snapshot_id TEXT)")
+def _as_of_ids(db, archive_dir, snapshot: str) -> list[int]:
+    """Index doc ids of the versions in the state as of ``snapshot``."""
     con = connect(archive_dir)
     try:
         resolve_snapshot(con, snapshot)  # ValueError for a snapshot the archive does not have
+        keys = []
         for table in RECORD_TABLES:
-            rows = con.sql(f'SELECT record_id, snapshot_id FROM "{table}_as_of"(?)', params=[snapshot]).fetchall()
-            db.executemany("INSERT INTO temp.as_of VALUES (?, ?)", rows)
+            keys += con.sql(f'SELECT record_id, snapshot_id FROM "{table}_as_of"(?)', params=[snapshot]).fetchall()
     finally:
         con.close()
-    db.execute("CREATE TEMP TABLE as_of_ids AS SELECT d.id FROM temp.as_of a "
-               "JOIN docs d ON d.record_id = a.record_id AND d.snapshot_id = a.snapshot_id")
-    db.execute("CREATE INDEX temp.as_of_ids_id ON as_of_ids (id)")
+    db.execute("CREATE TEMP TABLE as_of (record_id TEXT, snapshot_id TEXT)")
+    db.executemany("INSERT INTO temp.as_of VALUES (?, ?)", keys)
+    return [r[0] for r in db.execute("SELECT d.id FROM temp.as_of a JOIN docs d "
+                                     "ON d.record_id = a.record_id AND d.snapshot_id = a.snapshot_id")]
 
 
-def run_query(db: sqlite3.Connection, query: str, filters: Filters, limit: int, *, as_of: bool = False) -> list[tuple]:
-    """(doc id, bm25 score) of the best ``limit`` hits, best first."""
-    where, params = _where(filters)
-    state = "d.id IN (SELECT id FROM temp.as_of_ids)" if as_of else "d.live = 1"
-    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
-    sql = (f"SELECT d.id, bm25(fts, {weights}) AS score FROM fts JOIN docs d ON d.id = fts.rowid "
-           f"WHERE fts MATCH ? AND {state}{where} ORDER BY score LIMIT ?")
-    return db.execute(sql, [to_fts(query), *params, int(limit)]).fetchall()
-
-
-def ranked_ids(db: sqlite3.Connection, query: str, filters: Filters, limit: int, *, as_of: bool = False) -> list[tuple]:
-    """Like :func:`run_query`, but for plain words (``dang bo``) the records holding them as a phrase come
-    first (``Đảng bộ`` before a text that has ``đang`` and ``bộ`` apart), then the other matches."""
-    plain = query.split()
-    if len(plain) < 2 or any(w in OPERATORS or set(w) & set('"()*') for w in plain):
-        return run_query(db, query, filters, limit, as_of=as_of)
-    first = run_query(db, '"' + query + '"', filters, limit, as_of=as_of)
-    if len(first) >= limit:
-        return first
-    seen = {doc_id for doc_id, _ in first}
-    rest = [r for r in run_query(db, query, filters, limit + len(first), as_of=as_of) if r[0] not in seen]
-    return first + rest[: limit - len(first)]
-
-
-def _hit(rank: int, score: float, row: sqlite3.Row, exact: set[str], prefixes: set[str], marks) -> Hit:
-    best = max(TEXT_COLUMNS[1:], key=lambda c: count_hits(row[c] or "", exact, prefixes))
-    text = row[best] if count_hits(row[best] or "", exact, prefixes) else (row["summary"] or row["body"] or "")
-    return Hit(rank, round(-score, 4), row["kind"], row["tbl"], row["record_id"],
-               highlight(row["title"] or "", exact, prefixes, marks), row["date"], row["section"], row["author"],
-               row["url"], snippet(text, exact, prefixes, marks), row["snapshot_id"], row["version"])
+def _hit(rank: int, score: float, doc: dict, exact: set[str], prefixes: set[str], marks) -> Hit:
+    f = {k: (v[0] if v else None) for k, v in doc.items()}
+    columns = {c: spans(f.get(c) or "", exact, prefixes) for c in TEXT_COLUMNS[1:]}
+    best = max(columns, key=lambda c: count_hits(columns[c]))
+    if not count_hits(columns[best]):
+        best = "summary" if f.get("summary") else "body"
+    return Hit(rank, round(score, 4), f["kind"], f["tbl"], f["record_id"],
+               highlight(f.get("title") or "", exact, prefixes, marks), f["date"] or None, f["section_text"] or None,
+               f["author_text"] or None, f["url"], snippet(f.get(best) or "", columns[best], marks), f["snapshot_id"],
+               f["version"])
 
 
 def search(archive_dir: str | os.PathLike[str], query: str, *, filters: Filters | None = None, limit: int = 20,
            snapshot: str | None = None, marks: tuple[str, str] = MARKS) -> list[Hit]:
-    """The best ``limit`` records for ``query`` in the latest state (or as of ``snapshot``).
+    """The best ``limit`` records for ``query`` in the latest state (or as of ``snapshot``), BM25-ranked.
 
     Raises :class:`research.query.QueryError` for a query with nothing to search, ValueError for a bad
-    filter, :class:`research.search_index.SearchIndexError` if there is no usable index.
+    filter or an unknown snapshot, :class:`research.search_index.SearchIndexError` if there is no usable index.
     """
-    db = open_index(index_path(archive_dir))
-    db.row_factory = sqlite3.Row
+    db, index = open_index(archive_dir)
     try:
-        if snapshot:
-            _as_of(db, archive_dir, snapshot)
-        ranked = ranked_ids(db, query, filters or Filters(), limit, as_of=bool(snapshot))
-        if not ranked:
-            return []
-        ids = [r[0] for r in ranked]
-        rows = {r["id"]: r for r in db.execute(f"SELECT * FROM docs WHERE id IN ({', '.join('?' * len(ids))})", ids)}
+        ids = _as_of_ids(db, archive_dir, snapshot) if snapshot else None
     finally:
         db.close()
+    q = build_query(index.schema, query, filters or Filters(), ids)
+    searcher = index.searcher()
+    found = searcher.search(q, int(limit)).hits
     exact, prefixes = match_terms(query)
-    return [_hit(i, score, rows[doc_id], exact, prefixes, marks) for i, (doc_id, score) in enumerate(ranked, 1)]
+    return [_hit(i, score, searcher.doc(addr).to_dict(), exact, prefixes, marks)
+            for i, (score, addr) in enumerate(found, 1)]

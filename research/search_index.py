@@ -1,41 +1,44 @@
-"""The full-text search index of an archive: SQLite FTS5 over accent-folded text, derived from the Parquet.
+"""The full-text search index of an archive: tantivy (BM25), derived from the Parquet, never the source of truth.
 
-``<archive>/indexes/search.sqlite`` holds every stored *version* of every record (``docs``: the original
-text and the facts a hit shows, ``live`` = 1 for the versions in the archive's ``<table>_latest`` views) and
-a contentless FTS5 table ``fts`` (rowid = ``docs.id``) over the same text folded by
-:func:`research.fold.fold`. Searching the latest state filters ``live = 1``; searching as of a snapshot
-filters the versions of ``<table>_as_of(snapshot)``.
+``<archive>/indexes/search/`` holds
 
-:func:`update_index` is incremental: record rows are never rewritten in the archive, so it reads only the
-rows of snapshots after the last *closed* snapshot it indexed (rows of a snapshot still open when indexed
-are dropped and read again), then recomputes the ``live`` flags from the narrow columns of the
-``_latest`` views. :func:`rebuild_index` writes a fresh index beside the old one and renames it into place.
-The index is never the source of truth: delete it and the next search rebuilds it.
+* ``tantivy/`` — one document per stored *version* of every record: the text fields (title, summary, body,
+  captions, document fields) analysed by ``vi_fold`` (split on non-alphanumerics, lower-case, ASCII folding:
+  accents dropped and ``đ`` → ``d``, the same as :func:`research.fold.fold` on Vietnamese), the facts a hit
+  shows (stored), ``live`` (1 for the versions in the archive's ``<table>_latest`` views), ``day`` and ``tbl``
+  for filters;
+* ``docs.sqlite`` — the bookkeeping: doc id ↔ (record_id, snapshot_id), live flags and the watermark.
+
+:func:`update_index` is incremental: record rows are never rewritten in the archive, so it reads only the rows
+of snapshots after the last *closed* snapshot it indexed (rows of a snapshot still open when indexed are
+deleted and read again) and re-adds the few versions whose ``live`` flag flipped (the old version of a changed
+record, a removed record). :func:`rebuild_index` writes a fresh index beside the old one and swaps it in.
+Why tantivy rather than SQLite FTS5: ``make bench`` (README, "Search").
 """
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from archive import RECORD_TABLES, connect
-from archive.atomic import replace_with
+from archive.atomic import TEMP_PREFIX
 
 from .fields import TEXT_COLUMNS, author_of, date_of, text_of
-from .fold import fold
-from .sqlite_db import FTS_TOKENIZER, iter_rows
 
-INDEX_FORMAT = "portal-archive-search/1"
-INDEX_NAME = "search.sqlite"
-DOC_COLUMNS = ("tbl", "record_id", "snapshot_id", "version", "kind", "title", "date", "section", "author",
-               "url", "section_folded", "author_folded", *TEXT_COLUMNS[1:])
-BATCH = 2000
+INDEX_FORMAT = "portal-archive-search/2"
+INDEX_DIR = "search"
+ANALYZER = "vi_fold"
+FILTER_TEXT = ("section", "author")
+WRITER_HEAP = 256_000_000
 
 
 class SearchIndexError(RuntimeError):
-    """The index file is unreadable or not a search index of this format (rebuild it)."""
+    """The index is unreadable or not a search index of this format (rebuild it)."""
 
 
 @dataclass
@@ -47,38 +50,66 @@ class UpdateStats:
     rebuilt: bool = False
 
 
+def index_dir(archive_dir: str | os.PathLike[str]) -> Path:
+    return Path(archive_dir).absolute() / "indexes" / INDEX_DIR
+
+
 def index_path(archive_dir: str | os.PathLike[str]) -> Path:
-    return Path(archive_dir).absolute() / "indexes" / INDEX_NAME
+    """The bookkeeping database; it exists exactly when an index was built."""
+    return index_dir(archive_dir) / "docs.sqlite"
 
 
-def _schema(db: sqlite3.Connection) -> None:
-    cols = ", ".join(f"{c} TEXT" for c in DOC_COLUMNS if c != "version")
-    db.executescript(f"""
-        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
-        CREATE TABLE docs (id INTEGER PRIMARY KEY, {cols}, version INTEGER, live INTEGER NOT NULL DEFAULT 0);
-        CREATE VIRTUAL TABLE fts USING fts5({', '.join(TEXT_COLUMNS)}, content='', tokenize='{FTS_TOKENIZER}');
-    """)
-    db.executemany("INSERT INTO meta VALUES (?, ?)", [("format", INDEX_FORMAT), ("watermark", "")])
+def _analyzer():
+    import tantivy
+
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.remove_long(60))
+            .filter(tantivy.Filter.lowercase()).filter(tantivy.Filter.ascii_fold()).build())
 
 
-def _indexes(db: sqlite3.Connection) -> None:
-    db.executescript("""
-        CREATE UNIQUE INDEX IF NOT EXISTS docs_key ON docs (record_id, snapshot_id);
-        CREATE INDEX IF NOT EXISTS docs_live ON docs (live, id);
-    """)
+def _schema():
+    import tantivy
+
+    b = tantivy.SchemaBuilder()
+    b.add_integer_field("id", stored=True, indexed=True, fast=True)
+    b.add_integer_field("live", indexed=True, fast=True)
+    b.add_integer_field("day", indexed=True, fast=True)
+    b.add_integer_field("version", stored=True)
+    b.add_text_field("tbl", stored=True, tokenizer_name="raw")
+    for name in ("record_id", "snapshot_id", "kind", "date", "url", "section_text", "author_text"):
+        b.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
+    for name in (*TEXT_COLUMNS, *FILTER_TEXT):
+        b.add_text_field(name, stored=name in TEXT_COLUMNS, tokenizer_name=ANALYZER)
+    return b.build()
 
 
-def open_index(path: Path) -> sqlite3.Connection:
-    """An existing index, checked; :class:`SearchIndexError` if it is not one of ours or unreadable."""
+def open_tantivy(folder: Path):
+    import tantivy
+
+    index = tantivy.Index(_schema(), path=str(folder / "tantivy"), reuse=True)
+    index.register_tokenizer(ANALYZER, _analyzer())
+    return index
+
+
+def open_index(archive_dir: str | os.PathLike[str]) -> tuple[sqlite3.Connection, object]:
+    """(bookkeeping db, tantivy index) of an existing index; :class:`SearchIndexError` if there is none usable."""
+    folder = index_dir(archive_dir)
+    path = folder / "docs.sqlite"
+    if not path.exists():
+        raise SearchIndexError(f"no search index in {folder}")
     try:
         db = sqlite3.connect(path)
         fmt = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
     except sqlite3.DatabaseError as exc:
-        raise SearchIndexError(f"the search index {path} is unreadable ({exc})") from exc
+        raise SearchIndexError(f"the search index {folder} is unreadable ({exc})") from exc
     if not fmt or fmt[0] != INDEX_FORMAT:
         db.close()
-        raise SearchIndexError(f"the search index {path} has another format ({fmt[0] if fmt else 'none'})")
-    return db
+        raise SearchIndexError(f"the search index {folder} has another format ({fmt[0] if fmt else 'none'})")
+    try:
+        index = open_tantivy(folder)
+    except Exception as exc:  # tantivy raises ValueError / OSError for a damaged folder
+        db.close()
+        raise SearchIndexError(f"the search index {folder} is unreadable ({exc})") from exc
+    return db, index
 
 
 def _meta(db: sqlite3.Connection, key: str) -> str:
@@ -86,134 +117,172 @@ def _meta(db: sqlite3.Connection, key: str) -> str:
     return row[0] if row else ""
 
 
-def _doc(table: str, row: dict) -> tuple[tuple, tuple]:
+def _create(db: sqlite3.Connection) -> None:
+    db.executescript("""
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+        CREATE TABLE docs (id INTEGER PRIMARY KEY, tbl TEXT, record_id TEXT, snapshot_id TEXT, version INTEGER,
+                           live INTEGER NOT NULL DEFAULT 0);
+        CREATE UNIQUE INDEX docs_key ON docs (record_id, snapshot_id);
+    """)
+    db.executemany("INSERT INTO meta VALUES (?, ?)", [("format", INDEX_FORMAT), ("watermark", "")])
+
+
+def _nfc(text: str | None) -> str:
+    return unicodedata.normalize("NFC", text) if text else ""
+
+
+def _document(doc_id: int, live: int, table: str, row: dict):
+    import tantivy
+
     text = text_of(table, row)
     day = date_of(table, row)
     section, author = row.get("section"), author_of(table, row)
-    doc = (table, row["record_id"], row["snapshot_id"], row["version"], row["kind"], text["title"],
-           day.isoformat() if day else None, section, author, row["url"], fold(section), fold(author),
-           *(text[c] for c in TEXT_COLUMNS[1:]))
-    return doc, tuple(fold(text[c]) for c in TEXT_COLUMNS)
+    return tantivy.Document(
+        id=doc_id, live=live, day=int(day.strftime("%Y%m%d")) if day else 0, version=int(row["version"]),
+        tbl=table, record_id=row["record_id"], snapshot_id=row["snapshot_id"], kind=row["kind"],
+        date=day.isoformat() if day else "", url=row["url"], section_text=section or "", author_text=author or "",
+        section=_nfc(section), author=_nfc(author), **{c: _nfc(text[c]) for c in TEXT_COLUMNS})
 
 
-def _add_rows(db: sqlite3.Connection, table: str, rows) -> int:
-    doc_sql = f"INSERT INTO docs ({', '.join(DOC_COLUMNS)}) VALUES ({', '.join('?' * len(DOC_COLUMNS))})"
-    fts_sql = f"INSERT INTO fts (rowid, {', '.join(TEXT_COLUMNS)}) VALUES (?{', ?' * len(TEXT_COLUMNS)})"
-    cur = db.cursor()
-    n = 0
-    pending: list[tuple] = []
-    for row in rows:
-        doc, folded = _doc(table, row)
-        cur.execute(doc_sql, doc)
-        pending.append((cur.lastrowid, *folded))
-        n += 1
-        if len(pending) >= BATCH:
-            cur.executemany(fts_sql, pending)
-            pending.clear()
-    cur.executemany(fts_sql, pending)
-    return n
+def _readd(writer, searcher, index, doc_ids: list[int], live_of: dict[int, int]) -> None:
+    """Delete and add again (with the new ``live`` flag) documents already in the index."""
+    import tantivy
+
+    for doc_id in doc_ids:
+        hits = searcher.search(tantivy.Query.term_query(index.schema, "id", doc_id), 1).hits
+        if not hits:
+            continue
+        stored = searcher.doc(hits[0][1]).to_dict()
+        writer.delete_documents_by_term("id", doc_id)
+        fields = {k: v[0] for k, v in stored.items() if v}
+        fields["live"] = live_of[doc_id]
+        day = fields.get("date")
+        fields["day"] = int(day.replace("-", "")) if day else 0
+        fields["section"], fields["author"] = fields.get("section_text", ""), fields.get("author_text", "")
+        writer.add_document(tantivy.Document(**fields))
 
 
-def _drop_after(db: sqlite3.Connection, watermark: str) -> int:
-    """Remove the versions of snapshots after ``watermark`` (indexed while their snapshot was open)."""
-    rows = db.execute(f"SELECT id, tbl, title, {', '.join(TEXT_COLUMNS[1:])} FROM docs WHERE snapshot_id > ?",
-                      [watermark]).fetchall()
-    cols = ", ".join(TEXT_COLUMNS)
-    db.executemany(f"INSERT INTO fts (fts, rowid, {cols}) VALUES ('delete', ?{', ?' * len(TEXT_COLUMNS)})",
-                   [(r[0], *(fold(x) for x in r[2:])) for r in rows])
-    db.execute("DELETE FROM docs WHERE snapshot_id > ?", [watermark])
-    return len(rows)
-
-
-def _set_live(db: sqlite3.Connection, con) -> int:
-    """live = 1 exactly for the versions in the archive's ``<table>_latest`` views."""
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS latest (record_id TEXT, snapshot_id TEXT)")
-    db.execute("DELETE FROM temp.latest")
+def _latest_keys(con) -> set[tuple[str, str]]:
+    keys: set[tuple[str, str]] = set()
     for table in RECORD_TABLES:
-        for batch in con.sql(f'SELECT record_id, snapshot_id FROM "{table}_latest"').to_arrow_reader(50_000):
-            db.executemany("INSERT INTO temp.latest VALUES (?, ?)",
-                           zip(batch.column(0).to_pylist(), batch.column(1).to_pylist()))
-    db.execute("CREATE INDEX temp.latest_key ON latest (record_id, snapshot_id)")
-    db.execute("UPDATE docs SET live = 0 WHERE live = 1 AND NOT EXISTS (SELECT 1 FROM temp.latest l "
-               "WHERE l.record_id = docs.record_id AND l.snapshot_id = docs.snapshot_id)")
-    db.execute("UPDATE docs SET live = 1 WHERE live = 0 AND id IN (SELECT d.id FROM temp.latest l "
-               "JOIN docs d ON d.record_id = l.record_id AND d.snapshot_id = l.snapshot_id)")
-    n = db.execute("SELECT count(*) FROM docs WHERE live = 1").fetchone()[0]
-    db.execute("DROP TABLE temp.latest")
-    return n
+        for batch in con.sql(f'SELECT record_id, snapshot_id FROM "{table}_latest"').to_arrow_reader(100_000):
+            keys.update(zip(batch.column(0).to_pylist(), batch.column(1).to_pylist()))
+    return keys
 
 
-def _update(db: sqlite3.Connection, archive_dir: Path) -> tuple[int, int, int]:
+READ_COLUMNS = {  # only what the index needs: never body_html
+    "articles": "record_id, snapshot_id, version, kind, url, title, summary, body_text, images, author, author_role, "
+                "source, section, published_at",
+    "documents": "record_id, snapshot_id, version, kind, url, title, summary, number, doc_type, issuer, signer, "
+                 "field, issued_on, issued_on_raw, effective_on_raw, attachments",
+    "albums": "record_id, snapshot_id, version, kind, url, title, images, published_at",
+    "videos": "record_id, snapshot_id, version, kind, url, title, published_at",
+    "schedules": "record_id, snapshot_id, version, kind, url, title, week, week_start, entries",
+    "static_pages": "record_id, snapshot_id, version, kind, url, title, body_text, images, section",
+}
+
+
+def _update(db: sqlite3.Connection, index, archive_dir: Path) -> tuple[int, int, int]:
+    from .sqlite_db import iter_rows
+
     con = connect(archive_dir)
     try:
         watermark = _meta(db, "watermark")
         closed = [r[0] for r in con.sql("SELECT snapshot_id FROM snapshots WHERE snapshot_id > ? ORDER BY 1",
                                         params=[watermark]).fetchall()]
-        with db:
-            dropped = _drop_after(db, watermark)
+        latest = _latest_keys(con)
+        writer = index.writer(heap_size=WRITER_HEAP, num_threads=2)
+        try:
+            dropped = [r[0] for r in db.execute("SELECT id FROM docs WHERE snapshot_id > ?", [watermark])]
+            for doc_id in dropped:
+                writer.delete_documents_by_term("id", doc_id)
+            db.execute("DELETE FROM docs WHERE snapshot_id > ?", [watermark])
+            next_id = (db.execute("SELECT max(id) FROM docs").fetchone()[0] or 0) + 1
             added = 0
             for table in RECORD_TABLES:
-                sql = f'SELECT * FROM "{table}" WHERE snapshot_id > ?'
-                added += _add_rows(db, table, iter_rows(con, sql, [watermark]))
-            _indexes(db)
-            live = _set_live(db, con)
-            # the next update reads again only what a snapshot still open now may add or compact away
-            db.execute("UPDATE meta SET value = ? WHERE key = 'watermark'", [max(closed, default=watermark)])
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('updated_at', ?)", [str(time.time())])
-        return added, dropped, live
+                sql = f'SELECT {READ_COLUMNS[table]} FROM "{table}" WHERE snapshot_id > ?'
+                batch = []
+                for row in iter_rows(con, sql, [watermark]):
+                    live = int((row["record_id"], row["snapshot_id"]) in latest)
+                    writer.add_document(_document(next_id, live, table, row))
+                    batch.append((next_id, table, row["record_id"], row["snapshot_id"], row["version"], live))
+                    next_id += 1
+                    if len(batch) >= 5000:
+                        db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?)", batch)
+                        added += len(batch)
+                        batch.clear()
+                db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?)", batch)
+                added += len(batch)
+            # versions indexed before whose live flag flipped: a changed record's old version, a removed record
+            flips = [(doc_id, int(not live)) for doc_id, rid, snap, live in db.execute(
+                "SELECT id, record_id, snapshot_id, live FROM docs WHERE id < ?", [next_id - added])
+                if ((rid, snap) in latest) != bool(live)]
+            if flips:
+                index.reload()
+                _readd(writer, index.searcher(), index, [d for d, _ in flips], dict(flips))
+                db.executemany("UPDATE docs SET live = ? WHERE id = ?", [(live, d) for d, live in flips])
+            writer.commit()
+            writer.wait_merging_threads()
+        except BaseException:
+            writer.rollback()
+            raise
+        # the next update reads again only what a snapshot still open now may add or compact away
+        db.execute("UPDATE meta SET value = ? WHERE key = 'watermark'", [max(closed, default=watermark)])
+        db.commit()
+        live = db.execute("SELECT count(*) FROM docs WHERE live = 1").fetchone()[0]
+        return added, len(dropped), live
     finally:
         con.close()
 
 
 def rebuild_index(archive_dir: str | os.PathLike[str]) -> UpdateStats:
-    """Write the whole index again from the Parquet archive (temp file, then rename)."""
+    """Write the whole index again from the Parquet archive (a temp folder, then swapped in)."""
     started = time.perf_counter()
     archive_dir = Path(archive_dir).absolute()
-    path = index_path(archive_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    result: list[tuple[int, int, int]] = []
-
-    def write(tmp: Path) -> None:
-        db = sqlite3.connect(tmp)
+    final = index_dir(archive_dir)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.parent / f"{TEMP_PREFIX}{INDEX_DIR}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    (tmp / "tantivy").mkdir(parents=True)
+    try:
+        db = sqlite3.connect(tmp / "docs.sqlite")
         try:
-            db.execute("PRAGMA journal_mode = OFF")
-            db.execute("PRAGMA synchronous = OFF")
-            _schema(db)
-            result.append(_update(db, archive_dir))
-            db.execute("INSERT INTO fts (fts) VALUES ('optimize')")
-            db.commit()
+            _create(db)
+            added, dropped, live = _update(db, open_tantivy(tmp), archive_dir)
         finally:
             db.close()
-
-    replace_with(path, write)
-    added, dropped, live = result[0]
+        old = final.parent / f"{TEMP_PREFIX}{INDEX_DIR}-old-{os.getpid()}"
+        if final.exists():
+            final.rename(old)
+        tmp.rename(final)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return UpdateStats(added, dropped, live, time.perf_counter() - started, rebuilt=True)
 
 
 def update_index(archive_dir: str | os.PathLike[str]) -> UpdateStats:
-    """Bring the index up to date with the archive (builds it if missing or not readable as ours)."""
+    """Bring the index up to date with the archive (builds it if missing, unreadable or inconsistent)."""
     started = time.perf_counter()
-    path = index_path(archive_dir)
-    if not path.exists():
-        return rebuild_index(archive_dir)
     try:
-        db = open_index(path)
+        db, index = open_index(archive_dir)
     except SearchIndexError:
         return rebuild_index(archive_dir)
     try:
-        added, dropped, live = _update(db, Path(archive_dir).absolute())
+        if index.searcher().num_docs != db.execute("SELECT count(*) FROM docs").fetchone()[0]:
+            db.close()
+            return rebuild_index(archive_dir)  # a crash between the two commits: start again
+        added, dropped, live = _update(db, index, Path(archive_dir).absolute())
     finally:
         db.close()
     return UpdateStats(added, dropped, live, time.perf_counter() - started)
 
 
 def is_stale(archive_dir: str | os.PathLike[str]) -> bool:
-    """True if the archive has a snapshot (closed or open) the index has not fully read."""
-    path = index_path(archive_dir)
-    if not path.exists():
-        return True
+    """True if the archive has a snapshot (closed or open) the index has not fully read, or no index."""
     try:
-        db = open_index(path)
+        db, _ = open_index(archive_dir)
     except SearchIndexError:
         return True
     try:
@@ -226,13 +295,3 @@ def is_stale(archive_dir: str | os.PathLike[str]) -> bool:
     finally:
         con.close()
     return bool(latest) and latest > watermark
-
-
-def index_facts(archive_dir: str | os.PathLike[str]) -> dict:
-    db = open_index(index_path(archive_dir))
-    try:
-        return {"watermark": _meta(db, "watermark"),
-                "versions": db.execute("SELECT count(*) FROM docs").fetchone()[0],
-                "live": db.execute("SELECT count(*) FROM docs WHERE live = 1").fetchone()[0]}
-    finally:
-        db.close()

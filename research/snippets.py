@@ -1,32 +1,41 @@
 """Highlights and snippets in the original, accented text for the words a folded query matched.
 
-The index matches folded text; :func:`research.fold.fold_map` carries each folded word back to the
-characters it came from, so a hit on ``dang bo`` is shown as ``**Đảng bộ**`` where the text says so.
+The index matches folded words; each word of the original (NFC) text is folded the same way and marked where
+it matches, so a hit on ``dang bo`` is shown as ``**Đảng bộ**`` where the text says so.
 """
 from __future__ import annotations
 
 import re
 
-from .fold import fold, fold_map
+from .fold import fold
 
 _WORD = re.compile(r"\w+")
 SNIPPET_WORDS = 28
 
 
-def _spans(text: str, exact: set[str], prefixes: set[str]) -> list[tuple[int, int, bool]]:
-    """(every word's span, with whether it matches) in ``text`` coordinates."""
-    folded = fold(text)
-    positions = fold_map(text)
-    words = []
-    for m in _WORD.finditer(folded):
-        token = m.group()
-        hit = token in exact or any(token.startswith(p) for p in prefixes)
-        words.append((positions[m.start()], positions[m.end() - 1] + 1, hit))
-    return words
+def spans(text: str, exact: set[str], prefixes: set[str]) -> list[tuple[int, int, bool]]:
+    """Every word of ``text`` (start, end, whether its folded form matches a query word or prefix)."""
+    out = []
+    for m in _WORD.finditer(text):
+        token = _folded(m.group())
+        out.append((m.start(), m.end(), token in exact or any(token.startswith(p) for p in prefixes)))
+    return out
 
 
-def count_hits(text: str, exact: set[str], prefixes: set[str]) -> int:
-    return sum(1 for *_, hit in _spans(text, exact, prefixes) if hit)
+_FOLDED: dict[str, str] = {}
+
+
+def _folded(word: str) -> str:
+    folded = _FOLDED.get(word)
+    if folded is None:
+        folded = fold(word)
+        if len(_FOLDED) < 500_000:
+            _FOLDED[word] = folded
+    return folded
+
+
+def count_hits(words: list[tuple[int, int, bool]]) -> int:
+    return sum(1 for *_, hit in words if hit)
 
 
 def _mark(text: str, words, start: int, end: int, marks: tuple[str, str]) -> str:
@@ -42,13 +51,12 @@ def _mark(text: str, words, start: int, end: int, marks: tuple[str, str]) -> str
 
 def highlight(text: str, exact: set[str], prefixes: set[str], marks: tuple[str, str]) -> str:
     """The whole ``text`` with every matching word wrapped in ``marks``."""
-    return _mark(text, _spans(text, exact, prefixes), 0, len(text), marks)
+    return _mark(text, spans(text, exact, prefixes), 0, len(text), marks)
 
 
-def snippet(text: str, exact: set[str], prefixes: set[str], marks: tuple[str, str],
-            size: int = SNIPPET_WORDS) -> str:
-    """About ``size`` words of ``text`` around its densest run of matching words, marked, with ``…`` where cut."""
-    words = _spans(text, exact, prefixes)
+def snippet(text: str, words: list[tuple[int, int, bool]], marks: tuple[str, str], size: int = SNIPPET_WORDS) -> str:
+    """About ``size`` words of ``text`` (its :func:`spans`) around its densest run of matching words, marked,
+    with ``…`` where cut."""
     if not words:
         return ""
     hits = [i for i, w in enumerate(words) if w[2]]
