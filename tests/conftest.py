@@ -60,14 +60,15 @@ MUTATE_ARTICLES, MUTATE_K = 120, 4
 
 @pytest.fixture(scope="session")
 def mutated_history(tmp_path_factory):
-    """Two snapshots of one replica: a first crawl, then a crawl after ``--mutate K`` (K articles changed,
-    K new, K removed): (archive, [first crawl process, second crawl process], K)."""
+    """Three snapshots of one replica: a first crawl, an unchanged re-crawl, then a crawl after ``--mutate K``
+    (K articles changed, K new, K removed): (archive, [the three crawl processes], K)."""
     from replica.server import ReplicaServer
 
     archive = tmp_path_factory.mktemp("mutated") / "archive"
     with ReplicaServer(port=0, articles=MUTATE_ARTICLES, documents=40) as server:
         port, url = server.port, server.url
         first = run_cli("crawl", url + "/", "--archive", str(archive))
+        again = run_cli("crawl", url + "/", "--archive", str(archive))
     with ReplicaServer(port=port, articles=MUTATE_ARTICLES, documents=40, mutate=MUTATE_K):
-        second = run_cli("crawl", url + "/", "--archive", str(archive))
-    return archive, [first, second], MUTATE_K
+        mutated = run_cli("crawl", url + "/", "--archive", str(archive))
+    return archive, [first, again, mutated], MUTATE_K

@@ -45,5 +45,5 @@ def test_report_renders_every_chart_offline(mutated_history):
         assert browser.errors == []
     data = collect(archive)
     history = data["snapshots"]
-    assert len(history) == 2 and (history[1][6], history[1][7], history[1][9]) == (k, k, k)
+    assert len(history) == 3 and (history[-1][6], history[-1][7], history[-1][9]) == (k, k, k)
     assert sum(n for _, _, n in data["per_month"]) == sum(t[2] for t in data["totals"])

@@ -114,11 +114,11 @@ def test_rebuild_gives_the_same_answers(archive, tmp_path):
 
 
 def test_incremental_update_after_a_mutated_crawl(mutated_history):
-    archive, (_, second), k = mutated_history
+    archive, (*_, second), k = mutated_history
     # the crawl's hook indexed only the new and changed records
     assert re.search(rf"search index updated: {2 * k} record versions added", second.stderr), second.stderr
     con = connect(archive)
-    first_id, second_id = [r[0] for r in con.sql("SELECT snapshot_id FROM snapshots ORDER BY 1").fetchall()]
+    first_id, _, second_id = [r[0] for r in con.sql("SELECT snapshot_id FROM snapshots ORDER BY 1").fetchall()]
     changes = dict(con.sql("SELECT change, list(record_id) FROM changes WHERE snapshot_id = ? GROUP BY 1",
                            params=[second_id]).fetchall())
     titles = dict(con.sql("SELECT record_id, title FROM articles").fetchall())
