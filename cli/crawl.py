@@ -71,7 +71,8 @@ def start_url(text: str) -> str:
 DEMO_PORT = 18080  # the demo's replica keeps one address when it can, so repeated demos compare like with like
 
 
-def _free(port: int) -> bool:
+def port_free(port: int) -> bool:
+    """True if nothing listens on 127.0.0.1:``port``."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         try:
             sock.bind(("127.0.0.1", port))
@@ -174,7 +175,7 @@ def run(args) -> int:
         stats = run_crawl(None, archive, overrides, verbose=args.verbose, sites=sites)
     elif args.demo:
         # the same address as the last demo when free: record URLs (and so record hashes) stay comparable
-        with replica_process(args.articles, args.seed, DEMO_PORT if _free(DEMO_PORT) else 0) as url:
+        with replica_process(args.articles, args.seed, DEMO_PORT if port_free(DEMO_PORT) else 0) as url:
             print(f"demo: crawling the replica at {url} into {archive}", file=sys.stderr)
             stats = run_crawl(url, archive, overrides, verbose=args.verbose)
     else:

@@ -20,42 +20,22 @@ class QueryError(ValueError):
     """The query cannot be searched (empty, or unbalanced quotes/parentheses)."""
 
 
-def _phrase(text: str, prefix: bool) -> str | None:
-    words = _WORD.findall(fold(text))
-    if not words:
-        return None
-    return '"' + " ".join(words) + '"' + ("*" if prefix else "")
-
-
 def to_fts(query: str) -> str:
-    """The FTS5 MATCH expression for ``query``; :class:`QueryError` if there is nothing to search."""
-    if query.count('"') % 2:
-        raise QueryError("unbalanced double quote in the query")
-    parts: list[str] = []
-    depth = 0
-    for m in _TOKEN.finditer(query):
-        if m.group("paren"):
-            depth += 1 if m.group("paren") == "(" else -1
-            if depth < 0:
-                raise QueryError("unbalanced parenthesis in the query")
-            parts.append(m.group("paren"))
-        elif m.group("word") in OPERATORS:
-            parts.append(m.group("word"))
-        else:
-            text = m.group("phrase") if m.group("phrase") is not None else m.group("word")
-            prefix = bool(m.group("pstar")) or (m.group("word") or "").endswith("*")
-            term = _phrase(text.rstrip("*") if m.group("word") else text, prefix)
-            if term:
-                parts.append(term)
-    if depth:
-        raise QueryError("unbalanced parenthesis in the query")
-    if not any(p.startswith('"') for p in parts):
-        raise QueryError("the query has no word to search for")
-    while parts and parts[0] in OPERATORS:
-        parts.pop(0)
-    while parts and parts[-1] in OPERATORS:
-        parts.pop()
-    return " ".join(parts)
+    """The FTS5 MATCH expression for ``query`` (folded, every term quoted); :class:`QueryError` if there is
+    nothing to search."""
+    return _fts(parse(query))
+
+
+def _fts(node) -> str:
+    kind = node[0]
+    if kind in ("term", "phrase"):
+        words = node[1] if kind == "phrase" else (node[1],)
+        return '"' + " ".join(words) + '"' + ("*" if node[2] else "")
+    if kind == "and":
+        return " ".join(_fts(n) for n in node[1])
+    if kind == "or":
+        return "(" + " OR ".join(_fts(n) for n in node[1]) + ")"
+    return f"({_fts(node[1])} NOT {_fts(node[2])})"
 
 
 def match_terms(query: str) -> tuple[set[str], set[str]]:

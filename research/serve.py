@@ -8,7 +8,6 @@ CDXJ files the crawler writes) and whose ``archive_paths`` is its ``warc/`` fold
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -72,15 +71,6 @@ def write_pywb_config(archive: Path, workdir: Path) -> Path:
     return config
 
 
-def port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def wait_http(url: str, proc: subprocess.Popen | None = None, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -137,9 +127,6 @@ def serve(archive: Path, port: int, replay_port: int, *, log=print) -> None:
     """Run Datasette on ``port`` and pywb on ``replay_port`` until Ctrl-C; both stop then."""
     import uvicorn
 
-    for p in (port, replay_port):
-        if not port_free(p):
-            raise RuntimeError(f"port {p} on 127.0.0.1 is in use; choose another with --port / --replay-port")
     db_path, metadata = prepare_database(archive, replay_prefix(replay_port), log=log)
     with tempfile.TemporaryDirectory(prefix="portal-archive-pywb-") as tmp:
         pywb = start_pywb(archive, replay_port, Path(tmp))
