@@ -48,6 +48,9 @@ def run_export(archive: str | Path, fmt: str, out: str | Path, selection: Select
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     out = Path(out).absolute()
+    root = Path(archive).absolute()
+    if out == root or root in out.parents:
+        raise ExportError(f"{out} is inside the archive {root}: write exports elsewhere (the archive is read-only here)")
     with staged(out) as folder:
         media_dir = None if fmt == "markdown" else folder / "media"
         collector = Collector(Path(archive), selection, media_dir)

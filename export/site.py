@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -70,15 +70,10 @@ class Category:
     area: tuple[str, ...]
     name: str
     term_id: int = 0
-    children: list[tuple[str, ...]] = field(default_factory=list)
 
     @property
     def slug(self) -> str:
         return self.area[-1]
-
-    @property
-    def path(self) -> str:
-        return "/" + "/".join(self.area) + "/"
 
     @property
     def parent(self) -> tuple[str, ...] | None:
@@ -111,7 +106,7 @@ class SiteMap:
         return area, slug
 
     def name_categories(self, listing_titles: dict[tuple[str, ...], str]) -> None:
-        """Names: the records' own section, else the listing page's title, else the slug; then ids, children."""
+        """Names: the records' own section, else the listing page's title, else the slug; then term ids."""
         for area, cat in self.categories.items():
             names = self._section_names.get(area)
             if names:
@@ -119,10 +114,7 @@ class SiteMap:
             elif listing_titles.get(area):
                 cat.name = listing_titles[area]
         for i, area in enumerate(sorted(self.categories), start=1):
-            cat = self.categories[area]
-            cat.term_id = i
-            if cat.parent and cat.parent in self.categories:
-                self.categories[cat.parent].children.append(area)
+            self.categories[area].term_id = i
 
     def chain(self, area: tuple[str, ...]) -> list[Category]:
         """The category and its ancestors, root first."""
