@@ -24,6 +24,8 @@ def add_arguments(p):
                    help="URL of the new site (links in the WXR, Hugo baseURL)")
     p.add_argument("--media-url", default=None,
                    help="URL the export's media/ folder is served at while WordPress imports (default: BASE_URL/media/)")
+    p.add_argument("--redirect-to", default="", metavar="ORIGIN",
+                   help="origin of the new site for the redirect map (e.g. https://new.example.vn; default: same host)")
     p.add_argument("--site-title", default=None, help="title of the new site (Hugo, WXR; default: the Hoàng Mai portal's)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     p.add_argument("-v", "--verbose", action="store_true", help="show a traceback on errors")
@@ -39,7 +41,8 @@ def run(args) -> int:
         if selection.since and selection.until and selection.since > selection.until:
             raise ExportError(f"--since {args.since} is after --until {args.until}")
         report = run_export(args.archive, args.format, args.out, selection, base_url=args.base_url,
-                            media_url=args.media_url, site_title=args.site_title, quiet=args.quiet)
+                            media_url=args.media_url, site_title=args.site_title,
+                            redirect_to=args.redirect_to, quiet=args.quiet)
     except (ExportError, OSError, ValueError) as exc:
         if args.verbose:
             traceback.print_exc()

@@ -10,6 +10,7 @@ place): the format's files (``records.jsonl``; ``<table>.csv``; ``<table>.parque
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +44,12 @@ def _writer(fmt: str, folder: Path, collector: Collector, base_url: str, media_u
 
 def run_export(archive: str | Path, fmt: str, out: str | Path, selection: Selection = Selection(), *,
                base_url: str = "http://localhost:8000/", media_url: str | None = None,
-               site_title: str | None = None, quiet: bool = False) -> dict[str, Any]:
+               site_title: str | None = None, redirect_to: str = "", quiet: bool = False) -> dict[str, Any]:
     """Export, and return the report (also written to ``out/export-report.json``)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if redirect_to and not re.fullmatch(r"https?://[^\s\"'\\{};$]+", redirect_to):
+        raise ExportError(f"--redirect-to {redirect_to!r} is not an http(s) origin such as https://new.example.vn")
     out = Path(out).absolute()
     root = Path(archive).absolute()
     if out == root or root in out.parents:
@@ -56,7 +59,7 @@ def run_export(archive: str | Path, fmt: str, out: str | Path, selection: Select
         collector = Collector(Path(archive), selection, media_dir)
         try:
             writer = _writer(fmt, folder, collector, base_url, media_url, site_title or SITE_TITLE)
-            redirects = RedirectMap()
+            redirects = RedirectMap(redirect_to)
             progress = Progress(collector.total(), quiet=quiet)
             for item in collector.items(progress):
                 redirects.add(item)

@@ -55,7 +55,11 @@ def _quote(text: str) -> str:
 
 
 class RedirectMap:
-    def __init__(self) -> None:
+    """``to``: prefix of the redirect targets (the new site's origin, e.g. ``https://new.example.vn``); empty =
+    paths on the same host."""
+
+    def __init__(self, to: str = "") -> None:
+        self.to = to.rstrip("/")
         self.targets: dict[str, set[tuple[str, str, str]]] = defaultdict(set)   # url → {(path, record_id, kind)}
         self.by_wcm: dict[str, str] = {}
         self.areas: dict[str, tuple[str, ...]] = {}                              # record path → area
@@ -99,12 +103,12 @@ class RedirectMap:
         rows = self.rows(warnings)
         with open(folder / "redirects.csv", "w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh)
-            w.writerow(["old_url", "request_uri", "new_path", "form", "record_id", "kind"])
-            w.writerows(rows)
+            w.writerow(["old_url", "request_uri", "new_path", "new_url", "form", "record_id", "kind"])
+            w.writerows((url, uri, path, self.to + path, form, rid, kind) for url, uri, path, form, rid, kind in rows)
         keys: dict[str, str] = {}
         for _, uri, path, _, _, _ in rows:
-            keys.setdefault(uri, path)
-            keys.setdefault(request_uri(safe_url_string(uri)), path)
+            keys.setdefault(uri, self.to + path)
+            keys.setdefault(request_uri(safe_url_string(uri)), self.to + path)
         longest = max((len(k.encode()) for k in [*keys, *self.by_wcm]), default=64)
         bucket = 64
         while bucket < longest + 32:
@@ -117,7 +121,7 @@ class RedirectMap:
         lines += ["}", "", "map $request_uri $portal_archive_wcm_path {", "    default \"\";",
                   '    "~*[?&]urile=wcm(?::|%3a)path(?::|%3a)(?<portal_wcm>[^&#]+)" $portal_wcm;', "}", "",
                   "map $portal_archive_wcm_path $portal_archive_by_wcm_path {", "    default \"\";"]
-        lines += [f"    {_quote(k)} {_quote(v)};" for k, v in sorted(self.by_wcm.items())]
+        lines += [f"    {_quote(k)} {_quote(self.to + v)};" for k, v in sorted(self.by_wcm.items())]
         lines += ["}", ""]
         (folder / "redirects.nginx.conf").write_text("\n".join(lines), encoding="utf-8")
         return len(rows)
