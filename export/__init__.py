@@ -52,6 +52,8 @@ def run_export(archive: str | Path, fmt: str, out: str | Path, selection: Select
         raise ExportError(f"--redirect-to {redirect_to!r} is not an http(s) origin such as https://new.example.vn")
     out = Path(out).absolute()
     root = Path(archive).absolute()
+    if not (root / "_archive.json").is_file():
+        raise ExportError(f"{root} is not an archive (no _archive.json): pass --archive DIR")
     if out == root or root in out.parents:
         raise ExportError(f"{out} is inside the archive {root}: write exports elsewhere (the archive is read-only here)")
     with staged(out) as folder:

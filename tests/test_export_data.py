@@ -149,13 +149,16 @@ def test_an_export_never_overwrites(crawled, tmp_path):
     assert (tmp_path / "taken" / "keep.txt").read_text() == "mine"
     proc = run_cli("export", "--archive", str(tmp_path), "--format", "csv", "--out", str(tmp_path / "y"), check=False)
     assert proc.returncode == 2 and "not an archive" in proc.stderr
+    proc = run_cli("export", "--archive", str(archive), "--format", "csv", "--out", str(archive / "exports"),
+                   check=False)
+    assert proc.returncode == 2 and "inside the archive" in proc.stderr and not (archive / "exports").exists()
 
 
 def test_snapshot_exports_the_state_as_of_that_snapshot(mutated_history, tmp_path):
     archive, _, k = mutated_history
     con = connect(archive)
     try:
-        first, last = [r[0] for r in con.execute("SELECT snapshot_id FROM snapshots ORDER BY 1").fetchall()]
+        first = con.execute("SELECT min(snapshot_id) FROM snapshots").fetchone()[0]
         then = {r[0]: r[1] for r in con.execute("SELECT record_id, version FROM articles_as_of(?)", [first]).fetchall()}
         now = {r[0]: r[1] for r in con.execute("SELECT record_id, version FROM articles_latest").fetchall()}
     finally:
