@@ -10,7 +10,7 @@ from typing import Any
 
 from .layout import RUNS_DIR, closed_snapshot_ids, run_record
 from .query import connect
-from .schema import CHANGE_KINDS, RECORD_TABLES
+from .schema import CHANGE_KINDS, COMPLETE_STATUSES, RECORD_TABLES
 
 UNFINISHED = "unfinished"  # status of a snapshot without a snapshots row (running or crashed)
 
@@ -250,11 +250,14 @@ def list_snapshots(root: str | os.PathLike[str]) -> list[dict[str, Any]]:
     return [rows[k] for k in sorted(rows)]
 
 
-def known_snapshot(root: str | os.PathLike[str], snapshot_id: str | None) -> str | None:
-    """``snapshot_id`` if the archive has it, the latest snapshot for None (None if there is none);
-    LookupError naming an unknown id."""
-    ids = [r["snapshot_id"] for r in list_snapshots(root)]
+def known_snapshot(root: str | os.PathLike[str], snapshot_id: str | None, *, complete: bool = False) -> str | None:
+    """``snapshot_id`` if the archive has it; for None the latest snapshot (with ``complete``: the latest
+    complete one), None if there is none; LookupError naming an unknown id."""
+    rows = list_snapshots(root)
+    ids = [r["snapshot_id"] for r in rows]
     if snapshot_id is None:
+        if complete:
+            return max((r["snapshot_id"] for r in rows if r["status"] in COMPLETE_STATUSES), default=None)
         return summarize(root)["snapshot_id"] if ids else None
     if snapshot_id not in ids:
         raise LookupError(f"no snapshot {snapshot_id!r} in {root} (portal-archive snapshots lists them)")

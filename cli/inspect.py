@@ -15,12 +15,13 @@ def _archive_dir(value: str) -> Path:
     return path
 
 
-def snapshot_arg(root: Path, value: str | None) -> str | None:
-    """The snapshot a ``--snapshot`` option names (default: the latest), refused by name if unknown."""
+def snapshot_arg(root: Path, value: str | None, *, complete: bool = False) -> str | None:
+    """The snapshot a ``--snapshot`` option names (default: the latest, or the latest complete one),
+    refused by name if unknown."""
     from archive.summary import known_snapshot
 
     try:
-        return known_snapshot(root, value)
+        return known_snapshot(root, value, complete=complete)
     except LookupError as exc:
         raise UsageError(str(exc)) from None
 

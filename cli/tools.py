@@ -48,7 +48,7 @@ def reextract_line(snapshot: dict) -> str:
 def add_package_arguments(p):
     p.add_argument("--archive", required=True, help="archive folder")
     p.add_argument("--wacz", action="store_true", required=True, help="write a WACZ package")
-    p.add_argument("--snapshot", default=None, help="snapshot id (default: the latest)")
+    p.add_argument("--snapshot", default=None, help="snapshot id (default: the latest complete one)")
     p.add_argument("-o", "--output", default=None, help="output file (default: <archive>/<snapshot>.wacz)")
 
 
@@ -57,9 +57,9 @@ def run_package(args) -> int:
     from archive.warc.wacz import write_wacz
 
     root = _archive_dir(args.archive)
-    snapshot = snapshot_arg(root, args.snapshot)
+    snapshot = snapshot_arg(root, args.snapshot, complete=True)  # not a failed or partial crawl
     if not snapshot:
-        print("portal-archive package: the archive has no snapshot", file=sys.stderr)
+        print("portal-archive package: the archive has no complete snapshot", file=sys.stderr)
         return 2
     dest = Path(args.output) if args.output else root / f"{snapshot}.wacz"
     print(write_wacz(root, snapshot, dest))

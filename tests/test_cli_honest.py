@@ -131,3 +131,19 @@ def test_reextract_says_what_it_re_extracted(crawled, tmp_path):
     line = next(line for line in out.splitlines() if line.startswith("re-extracted"))
     n = int(line.split()[1].replace(",", ""))
     assert 0 < n <= latest and "changed" in line and "unchanged" in line
+
+
+def test_cookie_domains_are_split_without_the_network(monkeypatch):
+    import socket
+
+    from scrapy.downloadermiddlewares import cookies
+
+    import crawler.spiders.portal  # noqa: F401  (installs the offline splitter)
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("tldextract went to the network")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    assert cookies._split_domain("hoangmai.nghean.gov.vn").suffix == "gov.vn"
+    assert cookies._split_domain.suffix_list_urls == ()

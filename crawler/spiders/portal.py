@@ -13,7 +13,8 @@
   list which records (``listing`` items, the ``listings`` table). A record of the previous state that
   nothing links to any more is re-requested at its own URL, once the crawl is idle, only if every
   listing that listed it last time was fetched whole this time; a 404/410 (or the portal's soft 404)
-  there is a ``removed`` item. Nothing else is ever marked removed.
+  there is a ``removed`` item. Nothing else is ever marked removed (so neither are records no listing
+  links to by WCM path: videos, records identified by title and date).
 * The verdict (``portal/verdict`` in the stats): ``failed`` when no start page could be fetched,
   ``partial`` when failures pass ``PORTAL_MAX_FAILURE_RATIO`` of the pages attempted, else
   ``complete``. Only a complete snapshot looks for removals.
@@ -449,7 +450,8 @@ class PortalSpider(scrapy.Spider):
         """(record id, own URL) of live records of the previous state with evidence of removal: nothing
         linked to them in this snapshot, and every listing that listed them last time was fetched whole."""
         out = []
-        seen = self.reached | self.archived | self.unreachable | set(self.pending)
+        recorded = Capture.of(self.crawler).writer.done_in_snapshot()  # every item is through the pipelines
+        seen = self.reached | self.archived | self.unreachable | set(self.pending) | recorded
         for rid, prev in self.previous.items():
             if prev.removed or rid in seen or not prev.listings:
                 continue
