@@ -11,6 +11,7 @@ from typing import Any
 from .layout import RUNS_DIR, closed_snapshot_ids, run_record
 from .query import connect
 from .schema import CHANGE_KINDS, COMPLETE_STATUSES, RECORD_TABLES
+from .versions import trusted_sql
 
 UNFINISHED = "unfinished"  # status of a snapshot without a snapshots row (running or crashed)
 
@@ -23,6 +24,17 @@ _TIMES = {
     "changes": "changed_at",
     **{t: "fetched_at" for t in RECORD_TABLES},
 }
+
+#: Live records of the last complete state before a snapshot that the snapshot neither saw nor removed
+#: (kept as they were: no evidence they are gone).
+NOT_SEEN_SQL = f"""
+SELECT count(*) FROM (
+    SELECT record_id, change FROM changes
+    WHERE snapshot_id < ? AND snapshot_id IN ({trusted_sql()})
+    QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY snapshot_id DESC,
+                               CASE change WHEN 'removed' THEN 0 ELSE 1 END) = 1
+) WHERE change <> 'removed' AND record_id NOT IN (SELECT record_id FROM changes WHERE snapshot_id = ?)
+"""
 
 _LATEST = (
     "SELECT snapshot_id FROM ("
@@ -80,6 +92,7 @@ def summarize(root: str | os.PathLike[str], snapshot_id: str | None = None, site
         changes = con.execute(
             f'SELECT "table", change, count(*) FROM changes WHERE snapshot_id = ?{of_site} GROUP BY ALL', [snapshot_id]
         ).fetchall()
+        not_seen = one(NOT_SEEN_SQL.replace("?", "$1"))[0]
         records: dict[str, dict[str, int]] = {}
         for table in RECORD_TABLES:
             rows = con.execute(f'SELECT count(DISTINCT record_id) FROM "{table}" WHERE {where}', args).fetchall()[0][0]
@@ -121,6 +134,7 @@ def summarize(root: str | os.PathLike[str], snapshot_id: str | None = None, site
         "errors": sum(n for _, n in by_reason),
         "errors_by_reason": {reason: n for reason, n in by_reason},
         **totals,
+        "records_not_seen": not_seen,
         "records": records,
         "sites": sites,
         **({"site": site} if site else {}),
@@ -150,6 +164,7 @@ def _empty() -> dict[str, Any]:
         "errors": 0,
         "errors_by_reason": {},
         **{f"records_{c}": 0 for c in CHANGE_KINDS},
+        "records_not_seen": 0,
         "records": {t: {"rows": 0, **{c: 0 for c in CHANGE_KINDS}} for t in RECORD_TABLES},
         "sites": [],
     }
@@ -207,6 +222,8 @@ def format_summary(d: dict[str, Any]) -> str:
             "Records  "
             + "  ".join(f"{c} {d.get(f'records_{c}', 0):,}" for c in CHANGE_KINDS)
         )
+        if d.get("records_not_seen"):
+            lines.append(f"  not seen {d['records_not_seen']:,}: kept as they were (no evidence they were removed)")
         twidth = max(len(t) for t in records)
         nwidth = max(len(f"{r['rows']:,}") for r in records.values())
         for table, r in records.items():

@@ -105,6 +105,8 @@ def test_unknown_host_is_one_line_per_reason_and_changes_nothing(history):
     assert [line.split() for line in proc.stdout.splitlines() if line.startswith("  dns")] == [["dns", "1"]]
     assert "Status        failed" in proc.stdout
     assert steps["dns_latest"] == steps["good_latest"]
+    live = sum(len(rows) for rows in steps["good_latest"].values())
+    assert f"not seen {live:,}: kept as they were" in proc.stdout  # the summary says what it did not see
 
 
 def test_a_flaky_portal_removes_nothing(history):
