@@ -228,7 +228,8 @@ class PortalSpider(scrapy.Spider):
         self_urls = _self_urls(response)
         wcm_path = meta.get("wcm_path") or wcm_path_from_url(response.url) or wcm_path_from_urls(self_urls)
         discovered = 0
-        if wcm_path or meta.get("record_id"):
+        record_page = bool(wcm_path or meta.get("record_id"))  # else a listing, register or menu page
+        if record_page:
             aid = self.record_key(wcm_path, response.url) if wcm_path else meta["record_id"]
             if aid in self.archived:
                 yield from self._aliases(aid, seen_urls)
@@ -259,7 +260,7 @@ class PortalSpider(scrapy.Spider):
             if aid is not None:
                 linked.append(aid)
         self.reached.update(linked)
-        if not (wcm_path or meta.get("record_id")):  # a listing, register or menu page
+        if not record_page:
             yield from self._listing_item(listing_key, linked)
         barren = 0 if new_here else meta.get("barren", 0) + 1
         for link in follow:
@@ -453,9 +454,11 @@ class PortalSpider(scrapy.Spider):
         recorded = Capture.of(self.crawler).writer.done_in_snapshot()  # every item is through the pipelines
         seen = self.reached | self.archived | self.unreachable | set(self.pending) | recorded
         for rid, prev in self.previous.items():
-            if prev.removed or rid in seen or not prev.listings:
+            if prev.removed or rid in seen:
                 continue
-            if not all(key in self.listings_ok and key not in self.listings_failed for key in prev.listings):
+            # a record's own page is no listing (its related lists are not re-read when it answers 304)
+            listings = [key for key in prev.listings if url_fingerprint(key) not in self.previous_urls]
+            if not listings or not all(k in self.listings_ok and k not in self.listings_failed for k in listings):
                 continue
             url = own_url(prev)
             if url:
