@@ -256,6 +256,7 @@ def rebuild_index(archive_dir: str | os.PathLike[str]) -> UpdateStats:
             final.rename(old)
         tmp.rename(final)
         shutil.rmtree(old, ignore_errors=True)
+        (final.parent / "search.sqlite").unlink(missing_ok=True)  # the index of format 1 (SQLite FTS5), if any
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
