@@ -197,3 +197,66 @@ def test_start_url_refused_in_one_line(typed, tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("portal-archive crawl: "), proc.stderr
     assert not (tmp_path / "a").exists()
+
+
+def test_removal_candidates_need_every_listing_fetched_whole(monkeypatch):
+    from types import SimpleNamespace
+
+    from archive.versions import PrevRecord
+    from crawler.identity import url_fingerprint
+    from crawler.spiders.portal import PortalSpider
+    from pipelines.capture import Capture
+
+    H = "http://h/wps/portal/hoangmai"
+    spider = PortalSpider(start_url=H + "/")
+    spider.crawler = SimpleNamespace()
+    monkeypatch.setattr(Capture, "of", classmethod(
+        lambda cls, crawler: SimpleNamespace(writer=SimpleNamespace(done_in_snapshot=lambda: {"seen-by-pipeline"}))))
+
+    def prev(name, *listings, url=None, removed=False):
+        return PrevRecord("articles", "0" * 64, 1, url or f"{H}/a/{name}", None, None, None, removed, listings)
+
+    spider.previous = {
+        "gone": prev("gone", f"{H}/a", f"{H}/home"),
+        "listing-failed": prev("lf", f"{H}/b"),  # a pager page of b failed
+        "listing-not-fetched": prev("nf", f"{H}/c"),
+        "never-listed": prev("nl"),
+        "linked-again": prev("la", f"{H}/a"),
+        "seen-by-pipeline": prev("sp", f"{H}/a"),
+        "already-removed": prev("ar", f"{H}/a", removed=True),
+        "only-beside-a-record": prev("ob", f"{H}/a/other", f"{H}/a"),  # listed on a record's page: ignored
+        "state-url": prev("su", f"{H}/a", url=f"{H}/!ut/p/c5/XYZ/dl3/d3/L2dB/"),
+    }
+    spider.previous["state-url"] = spider.previous["state-url"]._replace(
+        urls_seen=[f"{H}/!ut/p/c5/XYZ/dl3/d3/L2dB/", f"{H}/a/su"])
+    spider.previous_urls = {url_fingerprint(f"{H}/a/other"): "other"}
+    spider.listings_ok = {f"{H}/a", f"{H}/home", f"{H}/b"}
+    spider.listings_failed = {f"{H}/b"}
+    spider.reached = {"linked-again"}
+    assert dict(spider.removal_candidates()) == {
+        "gone": f"{H}/a/gone", "only-beside-a-record": f"{H}/a/ob", "state-url": f"{H}/a/su"}
+
+
+def test_the_pipeline_turns_gone_and_soft_404_answers_into_removals():
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from pipelines.scrapy_pipelines import ExtractPipeline
+
+    pipeline = ExtractPipeline(SimpleNamespace(inc_value=lambda *a, **k: None))
+    now = dt.datetime.now(dt.timezone.utc)
+    page = {"url": "http://h/wps/wcm/connect/hoangmai/site/a/x", "status": 404, "headers": {}, "body": b"Not found",
+            "fetched_at": now, "referer": None, "expected_content": True, "wcm_path": None, "urls_seen": [],
+            "warc": None}
+    out = pipeline.process_item({**page, "item_type": "gone", "record_id": "r1"})
+    assert out["removed"] == "r1" and [t for t, _ in out["rows"]] == ["pages"]
+    assert out["rows"][0][1]["page_type"] == "gone" and out["rows"][0][1]["record_id"] == "r1"
+    home = b"<html><head><title>Trang chu</title></head><body><p>Trang ch\xe1\xbb\xa7</p></body></html>"
+    out = pipeline.process_item({**page, "status": 200, "body": home, "item_type": "page", "record_id": "r2",
+                                 "wcm_path": "/hoangmai/site/a/y", "removal_check": True})
+    assert out["removed"] == "r2" and [t for t, _ in out["rows"]] == ["pages"]  # no soft_404 error row
+    assert out["rows"][0][1]["record_id"] == "r2"
+    # outside a removal check, the same answer is a soft_404 error, never a removal
+    out = pipeline.process_item({**page, "status": 200, "body": home, "item_type": "page", "record_id": "r3",
+                                 "wcm_path": "/hoangmai/site/a/z"})
+    assert "removed" not in out and any(t == "errors" and r["reason"] == "soft_404" for t, r in out["rows"])
