@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 ARCHIVE ?= ./demo-archive
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench bench-full clean
 
 install: $(VENV)/.installed
 
@@ -20,7 +20,10 @@ demo: install
 test: install
 	$(PY) -m pytest -q
 
-bench: install
+bench: install  # --quick: the full sizes (bench-full) take longer than 10 minutes on 2 cores
+	$(PY) -m bench.run --quick
+
+bench-full: install
 	$(PY) -m bench.run
 
 clean:

@@ -47,7 +47,7 @@ from .layout import closed_snapshot_ids, data_files, final_name, final_part, fin
 from .manifest import forget_file, read_manifest, record_file, relpath
 from .schema import RECORD_TABLES, TABLES
 from .urls import url_rank_sql
-from .writer import COMPRESSION
+from .writer import COMPRESSION, COMPRESSION_LEVEL
 
 MEMORY_LIMIT = "512MB"
 ROW_GROUP_ROWS = 100_000
@@ -210,7 +210,8 @@ def compact_table(root: Path, table: str, snapshot_id: str, *, memory_limit: str
 
         def write(tmp: Path) -> None:
             nonlocal written
-            with pq.ParquetWriter(tmp, out_schema, compression=COMPRESSION) as out:
+            with pq.ParquetWriter(tmp, out_schema, compression=COMPRESSION,
+                                  compression_level=COMPRESSION_LEVEL) as out:
                 pending: list[pa.Table] = []  # rows waiting for the current row group
                 rows = size = 0
 

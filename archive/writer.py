@@ -23,7 +23,8 @@ from .exceptions import ArchiveError, RowError
 from .layout import next_seq, part_name
 from .manifest import record_file
 
-COMPRESSION = "zstd"
+COMPRESSION = "zstd"  # chosen by bench/parquet_layout.py (docs/schema.md "Parquet layout")
+COMPRESSION_LEVEL = 1
 
 
 class TableWriter:
@@ -140,4 +141,5 @@ class TableWriter:
         return pa.Table.from_arrays(arrays, schema=self.schema)
 
     def _write_parquet(self, table: pa.Table, path: Path) -> None:
-        pq.write_table(table, path, compression=COMPRESSION, row_group_size=max(1, table.num_rows))
+        pq.write_table(table, path, compression=COMPRESSION, compression_level=COMPRESSION_LEVEL,
+                       row_group_size=max(1, table.num_rows))

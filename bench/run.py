@@ -1,4 +1,5 @@
-"""``make bench``: extraction and crawl throughput, each as a ratio to a baseline measured in the same run.
+"""``make bench``: every performance figure as a ratio to a baseline measured in the same run, printed as one
+table (measure, ours, baseline, ratio, target, met?) and written as JSON to ``bench/results.json``.
 
 * extraction: our extractor vs trafilatura, pages/s on the same replica article pages;
 * crawl: our full crawl (discovery, identity, extraction, Parquet) vs a bare-fetch spider that GETs
@@ -17,7 +18,11 @@ from pathlib import Path
 import pyarrow.dataset as ds
 
 from bench.extraction_quality import bench_quality
+from bench.parquet_layout import bench_archive
+from bench.reextract import bench_reextract
 from bench.search import run as bench_search
+from bench.sites import bench_sites
+from bench.table import format_table, row, write_results
 from cli.crawl import replica_process
 
 
@@ -38,7 +43,7 @@ def _rate(fn, pages, rounds):
     return rounds * len(pages) / (time.perf_counter() - started)
 
 
-def bench_extraction(base_url: str, articles: int, seed: int, rounds: int, limit: int = 300) -> None:
+def bench_extraction(base_url: str, articles: int, seed: int, rounds: int, limit: int = 500) -> list[dict]:
     import trafilatura
 
     from replica.truth import iter_truth
@@ -53,6 +58,8 @@ def bench_extraction(base_url: str, articles: int, seed: int, rounds: int, limit
     print(f"  portal-archive extract : {ours:8.1f} pages/s")
     print(f"  trafilatura (baseline) : {theirs:8.1f} pages/s")
     print(f"  ratio ours/trafilatura : {ours / theirs:8.2f}x")
+    return [row(f"extraction, {len(pages)} replica article pages", ours, theirs, unit="pages/s vs trafilatura",
+                target=">= 5x", met=ours / theirs >= 5)]
 
 
 def _peak_rss_mb(pid: int, peak: float) -> float:
@@ -80,13 +87,14 @@ def _crawl(url: str, archive: Path) -> tuple[float, float]:
     return time.perf_counter() - started, peak
 
 
-def bench_crawl(articles: int, seed: int) -> None:
+def bench_crawl(articles: int, seed: int) -> list[dict]:
     """First crawl vs bare fetch of the same URLs, then an incremental re-crawl of the unchanged portal."""
     from archive.query import connect
 
     with tempfile.TemporaryDirectory() as tmp, replica_process(articles, seed) as url:
         archive = Path(tmp) / "archive"
         first_s, first_mb = _crawl(url, archive)
+        archive_rows = bench_archive(archive) + bench_reextract(archive)
         con = connect(archive)
         fetched = [r[0] for r in con.sql("SELECT url FROM pages UNION ALL SELECT url FROM media_files").fetchall()]
         urls_file = Path(tmp) / "urls.txt"
@@ -113,9 +121,18 @@ def bench_crawl(articles: int, seed: int) -> None:
     print(f"  records unchanged      : {second[2]} of {records}; 304 answers {second[4]}; full fetches {second[3]}")
     print(f"  record pages fetched   : {record_pages_fetched} = {record_pages_fetched / records:6.1%} of records")
     print(f"  time re-crawl/first    : {second_s:.1f}s / {first_s:.1f}s = {second_s / first_s:6.1%}")
+    return archive_rows + [
+        row(f"crawl, {articles} articles ({len(fetched)} fetches)", ours, bare, unit="fetches/s vs bare Scrapy fetch",
+            target=">= 0.8x", met=ours / bare >= 0.8),
+        row("crawl peak memory", first_mb, unit="MB"),
+        row("re-crawl of the unchanged portal: time", second_s, first_s, unit="s vs first crawl",
+            target="< 0.15x", met=second_s / first_s < 0.15),
+        row("re-crawl: record pages fetched in full", record_pages_fetched, records, unit="pages vs records",
+            target="< 0.05x", met=record_pages_fetched / records < 0.05),
+    ]
 
 
-def bench_memory(articles: int, seed: int) -> None:
+def bench_memory(articles: int, seed: int) -> list[dict]:
     """Peak memory of a crawl of N/4 and of N articles: flat memory means a ratio near 1."""
     peaks = []
     for n in (articles // 4, articles):
@@ -123,24 +140,67 @@ def bench_memory(articles: int, seed: int) -> None:
             peaks.append(_crawl(url, Path(tmp) / "archive")[1])
     print(f"memory  peak RSS crawl of {articles // 4} articles: {peaks[0]:.0f} MB; of {articles}: {peaks[1]:.0f} MB; "
           f"ratio {peaks[1] / peaks[0]:.2f}x for 4x the articles")
+    return [row(f"peak RSS, crawl of {articles} vs {articles // 4} articles", peaks[1], peaks[0], unit="MB",
+                target="<= 1.2x", met=peaks[1] / peaks[0] <= 1.2)]
+
+
+def quality_rows(q: dict) -> list[dict]:
+    """The extraction-quality figures that have a target (issue 8 and 11): generic pages' speed and body F1."""
+    rows = []
+    dev = q.get("devsets")
+    if dev:
+        tr = dev["trafilatura"]
+        ratio = tr["pages_per_s"] / tr["pages_per_s_trafilatura"]
+        rows.append(row(f"extraction, {tr['pages']} generic development pages", tr["pages_per_s"],
+                        tr["pages_per_s_trafilatura"], unit="pages/s vs trafilatura", target=">= 1x", met=ratio >= 1))
+        rows.append(row("body F1 on the generic pages", tr["body_f1"], tr["body_f1_trafilatura"],
+                        unit="vs trafilatura", target=">= 1x", met=tr["body_f1"] >= tr["body_f1_trafilatura"]))
+    rep = q.get("replica")
+    if rep:
+        exact = sum(ok for ok, _ in rep["fields"].values())
+        total = sum(n for _, n in rep["fields"].values())
+        rows.append(row("replica fields exact against the truth", exact, total, unit="fields",
+                        target="1.00x (all)", met=exact == total))
+    return rows
+
+
+SIZES = {  # full run, and --quick
+    False: {"articles": 2000, "memory_articles": 2000, "search_records": 200_000, "sites_articles": 30},
+    True: {"articles": 500, "memory_articles": 1000, "search_records": 20_000, "sites_articles": 10},
+}
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="make bench")
-    p.add_argument("--articles", type=int, default=2000)
+    p.add_argument("--quick", action="store_true", help="smaller sizes (see SIZES in bench/run.py)")
+    p.add_argument("--articles", type=int, help="replica size of the extraction and crawl figures")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--memory", action=argparse.BooleanOptionalAction, default=True,
                    help="also compare peak memory of a crawl of N/4 and N articles")
-    p.add_argument("--search-records", type=int, default=200_000, help="size of the synthetic archive of the search bench")
+    p.add_argument("--search-records", type=int, help="size of the synthetic archive of the search bench")
+    p.add_argument("--output", type=Path, default=Path(__file__).resolve().parent / "results.json")
     args = p.parse_args(argv)
-    with replica_process(args.articles, args.seed) as url:
-        bench_extraction(url, args.articles, args.seed, args.rounds)
-        bench_quality(url, args.articles, args.seed)
-    bench_crawl(args.articles, args.seed)
+    sizes = dict(SIZES[args.quick])
+    if args.articles:
+        sizes["articles"] = sizes["memory_articles"] = args.articles
+    if args.search_records:
+        sizes["search_records"] = args.search_records
+    started = time.perf_counter()
+    rows = []
+    with replica_process(sizes["articles"], args.seed) as url:
+        rows += bench_extraction(url, sizes["articles"], args.seed, args.rounds)
+        rows += quality_rows(bench_quality(url, sizes["articles"], args.seed))
+    rows += bench_crawl(sizes["articles"], args.seed)
     if args.memory:
-        bench_memory(args.articles, args.seed)
-    bench_search(args.search_records)
+        rows += bench_memory(sizes["memory_articles"], args.seed)
+    rows += bench_search(sizes["search_records"])
+    rows += bench_sites(articles=sizes["sites_articles"])
+    seconds = time.perf_counter() - started
+    print(f"\nmake bench{' --quick' if args.quick else ''}: {seconds:.0f}s; {len(rows)} figures "
+          f"(written to {args.output})\n")
+    print(format_table(rows))
+    write_results(args.output, rows, quick=args.quick, seconds=seconds, sizes=sizes)
     return 0
 
 

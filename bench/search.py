@@ -137,7 +137,9 @@ def main(argv=None) -> int:
     return 0
 
 
-def run(records: int = 200_000, rounds: int = 4, *, baseline: bool = True) -> None:
+def run(records: int = 200_000, rounds: int = 4, *, baseline: bool = True) -> list[dict]:
+    """Prints the figures; returns them as rows of the ``make bench`` table."""
+    from bench.table import row
     from research.search_index import update_index
 
     with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
@@ -160,6 +162,17 @@ def run(records: int = 200_000, rounds: int = 4, *, baseline: bool = True) -> No
         stats = update_index(root)
         print(f"  incremental update     : {stats.seconds:6.2f} s after a 1% change ({changed} changed, {new} new, "
               f"{removed} removed; {stats.added} versions indexed)")
+    base = theirs if baseline else {}
+    return [
+        row(f"search index build, {records:,} articles", ours["build_s"], base.get("build_s"),
+            unit="s vs SQLite FTS5", target="< 60 s", met=ours["build_s"] < 60),
+        row("search p50", ours["p50_ms"], base.get("p50_ms"), unit="ms vs SQLite FTS5", target="< 50 ms",
+            met=ours["p50_ms"] < 50),
+        row("search p95", ours["p95_ms"], base.get("p95_ms"), unit="ms vs SQLite FTS5", target="< 150 ms",
+            met=ours["p95_ms"] < 150),
+        row("search incremental update after a 1% change", stats.seconds, unit="s", target="< 5 s",
+            met=stats.seconds < 5),
+    ]
 
 
 if __name__ == "__main__":

@@ -49,7 +49,11 @@ def bench_sites(n: int = 20, articles: int = 30, latency_ms: int = 200, crawl_de
           f"{wall:.1f}s wall with start-up and close)")
     print(f"  ratio crawl/limit      : {rate / limit:8.2f}x")
     print(f"  closest two requests to one host: {gaps:.2f} s (never under the Crawl-delay)")
-    return {"rate": rate, "limit": limit, "hosts": hosts, "min_gap": gaps}
+    from bench.table import row
+    return [row(f"crawl of {n} sibling portals, Crawl-delay {crawl_delay:g} s", rate, limit,
+                unit="requests/s vs politeness limit", target=">= 0.9x", met=rate / limit >= 0.9),
+            row("closest two requests to one host", gaps, crawl_delay, unit="s vs Crawl-delay", target=">= 1x",
+                met=gaps >= crawl_delay)]
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """``verify``, ``reextract`` and ``package``: fixity, re-extraction and packaging of an archive."""
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -19,8 +20,20 @@ def run_verify(args) -> int:
     return 1 if problems else 0
 
 
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes: give a whole number of 1 or more")
+    return n
+
+
 def add_reextract_arguments(p):
     p.add_argument("--archive", required=True, help="archive folder")
+    p.add_argument("--workers", type=_positive_int, default=None,
+                   help="processes extracting the stored captures (default: every core)")
 
 
 def run_reextract(args) -> int:
@@ -29,7 +42,7 @@ def run_reextract(args) -> int:
     from pipelines.reextract import reextract
 
     root = _archive_dir(args.archive)
-    snapshot = reextract(root)
+    snapshot = reextract(root, workers=args.workers)
     print(format_summary(summarize(root, snapshot["snapshot_id"])))
     print(reextract_line(snapshot))
     refresh_index(root)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from archive.query import connect
 from archive.store import ArchiveWriter
-from archive.warc.reader import read_record
 from pipelines.records import KIND_TABLES, link_media
+from pipelines.reextract_jobs import default_workers, extract_captures
 from pipelines.rows import RowBuilder
 
 
@@ -44,29 +44,27 @@ def _media_map(root: Path) -> dict[str, str]:
         return {}
 
 
-def reextract(root, *, batch_rows: int = 1000) -> dict:
-    """Returns the new snapshot's row (counts of new/changed/unchanged records)."""
+def _unique_captures(root: Path):
+    """Record pointers, each (WARC file, offset) once: one capture can hold several records (a video list)."""
+    done: set[tuple[str, int]] = set()
+    for _table, src in _pointers(root):
+        key = (src["warc_file"], src["warc_offset"])
+        if key not in done:
+            done.add(key)
+            yield src
+
+
+def reextract(root, *, batch_rows: int = 1000, workers: int | None = None) -> dict:
+    """Returns the new snapshot's row (counts of new/changed/unchanged records). ``workers``: processes
+    extracting the captures (default: every core); the output does not depend on it."""
     root = Path(root).absolute()
     media = _media_map(root)
     builder = RowBuilder()
-    done: set[tuple[str, int]] = set()
     writer = ArchiveWriter(root, seeds=["reextract:" + str(root)], resume=False, batch_rows=batch_rows,
                            settings={"command": "reextract"}, software_version=version("portal-archive"))
     try:
-        for _table, src in _pointers(root):
-            key = (src["warc_file"], src["warc_offset"])
-            if key in done:  # several records from one capture (a video list)
-                continue
-            done.add(key)
-            captured = read_record(root, src["warc_file"], src["warc_offset"], src["warc_length"])
-            page = {
-                "url": captured.url, "status": captured.status or src["http_status"],
-                "headers": {k.lower(): v for k, v in captured.headers}, "body": captured.body,
-                "fetched_at": src["fetched_at"], "record_id": src["record_id"], "wcm_path": src["wcm_path"],
-                "urls_seen": list(src["urls_seen"] or []), "expected_content": True,
-                "warc": {k: src[k] for k in ("warc_file", "warc_offset", "warc_length", "warc_record_id")},
-            }
-            rows = [(t, r) for t, r in builder.page_rows(page) if t in KIND_TABLES.values()]
+        for page, record in extract_captures(root, _unique_captures(root), workers or default_workers()):
+            rows = [(t, r) for t, r in builder.page_rows(page, record) if t in KIND_TABLES.values()]
             link_media(rows, media)
             for table, row in rows:
                 writer.add_record(table, row)

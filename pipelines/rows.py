@@ -17,6 +17,13 @@ from pipelines.records import (
 RECORD_PAGE_TYPES = {"article", "document", "album", "schedule", "page"}
 
 
+def page_content_type(page: dict) -> str | None:
+    """The Content-Type ``page`` is decoded with: a site's charset override (sites.toml) wins over the server's."""
+    if page.get("charset"):
+        return f"text/html; charset={page['charset']}"
+    return page["headers"].get("content-type")
+
+
 class RowBuilder:
     """Remembers the fallback identities it has handed out, so a record without a WCM path is kept once."""
 
@@ -24,15 +31,15 @@ class RowBuilder:
         self.fallback_ids: set[str] = set()
         self.video_ids: set[str] = set()
 
-    def page_rows(self, page: dict) -> list[tuple[str, dict]]:
+    def page_rows(self, page: dict, record: dict | None = None) -> list[tuple[str, dict]]:
         """``page``: url, status, headers (lower-cased names), body, fetched_at, and the crawler's identity
         (record_id, wcm_path, urls_seen, expected_content) and WARC pointer when known; in a crawl of many
-        sites, its ``site`` (ids are per site) and the site's extraction overrides (``charset``)."""
+        sites, its ``site`` (ids are per site) and the site's extraction overrides (``charset``). ``record``:
+        the page already extracted (by a worker process, :mod:`pipelines.tasks`), else it is extracted here."""
         page.setdefault("content_sha256", sha256_hex(page["body"]))
-        content_type = page["headers"].get("content-type")
-        if page.get("charset"):  # a site's extraction override (sites.toml): its pages' real charset
-            content_type = f"text/html; charset={page['charset']}"
-        record = extract_record(page["body"], page["url"], content_type=content_type, captured_at=page["fetched_at"])
+        if record is None:
+            record = extract_record(page["body"], page["url"], content_type=page_content_type(page),
+                                    captured_at=page["fetched_at"])
         page_type = record.get("page_type") or "other"
         rows = []
         record_id, wcm_path = page.get("record_id"), page.get("wcm_path")

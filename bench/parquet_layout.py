@@ -1,0 +1,116 @@
+"""``make bench``, issue 11 target 6: archive size per record, and the Parquet layout chosen by measurement.
+
+Over a crawled archive: Parquet, WARC and media bytes per record; then every table's rows are rewritten
+with each compression (snappy; zstd at levels 1, 3, 9) and row-group size, and DuckDB scans each
+rewrite (every column of every row to Arrow, and a text filter over the article bodies). The archive's
+own choice (``archive.writer.COMPRESSION`` / ``COMPRESSION_LEVEL``, ``archive.compact.ROW_GROUP_ROWS``)
+is the baseline row of the table.
+
+    python -m bench.parquet_layout ARCHIVE
+"""
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+COMPRESSIONS = [("snappy", None), ("zstd", 1), ("zstd", 3), ("zstd", 9)]
+ROW_GROUPS = [1_000, 10_000, 100_000]
+
+
+def _bytes(folder: Path, pattern: str) -> int:
+    return sum(p.stat().st_size for p in folder.glob(pattern) if p.is_file()) if folder.exists() else 0
+
+
+def archive_sizes(root: Path) -> dict:
+    """Bytes of Parquet, WARC and media files, and the number of records (rows of the record tables)."""
+    from archive.query import connect
+    from archive.schema import RECORD_TABLES
+
+    con = connect(root)
+    views = {r[0] for r in con.sql("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    records = sum(con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in RECORD_TABLES if t in views)
+    return {"records": records, "parquet": _bytes(root, "*/*.parquet"), "warc": _bytes(root / "warc", "**/*.warc*"),
+            "media": _bytes(root / "media", "**/*")}
+
+
+def _tables(root: Path) -> dict[str, pa.Table]:
+    out = {}
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+        files = sorted(folder.glob("*.parquet"))
+        if files:
+            out[folder.name] = pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
+    return out
+
+
+def _scan(con, path: Path, has_body: bool, rounds: int) -> float:
+    started = time.perf_counter()
+    for _ in range(rounds):
+        con.sql(f"SELECT * FROM read_parquet('{path}')").to_arrow_table()
+        if has_body:
+            con.execute(f"SELECT count(*) FROM read_parquet('{path}') WHERE body_text ILIKE '%tỉnh%'").fetchall()
+    return (time.perf_counter() - started) / rounds
+
+
+def measure_layouts(root: Path, rounds: int = 3) -> list[dict]:
+    """Size and DuckDB scan time of every table rewritten with each (compression, level, row group)."""
+    tables = _tables(root)
+    con = duckdb.connect()
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-parquet-") as tmp:
+        for codec, level in COMPRESSIONS:
+            for rg in ROW_GROUPS:
+                size = scan = 0.0
+                for name, table in tables.items():
+                    path = Path(tmp) / f"{name}.parquet"
+                    pq.write_table(table, path, compression=codec, compression_level=level, row_group_size=rg)
+                    size += path.stat().st_size
+                    scan += _scan(con, path, "body_text" in table.column_names, rounds)
+                results.append({"compression": codec, "level": level, "row_group": rg, "bytes": int(size),
+                                "scan_s": scan})
+    return results
+
+
+def bench_archive(root: Path) -> list[dict]:
+    """Rows of the ``make bench`` table: bytes per record, and the layout choice against the alternatives."""
+    from archive.compact import ROW_GROUP_ROWS
+    from archive.writer import COMPRESSION, COMPRESSION_LEVEL
+    from bench.table import row
+
+    sizes = archive_sizes(Path(root))
+    n = max(1, sizes["records"])
+    print(f"archive size  {sizes['records']} records: Parquet {sizes['parquet'] / n:,.0f} B, WARC "
+          f"{sizes['warc'] / n:,.0f} B, media {sizes['media'] / n:,.0f} B per record")
+    layouts = measure_layouts(Path(root))
+    print("parquet layout  (every table rewritten; scan = DuckDB full read to Arrow + a body text filter)")
+    for r in layouts:
+        print(f"  {r['compression']:<6} level {str(r['level'] or '-'):>2}  row group {r['row_group']:>7,}: "
+              f"{r['bytes'] / 2**20:8.2f} MiB  scan {r['scan_s'] * 1000:7.1f} ms")
+    ours = next(r for r in layouts if (r["compression"], r["level"], r["row_group"])
+                == (COMPRESSION, COMPRESSION_LEVEL, ROW_GROUP_ROWS))
+    snappy = next(r for r in layouts if r["compression"] == "snappy" and r["row_group"] == ROW_GROUP_ROWS)
+    smallest = min(layouts, key=lambda r: r["bytes"])
+    fastest = min(layouts, key=lambda r: r["scan_s"])
+    rows = [row(f"archive bytes per record ({sizes['records']} records)", (sizes["parquet"] + sizes["warc"]
+                + sizes["media"]) / n, unit="B: Parquet + WARC + media"),
+            row("  Parquet bytes per record", sizes["parquet"] / n, unit="B"),
+            row("  WARC bytes per record", sizes["warc"] / n, unit="B"),
+            row("  media bytes per record", sizes["media"] / n, unit="B"),
+            row(f"Parquet size, {COMPRESSION}-{COMPRESSION_LEVEL} vs snappy", ours["bytes"], snappy["bytes"],
+                unit="B", target="<= 1x", met=ours["bytes"] <= snappy["bytes"]),
+            row(f"Parquet size vs smallest layout ({smallest['compression']}-{smallest['level']}, "
+                f"{smallest['row_group']:,} rows)", ours["bytes"], smallest["bytes"], unit="B", target="<= 1.05x",
+                met=ours["bytes"] <= 1.05 * smallest["bytes"]),
+            row(f"DuckDB scan vs fastest layout ({fastest['compression']}-{fastest['level']}, "
+                f"{fastest['row_group']:,} rows)", ours["scan_s"] * 1000, fastest["scan_s"] * 1000, unit="ms",
+                target="<= 1.2x", met=ours["scan_s"] <= 1.2 * fastest["scan_s"])]
+    return rows
+
+
+if __name__ == "__main__":
+    bench_archive(Path(sys.argv[1]))

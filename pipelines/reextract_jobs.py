@@ -1,0 +1,77 @@
+"""The per-capture job of ``reextract``: one stored WARC response (file, offset, length) → the page as the
+crawl saw it and its extracted record. Pure and picklable in and out, so the same function runs in-process,
+across a local process pool (:func:`extract_captures`), or on a cluster engine (Dask, Ray: README
+"Re-extraction on a cluster"), each task reading its WARC record by offset.
+"""
+from __future__ import annotations
+
+import os
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from archive.warc.reader import read_record
+from pipelines.extract import extract_record
+from pipelines.rows import page_content_type
+
+CHUNK = 32  # captures per task: large enough to amortize the pickling, small enough to balance two cores
+
+
+def capture_page(root: str | Path, src: dict) -> dict:
+    """The page of one archived capture: ``src`` is a record row's identity and WARC pointer."""
+    captured = read_record(Path(root), src["warc_file"], src["warc_offset"], src["warc_length"])
+    return {
+        "url": captured.url, "status": captured.status or src["http_status"],
+        "headers": {k.lower(): v for k, v in captured.headers}, "body": captured.body,
+        "fetched_at": src["fetched_at"], "record_id": src["record_id"], "wcm_path": src["wcm_path"],
+        "urls_seen": list(src["urls_seen"] or []), "expected_content": True,
+        "warc": {k: src[k] for k in ("warc_file", "warc_offset", "warc_length", "warc_record_id")},
+    }
+
+
+def extract_capture(root: str | Path, src: dict) -> tuple[dict, dict]:
+    """(page, extracted record) of one capture: the CPU-bound part of ``reextract``."""
+    page = capture_page(root, src)
+    return page, extract_record(page["body"], page["url"], content_type=page_content_type(page),
+                                captured_at=page["fetched_at"])
+
+
+def extract_chunk(root: str, chunk: list[dict]) -> list[tuple[dict, dict]]:
+    return [extract_capture(root, src) for src in chunk]
+
+
+def default_workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _chunks(items: Iterable[dict], size: int) -> Iterator[list[dict]]:
+    chunk: list[dict] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def extract_captures(root: Path, pointers: Iterable[dict], workers: int = 1) -> Iterator[tuple[dict, dict]]:
+    """(page, record) of every pointer, in the pointers' order whatever ``workers`` is (so the output of
+    a parallel run is the single-worker run's). At most ``2 × workers`` chunks are in flight: memory stays
+    flat however large the archive."""
+    if workers <= 1:
+        for src in pointers:
+            yield extract_capture(root, src)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        pending: deque = deque()
+        for chunk in _chunks(pointers, CHUNK):
+            pending.append(pool.submit(extract_chunk, str(root), chunk))
+            if len(pending) >= 2 * workers:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
