@@ -3,11 +3,14 @@ fallbacks, inside the same pure function. Both are handed an lxml tree parsed he
 text, never a URL or a string they could fetch (htmldate downloads a string that looks like a URL).
 
 Which library decides what was settled by measurement (``make bench``, bench/extraction_quality.py):
-* body: ours when the page's structure is recognised (a record kind with a real body); trafilatura's
-  main text when it is not and that text is article-shaped (several prose paragraphs, not the link
-  texts of a list of items) -- a page-type guess never throws an article away;
-* date: ours when the portal rules found one near the heading; else htmldate (original date);
-* title: ours (it beats trafilatura's on the development sets); trafilatura's only when ours is empty.
+* body: ours when the page's structure is recognised (a record kind with at least RECOGNISED_BODY_CHARS
+  of body); else trafilatura's main text when it is article-shaped (several prose paragraphs, not the
+  link texts or teasers of a list of items) -- a page-type guess never throws an article away;
+* date: ours when the portal rules find one; else htmldate's original date (markup only on Vietnamese
+  pages, its extensive search elsewhere); htmldate also settles an ambiguous 06/01/2020 off Vietnamese
+  pages;
+* title: ours (it beats trafilatura's on the development sets); trafilatura's only when ours is empty;
+* author: ours (authors.py: the printed byline, then the markup's author).
 """
 from __future__ import annotations
 
