@@ -183,3 +183,17 @@ def test_a_portlet_header_above_the_article_is_not_its_title():
     rec = rec_of(page(main, title_tag="Tin tức - Sự kiện nổi bật trong tuần - Cổng TTĐT"))
     assert rec["title"] == T
     assert rec["body_text"].split("\n\n") == [P1, P2, P3]
+
+
+def test_the_last_page_of_a_listing_stays_a_listing():
+    # two teasers (title link, date, summary; the </li> left out as some portals print it) and a pager: the
+    # summaries are prose, but they are the list's items, not an article
+    items = "".join(
+        f'<li><img src="/upload/t{i}.jpg" width="120"><span class="newtitle"><a href="/tin/bai-{i}">{title}</a></span>'
+        f' <span class="datespan">(0{i}/08/2012)</span><p>{summary}</p>'
+        for i, (title, summary) in enumerate([(T, P1), ("Phường Quỳnh Thiện kiểm tra đại hội chi bộ nhiệm kỳ 2020 - 2022",
+                                                       P2)], 1))
+    main = (f'<div class="list_news"><ul>{items}</ul></div><div class="page"><a href="?p=1">&lt;&lt;</a> '
+            '<a href="?p=1">1</a> <a class="current" href="?p=2">2</a></div>')
+    rec = rec_of(page(main, title_tag="Chính trị - Xây dựng Đảng"), url="http://quynhluu.nghean.gov.vn/tin-tuc?p=2")
+    assert rec["page_type"] == "listing" and rec["body_text"] == "" and rec["kind"] is None

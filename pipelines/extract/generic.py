@@ -127,7 +127,7 @@ def item_text(lst) -> str:
         linked = max((len(collapse(a.xpath("string()"))) for a in child.iter("a")), default=0)
         if linked >= 20 and linked >= 0.2 * len(t):
             out.append(t)
-    return " ".join(out) if len(out) >= 3 else ""
+    return " ".join(out)
 
 
 def _mostly_link(p: str, long_links: list[str]) -> bool:

@@ -490,7 +490,10 @@ def _extract(rec, body, url, content_type, captured_at):
     elif not soft404 and not home:
         # markup the portal rules did not recognise: trafilatura's main text, htmldate's date (generic.py)
         lib = generic.Fallback(text, url)
-        if page_type in ("listing", "other") or truncated or len(reading_text) < generic.RECOGNISED_BODY_CHARS:
+        # a listing the portal rules recognise by its pager or its teasers ("Xem tiếp") stays a listing
+        real_listing = page_type == "listing" and teaser_list
+        if not real_listing and (page_type in ("listing", "other") or truncated or
+                                 len(reading_text) < generic.RECOGNISED_BODY_CHARS):
             lib_text = lib.body()
             list_text = generic.item_text(lst) if lst is not None and page_type == "listing" else ""
             if lib_text and generic.article_shaped(lib_text, lib.links(), list_text) and (
