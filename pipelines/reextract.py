@@ -44,7 +44,7 @@ def _media_map(root: Path) -> dict[str, str]:
         return {}
 
 
-def _unique_captures(root: Path):
+def unique_captures(root: Path):
     """Record pointers, each (WARC file, offset) once: one capture can hold several records (a video list)."""
     done: set[tuple[str, int]] = set()
     for _table, src in _pointers(root):
@@ -54,16 +54,22 @@ def _unique_captures(root: Path):
             yield src
 
 
-def reextract(root, *, batch_rows: int = 1000, workers: int | None = None) -> dict:
+def reextract(root, *, batch_rows: int = 1000, workers: int | None = None, engine=None) -> dict:
     """Returns the new snapshot's row (counts of new/changed/unchanged records). ``workers``: processes
-    extracting the captures (default: every core); the output does not depend on it."""
+    extracting the captures (default: every core); the output does not depend on it. ``engine``:
+    ``engine(root, pointers)`` → (page, record) of each pointer in order, e.g. a Dask bag of
+    :func:`pipelines.reextract_jobs.extract_capture` (README "Re-extraction on a cluster")."""
     root = Path(root).absolute()
     media = _media_map(root)
     builder = RowBuilder()
     writer = ArchiveWriter(root, seeds=["reextract:" + str(root)], resume=False, batch_rows=batch_rows,
                            settings={"command": "reextract"}, software_version=version("portal-archive"))
     try:
-        for page, record in extract_captures(root, _unique_captures(root), workers or default_workers()):
+        if engine is None:
+            captures = extract_captures(root, unique_captures(root), workers or default_workers())
+        else:
+            captures = engine(root, unique_captures(root))
+        for page, record in captures:
             rows = [(t, r) for t, r in builder.page_rows(page, record) if t in KIND_TABLES.values()]
             link_media(rows, media)
             for table, row in rows:
