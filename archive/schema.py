@@ -307,7 +307,7 @@ LEGAL_LOG = _schema(
     _f("retry_after", pa.string(), "Retry-After header of a 429/503 answer, as sent; null if none."),
     _f("delay_ms", pa.int32(), "Milliseconds between two requests to this host in force when the request was sent (DOWNLOAD_DELAY, the site's delay, robots.txt Crawl-delay, AutoThrottle); for robots_txt events, the Crawl-delay it declares (null if none)."),
     _f("user_agent", pa.string(), "User-Agent header the request was sent with.", nullable=False),
-    _f("at", CAPTURE_TS, "When the event happened (UTC).", nullable=False),
+    _f("event_at", CAPTURE_TS, "When the event happened (UTC).", nullable=False),
     _f("snapshot_id", pa.string(), "Crawl run.", nullable=False),
 )
 

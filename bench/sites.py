@@ -32,13 +32,13 @@ def bench_sites(n: int = 20, articles: int = 30, latency_ms: int = 200, crawl_de
             raise SystemExit(f"bench sites: crawl failed ({proc.returncode}): {proc.stderr[-500:]}")
         con = connect(archive)
         sent, span, hosts, slowest = con.execute(
-            "WITH s AS (SELECT site, count(*) AS n, epoch(max(at)) - epoch(min(at)) AS span FROM legal_log"
+            "WITH s AS (SELECT site, count(*) AS n, epoch(max(event_at)) - epoch(min(event_at)) AS span FROM legal_log"
             " WHERE event IN ('request', 'robots_txt') GROUP BY site)"
             " SELECT (SELECT count(*) FROM legal_log WHERE event IN ('request', 'robots_txt')),"
-            " (SELECT epoch(max(at)) - epoch(min(at)) FROM legal_log), count(*), max(span) FROM s").fetchone()
+            " (SELECT epoch(max(event_at)) - epoch(min(event_at)) FROM legal_log), count(*), max(span) FROM s").fetchone()
         records = con.execute("SELECT count(*) FROM articles").fetchone()[0]
         gaps = con.execute(
-            "SELECT min(gap) FROM (SELECT epoch(at) - epoch(lag(at) OVER (PARTITION BY site ORDER BY at)) AS gap"
+            "SELECT min(gap) FROM (SELECT epoch(event_at) - epoch(lag(event_at) OVER (PARTITION BY site ORDER BY event_at)) AS gap"
             " FROM legal_log WHERE event = 'request') WHERE gap IS NOT NULL").fetchone()[0]
     limit = n / crawl_delay
     rate = sent / span

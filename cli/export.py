@@ -20,6 +20,7 @@ def add_arguments(p):
     p.add_argument("--until", default=None, help="only records dated on or before this day")
     p.add_argument("--section", default=None,
                    help="only this section and its sub-sections (name, accents optional, or slug path)")
+    p.add_argument("--site", default=None, help="only this site's records (an archive of crawl --sites)")
     p.add_argument("--base-url", default="http://localhost:8000/",
                    help="URL of the new site (links in the WXR, Hugo baseURL)")
     p.add_argument("--media-url", default=None,
@@ -37,7 +38,7 @@ def run(args) -> int:
     try:
         selection = Selection(snapshot=args.snapshot, kinds=parse_kinds(args.kind),
                               since=parse_day(args.since, "--since"), until=parse_day(args.until, "--until"),
-                              section=args.section)
+                              section=args.section, site=args.site)
         if selection.since and selection.until and selection.since > selection.until:
             raise ExportError(f"--since {args.since} is after --until {args.until}")
         report = run_export(args.archive, args.format, args.out, selection, base_url=args.base_url,

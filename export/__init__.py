@@ -93,7 +93,7 @@ def run_export(archive: str | Path, fmt: str, out: str | Path, selection: Select
                 "format": fmt, "out": str(out), "archive": str(collector.source.root),
                 "state": f"as of snapshot {selection.snapshot}" if selection.snapshot else "latest",
                 "selection": {"kinds": list(selection.kinds), "since": selection.since, "until": selection.until,
-                              "section": selection.section},
+                              "section": selection.section, "site": selection.site},
                 "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(),
                 "records": sum(collector.counts.values()), "records_per_table": collector.counts,
                 "media_files": collector.media.files, "media_bytes": collector.media.bytes,

@@ -84,7 +84,7 @@ class Collector:
     """Reads the archive for one export and produces its items; counts what the summary reports."""
 
     def __init__(self, archive: Path, selection: Selection, media_dest: Path | None):
-        self.source = Source(archive, selection.snapshot)
+        self.source = Source(archive, selection.snapshot, selection.site)
         self.selection = selection
         self.site = SiteMap()
         self.locators: dict[str, list[dict[str, Any]]] = {}

@@ -33,6 +33,7 @@ class Selection:
     since: dt.date | None = None
     until: dt.date | None = None
     section: str | None = None
+    site: str | None = None               # one site of an archive of crawl --sites
 
 
 def parse_kinds(values: list[str] | None) -> tuple[str, ...]:
@@ -79,7 +80,7 @@ def record_day(row: dict[str, Any]) -> dt.date | None:
 class Source:
     """An open archive, read-only."""
 
-    def __init__(self, root: str | Path, snapshot: str | None = None):
+    def __init__(self, root: str | Path, snapshot: str | None = None, site: str | None = None):
         self.root = Path(root).absolute()
         if not (self.root / "_archive.json").is_file():
             raise ExportError(f"{self.root} is not an archive (no _archive.json): pass --archive DIR")
@@ -88,6 +89,11 @@ class Source:
         except Exception as exc:  # a foreign or newer archive: archive raises its own one-line errors
             raise ExportError(f"cannot open {self.root}: {exc}") from exc
         self.snapshot = snapshot
+        self.site = site
+        if site is not None:
+            sites = [r[0] for r in self.con.execute("SELECT DISTINCT site FROM pages WHERE site IS NOT NULL ORDER BY 1").fetchall()]
+            if site not in sites:
+                raise ExportError(f"no site {site!r} in {self.root} (its sites: {', '.join(sites) or 'none: a crawl of one portal'})")
         if snapshot is not None:
             known = {r[0] for r in self.con.execute(
                 "SELECT snapshot_id FROM snapshots UNION SELECT snapshot_id FROM changes").fetchall()}
@@ -100,9 +106,10 @@ class Source:
         self.con.close()
 
     def _state(self, table: str) -> tuple[str, list[Any]]:
-        if self.snapshot is None:
-            return f'"{table}_latest"', []
-        return f'"{table}_as_of"(?)', [self.snapshot]
+        rel, params = (f'"{table}_latest"', []) if self.snapshot is None else (f'"{table}_as_of"(?)', [self.snapshot])
+        if self.site is None:
+            return rel, params
+        return f"(SELECT * FROM {rel} WHERE site = ?)", [*params, self.site]
 
     def count(self, table: str) -> int:
         rel, params = self._state(table)

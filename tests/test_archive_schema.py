@@ -41,7 +41,7 @@ EXPECTED_COLUMNS = {
               "snapshot_id", *WARC],
     "listings": ["listing", "record_id", "seen_at", "snapshot_id"],
     "legal_log": ["url", "site", "event", "robots", "robots_rule", "http_status", "retry_after", "delay_ms",
-                  "user_agent", "at", "snapshot_id"],
+                  "user_agent", "event_at", "snapshot_id"],
     "changes": ["snapshot_id", "table", "record_id", "change", "version", "record_sha256", "changed_at"],
     "snapshots": ["snapshot_id", "started_at", "finished_at", "seeds", "status", "pages_fetched", "not_modified",
                   "records_new", "records_changed", "records_unchanged", "records_removed", "errors",

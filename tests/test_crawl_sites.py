@@ -2,6 +2,7 @@
 every row with its site, a dead site recorded and not stalling the others, and the legal log."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import datetime
@@ -89,6 +90,20 @@ def test_summary_by_site(sites_crawl):
         ["articles", "24"], ["documents", "0"]]
     bad = subprocess.run([*run, "--site", "nowhere"], cwd=REPO, capture_output=True, text=True)
     assert bad.returncode == 2 and "no site 'nowhere'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_export_by_site(sites_crawl, tmp_path):
+    _, archive, truth = sites_crawl
+    out = tmp_path / "export"
+    proc = subprocess.run([sys.executable, "-m", "cli.main", "export", "--format", "jsonl", "--archive", str(archive),
+                           "--out", str(out), "--site", "dienchau", "-q"], cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert sorted(r["title"] for r in rows) == sorted(
+        t["title"] for t in truth if t["site"] == "dienchau" and t["kind"] == "article")
+    bad = subprocess.run([sys.executable, "-m", "cli.main", "export", "--format", "jsonl", "--archive", str(archive),
+                          "--out", str(tmp_path / "x"), "--site", "nowhere"], cwd=REPO, capture_output=True, text=True)
+    assert bad.returncode == 2 and "no site 'nowhere'" in bad.stderr
 
 
 def test_legal_log(sites_crawl):

@@ -97,7 +97,7 @@ class LegalLogMiddleware:
     def _write(self, request, event: str, **fields) -> None:
         ua = request.headers.get("User-Agent")
         row = {"url": request.url, "site": self._site(request.url), "event": event,
-               "user_agent": ua.decode("latin-1") if ua else self.agent, "at": datetime.now(timezone.utc), **fields}
+               "user_agent": ua.decode("latin-1") if ua else self.agent, "event_at": datetime.now(timezone.utc), **fields}
         Capture.of(self.crawler).writer.add("legal_log", row)
 
     def _decision(self, request) -> tuple[str, str | None]:

@@ -8,8 +8,13 @@ Politeness is per host (``crawler.sites``: download slot = ``host:port``, ``DOWN
 from __future__ import annotations
 
 from crawler.identity import article_id
-from crawler.sites import Site, SiteMap
+from crawler.sites import Site, SiteMap, netloc
 from crawler.spiders.portal import PortalSpider
+
+#: Scrapy's scheduler for crawls of many hosts: it hands out the request of the download slot with the
+#: fewest requests in flight, so a few hosts' queued requests (waiting out their delays) never fill the
+#: downloader while the other hosts wait (the plain priority queue is one FIFO over every host).
+FAIR_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 
 
 class SitesSpider(PortalSpider):
@@ -22,6 +27,25 @@ class SitesSpider(PortalSpider):
         self.site_map = SiteMap(sites)
         self.allowed_hosts = self.site_map.hostnames()
         self.allowed_domains = sorted(self.allowed_hosts)
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        if not settings.frozen:
+            if (settings.getpriority("SCHEDULER_PRIORITY_QUEUE") or 0) < 40:  # below cmdline: -s always wins
+                settings.set("SCHEDULER_PRIORITY_QUEUE", FAIR_QUEUE, priority="spider")
+            if (settings.getpriority("CONCURRENT_REQUESTS") or 0) < 40:  # room for every host's slot at once
+                per_host = max(1, min(settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"), 4))
+                wanted = per_host * len(spider.site_map.sites)
+                if settings.getint("CONCURRENT_REQUESTS") < wanted:
+                    settings.set("CONCURRENT_REQUESTS", wanted, priority="spider")
+        return spider
+
+    def _request(self, url, priority, **kwargs):
+        request = super()._request(url, priority, **kwargs)
+        request.meta["download_slot"] = netloc(url)  # the scheduler balances by slot before the downloader sees it
+        return request
 
     def site_of(self, url: str) -> str | None:
         return self.site_map.site_of(url)
