@@ -178,3 +178,16 @@ def test_old_rows_read_with_site_null(tmp_path):
     con = connect(tmp_path)
     assert con.execute("SELECT url, site FROM errors").fetchall() == [("http://x/", None)]
     assert isinstance(con, duckdb.DuckDBPyConnection)
+
+
+def test_robots_rule_named_by_longest_match():
+    from crawler.middlewares.legal_log import RobotsRules
+
+    text = ("User-agent: *\nDisallow: /a\nAllow: /a/b\nDisallow: /*.pdf$\n\n"
+            "User-agent: portal-archive\nDisallow: /x\n")
+    ours = RobotsRules(text, "portal-archive/1.0 (archiving)")
+    assert ours.rule_for("/x/1") == "Disallow: /x" and ours.rule_for("/a") is None  # our group only
+    anyone = RobotsRules(text, "SomeBot/2")
+    assert anyone.rule_for("/a/b/c") == "Allow: /a/b"  # the longer rule wins
+    assert anyone.rule_for("/a/c") == "Disallow: /a"
+    assert (anyone.rule_for("/f.pdf"), anyone.rule_for("/f.pdfx")) == ("Disallow: /*.pdf$", None)

@@ -2,17 +2,21 @@
 rate-limit answers (429, 503 and their ``Retry-After``), the delay in force for its host (robots.txt
 ``Crawl-delay`` included) and the User-Agent sent, as rows of the archive's ``legal_log`` table.
 
-Placed after Scrapy's RobotsTxtMiddleware and the Crawl-delay middleware: a request that reaches
-``process_request`` was allowed (robots.txt was already fetched and parsed for its host) and its host's
-delay is set; one refused raises ``IgnoreRequest`` in RobotsTxtMiddleware, which every middleware's
-``process_exception`` sees. The decision itself is Scrapy's (Protego's); this module
+A request row is written when the request leaves its download slot for the wire (Scrapy's
+``request_reached_downloader`` signal: its host's delay waited out, so ``event_at`` is when it was sent);
+it got there past RobotsTxtMiddleware, so robots.txt allowed it. One refused raises ``IgnoreRequest`` in
+RobotsTxtMiddleware, which every downloader middleware's ``process_exception`` sees (this one sits after
+it and after the Crawl-delay middleware). The decision itself is Scrapy's (Protego's); this module
 only names the rule, by the longest match of RFC 9309 (allow wins a tie), over the group for our agent.
 """
 from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
+from protego import Protego
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 
 from crawler.sites import netloc
@@ -73,8 +77,6 @@ def _ms(seconds) -> int:
 
 
 def _path(url: str) -> str:
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
@@ -88,7 +90,9 @@ class LegalLogMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        mw = cls(crawler)
+        crawler.signals.connect(mw.request_sent, signal=signals.request_reached_downloader)
+        return mw
 
     def _site(self, url: str) -> str | None:
         site_of = getattr(self.crawler.spider, "site_of", None)
@@ -117,11 +121,11 @@ class LegalLogMiddleware:
         settings = self.crawler.settings  # the host's first request: its slot is made after the middlewares
         return _ms(settings.getdict("DOWNLOAD_SLOTS").get(key, {}).get("delay", settings.getfloat("DOWNLOAD_DELAY")))
 
-    def process_request(self, request, spider=None):
+    def request_sent(self, request, spider=None):
+        """Scrapy's ``request_reached_downloader``: the request leaves its slot (its host's delay waited out)."""
         if _path(request.url) != ROBOTS_PATH:
             robots, rule = self._decision(request)
             self._write(request, "request", robots=robots, robots_rule=rule, delay_ms=self._delay(request))
-        return None
 
     def process_response(self, request, response, spider=None):
         if _path(request.url) == ROBOTS_PATH:
@@ -148,8 +152,6 @@ class LegalLogMiddleware:
         return None
 
     def _crawl_delay(self, response) -> int | None:
-        from protego import Protego
-
         try:
             delay = Protego.parse(response.body.decode("utf-8", "replace")).crawl_delay(self.agent)
         except Exception:  # noqa: BLE001 - a broken robots.txt must not break the crawl
