@@ -4,6 +4,8 @@ table (measure, ours, baseline, ratio, target, met?) and written as JSON to ``be
 * extraction: our extractor vs trafilatura, pages/s on the same replica article pages;
 * crawl: our full crawl (discovery, identity, extraction, Parquet) vs a bare-fetch spider that GETs
   exactly the URLs our crawl fetched, same concurrency, against the same replica process.
+* sites (issue 12, bench/sites.py): 20 sibling replicas, 200 ms latency, Crawl-delay 1 s each: our rate
+  against the politeness limit of 20 requests/s.
 """
 from __future__ import annotations
 
