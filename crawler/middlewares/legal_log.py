@@ -2,9 +2,9 @@
 rate-limit answers (429, 503 and their ``Retry-After``), the delay in force for its host (robots.txt
 ``Crawl-delay`` included) and the User-Agent sent, as rows of the archive's ``legal_log`` table.
 
-A request row is written when the request leaves its download slot for the wire (Scrapy's
-``request_reached_downloader`` signal: its host's delay waited out, so ``event_at`` is when it was sent);
-it got there past RobotsTxtMiddleware, so robots.txt allowed it. One refused raises ``IgnoreRequest`` in
+A request row is written when its answer (or failure) comes back, stamped with when it went on the wire
+(its host's delay waited out: now minus Scrapy's ``download_latency``); it got there past
+RobotsTxtMiddleware, so robots.txt allowed it. One refused raises ``IgnoreRequest`` in
 RobotsTxtMiddleware, which every downloader middleware's ``process_exception`` sees (this one sits after
 it and after the Crawl-delay middleware). The decision itself is Scrapy's (Protego's); this module
 only names the rule, by the longest match of RFC 9309 (allow wins a tie), over the group for our agent.
@@ -12,11 +12,10 @@ only names the rule, by the longest match of RFC 9309 (allow wins a tie), over t
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from protego import Protego
-from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 
 from crawler.sites import netloc
@@ -90,18 +89,21 @@ class LegalLogMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        mw = cls(crawler)
-        crawler.signals.connect(mw.request_sent, signal=signals.request_reached_downloader)
-        return mw
+        return cls(crawler)
 
     def _site(self, url: str) -> str | None:
         site_of = getattr(self.crawler.spider, "site_of", None)
         return site_of(url) if site_of else None
 
-    def _write(self, request, event: str, **fields) -> None:
+    def _write(self, request, event: str, *, sent: bool = False, **fields) -> None:
+        """One row; ``sent``: stamped with when the request went on the wire (now minus Scrapy's
+        ``download_latency``, the time from sending it to the response's first bytes)."""
         ua = request.headers.get("User-Agent")
+        at = datetime.now(timezone.utc)
+        if sent:
+            at -= timedelta(seconds=request.meta.get("download_latency") or 0)
         row = {"url": request.url, "site": self._site(request.url), "event": event,
-               "user_agent": ua.decode("latin-1") if ua else self.agent, "event_at": datetime.now(timezone.utc), **fields}
+               "user_agent": ua.decode("latin-1") if ua else self.agent, "event_at": at, **fields}
         Capture.of(self.crawler).writer.add("legal_log", row)
 
     def _decision(self, request) -> tuple[str, str | None]:
@@ -121,11 +123,9 @@ class LegalLogMiddleware:
         settings = self.crawler.settings  # the host's first request: its slot is made after the middlewares
         return _ms(settings.getdict("DOWNLOAD_SLOTS").get(key, {}).get("delay", settings.getfloat("DOWNLOAD_DELAY")))
 
-    def request_sent(self, request, spider=None):
-        """Scrapy's ``request_reached_downloader``: the request leaves its slot (its host's delay waited out)."""
-        if _path(request.url) != ROBOTS_PATH:
-            robots, rule = self._decision(request)
-            self._write(request, "request", robots=robots, robots_rule=rule, delay_ms=self._delay(request))
+    def _sent(self, request) -> None:
+        robots, rule = self._decision(request)
+        self._write(request, "request", sent=True, robots=robots, robots_rule=rule, delay_ms=self._delay(request))
 
     def process_response(self, request, response, spider=None):
         if _path(request.url) == ROBOTS_PATH:
@@ -136,19 +136,24 @@ class LegalLogMiddleware:
             self.robots[netloc(request.url)] = rules
             delay = self._crawl_delay(response) if response.status == 200 else None
             self._write(request, "robots_txt", http_status=response.status, delay_ms=delay)
-        elif response.status in RATE_LIMIT_STATUSES:
-            after = response.headers.get("Retry-After")
-            self._write(request, "rate_limited", http_status=response.status,
-                        retry_after=after.decode("latin-1") if after else None, delay_ms=self._delay(request))
+        else:
+            self._sent(request)
+            if response.status in RATE_LIMIT_STATUSES:
+                after = response.headers.get("Retry-After")
+                self._write(request, "rate_limited", http_status=response.status,
+                            retry_after=after.decode("latin-1") if after else None, delay_ms=self._delay(request))
         return response
 
     def process_exception(self, request, exception, spider=None):
         if _path(request.url) == ROBOTS_PATH:
             self.robots[netloc(request.url)] = None  # unreachable: Scrapy then allows everything
-        elif isinstance(exception, IgnoreRequest) and "robots.txt" in str(exception).lower():
-            rules = self.robots.get(netloc(request.url))
-            self._write(request, "disallowed", robots="disallowed",
-                        robots_rule=rules.rule_for(_path(request.url)) if rules else None)
+        elif isinstance(exception, IgnoreRequest):
+            if "robots.txt" in str(exception).lower():
+                rules = self.robots.get(netloc(request.url))
+                self._write(request, "disallowed", robots="disallowed",
+                            robots_rule=rules.rule_for(_path(request.url)) if rules else None)
+        else:  # sent, but no answer (refused, reset, timeout): it was still a request to that host
+            self._sent(request)
         return None
 
     def _crawl_delay(self, response) -> int | None:
