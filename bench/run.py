@@ -167,7 +167,7 @@ def quality_rows(q: dict) -> list[dict]:
 
 
 SIZES = {  # full run, and --quick
-    False: {"articles": 2000, "memory_articles": 2000, "search_records": 200_000, "sites_articles": 30},
+    False: {"articles": 2000, "memory_articles": 2000, "search_records": 200_000, "sites_articles": 60},
     True: {"articles": 500, "memory_articles": 1000, "search_records": 20_000, "sites_articles": 10},
 }
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 
-def bench_sites(n: int = 20, articles: int = 60, latency_ms: int = 200, crawl_delay: float = 1.0) -> dict:
+def bench_sites(n: int = 20, articles: int = 60, latency_ms: int = 200, crawl_delay: float = 1.0) -> list:
     from archive.query import connect
     from replica.siblings import SiblingServers
 
