@@ -24,7 +24,7 @@ from .layout import next_seq, part_name
 from .manifest import record_file
 
 COMPRESSION = "zstd"  # chosen by bench/parquet_layout.py (docs/schema.md "Parquet layout")
-COMPRESSION_LEVEL = 1
+COMPRESSION_LEVEL = 9
 
 
 class TableWriter:
