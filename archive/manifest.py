@@ -50,6 +50,33 @@ def relpath(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> str:
     return rel
 
 
+def resolve_inside(root: str | os.PathLike[str], rel: str) -> Path:
+    """``root/rel`` for a path the archive itself could have written; ValueError otherwise.
+
+    Refused: an empty or absolute path, ``\\``, ``.``/``..``/empty components, and a path any
+    component of which is a symbolic link, so that what a manifest line or a row names can never
+    make a reader leave the archive folder.
+    """
+    if not isinstance(rel, str) or not rel:
+        raise ValueError("empty path")
+    parts = rel.split("/")
+    if rel.startswith("/") or "\\" in rel or ":" in parts[0] or any(p in ("", ".", "..") for p in parts):
+        raise ValueError(f"{rel!r} is not a plain path inside the archive")
+    path = Path(root)
+    for part in parts:
+        path = path / part
+        if path.is_symlink():
+            raise ValueError(f"{rel!r} goes through a symbolic link ({relpath_text(root, path)})")
+    return path
+
+
+def relpath_text(root: str | os.PathLike[str], path: Path) -> str:
+    try:
+        return path.relative_to(Path(root)).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import manifest
 from .schema import RECORD_TABLES as _SCHEMA_RECORD_TABLES
 from .warc import gzmembers
 from .warc.layout import INDEX_DIR, OPEN_SUFFIX, relative, warc_files
@@ -67,6 +68,8 @@ class _Rec:
     rec_type: str
     payload_sha256: str | None  # hex sha256 of the payload as stored (None for revisit)
     payload_digest: str | None  # WARC-Payload-Digest header
+    decoded_sha256: str | None = None  # hex sha256 of the payload without its Content-Encoding, if it has one
+    decode_error: str | None = None  # why the payload could not be decoded
 
 
 @dataclass
@@ -126,7 +129,7 @@ class Verifier:
         return sorted(files)
 
     def check_manifest(self) -> None:
-        from . import fixity, manifest
+        from . import fixity
 
         try:
             entries = manifest.read_manifest(self.root)
@@ -137,8 +140,12 @@ class Verifier:
         for rel in sorted(entries):
             entry = entries[rel] or {}
             listed.add(rel)
-            path = self.root / rel
             self.stats["manifest_files"] += 1
+            try:
+                path = manifest.resolve_inside(self.root, rel)
+            except ValueError as exc:
+                self.problem("unsafe_path", "_manifest.jsonl", f"entry {rel!r} is not read: {exc}")
+                continue
             if not path.is_file():
                 self.problem("missing_file", rel, "listed in _manifest.jsonl but not on disk")
                 continue
@@ -148,6 +155,7 @@ class Verifier:
             except OSError as exc:
                 self.problem("unreadable_file", rel, str(exc))
                 continue
+            self.stats["bytes"] += size
             want_sha, want_size = entry.get("sha256"), entry.get("size")
             if want_sha is not None and sha != want_sha:
                 self.problem("manifest_mismatch", rel, f"sha256 {sha} != manifest {want_sha} (size {size}, manifest {want_size})")
@@ -177,6 +185,9 @@ class Verifier:
                 path = Path(dirpath) / name
                 rel = self.rel(path)
                 self.stats["media_files"] += 1
+                if path.is_symlink():
+                    self.problem("unsafe_path", rel, "a symbolic link in the media store is not read")
+                    continue
                 try:
                     sha = fixity.sha256_file(path)
                 except OSError as exc:
@@ -199,6 +210,11 @@ class Verifier:
         self._scanned.add(rel)
         self.stats["warc_files"] += 1
         try:
+            manifest.resolve_inside(self.root, rel)
+        except ValueError as exc:
+            self.problem("unsafe_path", rel, f"not read: {exc}")
+            return
+        try:
             with open(path, "rb") as fh:
                 members, errors = gzmembers.scan_all(fh)
         except OSError as exc:
@@ -214,9 +230,7 @@ class Verifier:
                     fh.seek(member.offset)
                     it = ArchiveIterator(fh, check_digests=True)
                     record = next(iter(it))
-                    sha = hashlib.sha256()
-                    while chunk := record.raw_stream.read(HASH_CHUNK):
-                        sha.update(chunk)
+                    sha, decoded, decode_error = _hash_payload(record)
                     length = it.get_record_length()
                 except Exception as exc:  # noqa: BLE001 - any parse failure is a finding
                     self.problem("warc_parse", where, f"{type(exc).__name__}: {exc}")
@@ -234,8 +248,8 @@ class Verifier:
                     self.problem("warc_gzip", where, f"{rid}: record is not exactly one gzip member")
                 self._records[(rel, member.offset)] = _Rec(
                     member.length, rid, record.rec_type,
-                    None if record.rec_type == "revisit" else sha.hexdigest(),
-                    headers.get_header("WARC-Payload-Digest"),
+                    None if record.rec_type == "revisit" else sha,
+                    headers.get_header("WARC-Payload-Digest"), decoded, decode_error,
                 )
 
     def _check_revisit_block(self, path: Path, offset: int, length: int, where: str, rid: str) -> None:
@@ -265,15 +279,22 @@ class Verifier:
         if warc_file in self._scanned:
             return None, "no record starts at this offset"
         # not scanned (e.g. a .open file): read the one record
+        from .warc.content_encoding import DecodeError, decode
         from .warc.reader import WarcReadError, read_record
 
         try:
             resp = read_record(self.root, warc_file, offset, length)
         except WarcReadError as exc:
             return None, str(exc)
+        decoded = error = None
+        if resp.record_type == "response" and resp.header("Content-Encoding"):
+            try:
+                decoded = hashlib.sha256(decode(resp.body, resp.header("Content-Encoding"))).hexdigest()
+            except DecodeError as exc:
+                error = str(exc)
         rec = _Rec(length, resp.record_id, resp.record_type,
                    None if resp.record_type == "revisit" else hashlib.sha256(resp.body).hexdigest(),
-                   resp.warc_header("WARC-Payload-Digest"))
+                   resp.warc_header("WARC-Payload-Digest"), decoded, error)
         self._records[key] = rec
         return rec, None
 
@@ -320,6 +341,13 @@ class Verifier:
         if not warc_file:
             return
         self.stats["pointers"] += 1
+        from .manifest import resolve_inside
+
+        try:
+            resolve_inside(self.root, warc_file)
+        except ValueError as exc:
+            self.problem("unsafe_path", where, f"{label}WARC pointer not followed: {exc}")
+            return
         offset, length, rid = row.get("warc_offset"), row.get("warc_length"), row.get("warc_record_id")
         if offset is None or length is None:
             self.problem("pointer_unresolved", where, f"{label}{warc_file}: offset/length missing")
@@ -337,15 +365,24 @@ class Verifier:
             actual = rec.payload_sha256
             if actual is None and rec.payload_digest:  # revisit that names the original payload
                 actual = digest_hex(rec.payload_digest, "sha256")
-            if actual is not None and actual != content:
+            # the row hashes the body without its Content-Encoding (what was extracted / stored in media/)
+            if actual is not None and content not in (actual, rec.decoded_sha256):
+                decoded = f", decoded {rec.decoded_sha256}" if rec.decoded_sha256 else ""
+                why = f" (cannot decode: {rec.decode_error})" if rec.decode_error else ""
                 self.problem("content_sha256_mismatch", where,
-                             f"{label}payload sha256 {actual} != row {content} ({warc_file}@{offset})")
+                             f"{label}payload sha256 {actual}{decoded} != row {content} ({warc_file}@{offset}){why}")
 
     def _check_media_row(self, where: str, label: str, row: dict[str, Any]) -> None:
+        from .manifest import resolve_inside
+
         sha, path = row.get("sha256"), row.get("path")
         if not path:
             return
-        file = self.root / path
+        try:
+            file = resolve_inside(self.root, path)
+        except ValueError as exc:
+            self.problem("unsafe_path", where, f"{label}media path not read: {exc}")
+            return
         if not file.is_file():
             self.problem("media_missing", where, f"{label}{path} does not exist")
             return
@@ -354,6 +391,41 @@ class Verifier:
         size = row.get("size")
         if size is not None and file.stat().st_size != int(size):
             self.problem("media_row_mismatch", where, f"{label}size {file.stat().st_size} != row {size}")
+
+
+def _hash_payload(record) -> tuple[str, str | None, str | None]:
+    """(sha256 of the payload as stored, sha256 without its Content-Encoding or None, decode error)."""
+    from .warc.content_encoding import DecodeError, Decoder
+
+    sha = hashlib.sha256()
+    decoded = decoder = error = None
+    http = record.http_headers if record.rec_type == "response" else None
+    coding = http.get_header("Content-Encoding") if http is not None else None
+    if coding:
+        try:
+            decoder = Decoder(coding)
+            decoded = hashlib.sha256()
+        except DecodeError as exc:
+            error = str(exc)
+
+    def stored():
+        while chunk := record.raw_stream.read(HASH_CHUNK):
+            sha.update(chunk)
+            yield chunk
+
+    if decoder is None:
+        for _ in stored():
+            pass
+    else:
+        chunks = stored()
+        try:
+            for chunk in decoder.decode_chunks(chunks):
+                decoded.update(chunk)
+        except DecodeError as exc:
+            error, decoded = str(exc), None
+            for _ in chunks:  # hash the rest of the stored payload
+                pass
+    return sha.hexdigest(), decoded.hexdigest() if decoded is not None else None, error
 
 
 # -- digests ------------------------------------------------------------------------------------

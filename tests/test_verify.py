@@ -291,3 +291,97 @@ def test_every_pointer_table_is_checked(tmp_path, table):
     problems = verify(tmp_path)
     assert kinds(problems) == {"record_id_mismatch"}
     assert problems[0].path.startswith(f"{table}/") and built
+
+
+# -- issue 7: gzip-served bodies, bounded time, nothing read outside the archive ----------------------
+def test_gzip_served_page_verifies_and_a_wrong_hash_still_fails(tmp_path):
+    """The WARC keeps the body as sent (gzip); the row hashes it decoded: both are checked, no false alarm."""
+    sent = gzip.compress(HTML)
+    w = WarcWriter(tmp_path, SNAP)
+    ptr = w.write_exchange(url=PAGE_URL, method="GET", request_headers=[], request_body=b"", status=200, reason="OK",
+                           response_headers=[("Content-Type", "text/html"), ("Content-Encoding", "gzip")],
+                           body=sent, date=T0)
+    w.close()
+    row = {"url": PAGE_URL, "status": 200, "content_type": "text/html", "length": len(HTML),
+           "content_sha256": _sha(HTML), "page_type": "other", "fetched_at": T0, "snapshot_id": SNAP, **ptr.as_row()}
+    _write_table(tmp_path, "pages", [row, {**row, "content_sha256": _sha(sent)}, {**row, "content_sha256": _sha(b"x")}])
+    problems = verify(tmp_path)
+    assert [(p.kind, p.path) for p in problems] == [("content_sha256_mismatch", f"pages/part-{SNAP}-000001.parquet#row=2")]
+    assert f"decoded {_sha(HTML)}" in problems[0].detail
+
+
+def test_highly_compressible_member_does_not_hang_the_scanner(tmp_path):
+    """A member that inflates past zlib's output step (40 MiB of zeros) used to loop forever."""
+    import subprocess
+    import sys
+    import textwrap
+
+    root = Path(__file__).resolve().parent.parent
+    code = textwrap.dedent(f"""
+        import datetime as dt, io, gzip, sys
+        sys.path.insert(0, {str(root)!r})
+        from archive.warc import WarcWriter
+        from archive.warc.gzmembers import scan, scan_all
+        from archive.verify import verify
+        body = bytes(40 << 20)
+        data = gzip.compress(body) + gzip.compress(b"next")
+        assert scan(io.BytesIO(data)) == scan(io.BytesIO(data))
+        members, err = scan(io.BytesIO(data))
+        assert err is None and [m.offset for m in members] == [0, len(data) - len(gzip.compress(b"next"))], members
+        assert scan_all(io.BytesIO(data))[1] == []
+        w = WarcWriter({str(tmp_path)!r}, "s1")
+        w.write_exchange(url="http://x.test/zeros", method="GET", request_headers=[], request_body=b"",
+                         status=200, reason="OK", response_headers=[("Content-Type", "application/octet-stream")],
+                         body=body, date=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc))
+        w.close()
+        print([str(p) for p in verify({str(tmp_path)!r})])
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("entry", ["../../etc/hostname", "/etc/hostname", "warc/../../../etc/hostname", "link/hostname"])
+def test_manifest_never_makes_verify_read_outside_the_archive(tmp_path, entry, monkeypatch):
+    import builtins
+    import os
+
+    root = tmp_path / "a" / "b"
+    build(root)
+    (root / "link").symlink_to("/etc")
+    with open(manifest.manifest_path(root), "a") as fh:
+        fh.write('{"path": %s, "sha256": "%s", "size": 1}\n' % (__import__("json").dumps(entry), "0" * 64))
+    opened = []
+    real_open = builtins.open
+
+    def spy(file, *a, **kw):
+        opened.append(os.path.realpath(file) if isinstance(file, (str, os.PathLike)) else file)
+        return real_open(file, *a, **kw)
+
+    monkeypatch.setattr(builtins, "open", spy)
+    problems = verify(root)
+    outside = [p for p in opened if isinstance(p, str) and not p.startswith(str(root.resolve()))]
+    assert outside == []
+    assert [p.kind for p in problems] == ["unsafe_path"] and entry in problems[0].detail
+
+
+def test_rows_never_make_verify_read_outside_the_archive(tmp_path):
+    build(tmp_path / "x")
+    root = tmp_path / "x"
+    secret = tmp_path / "secret.warc.gz"
+    secret.write_bytes((root / build_warc_file(root)).read_bytes())
+    media = tmp_path / "secret.bin"
+    media.write_bytes(b"x")
+    path = root / "media_files" / f"part-{SNAP}-000001.parquet"
+    rows = pq.read_table(path).to_pylist()
+    rows[0]["path"] = "../secret.bin"
+    rows[0]["warc_file"] = "../secret.warc.gz"
+    path.unlink()
+    manifest.forget_file(root, path)
+    _write_table(root, "media_files", rows)
+    problems = verify(root)
+    assert [p.kind for p in problems] == ["unsafe_path", "unsafe_path"]
+
+
+def build_warc_file(root: Path) -> str:
+    return next(rel for rel in manifest.read_manifest(root) if rel.endswith(".warc.gz"))

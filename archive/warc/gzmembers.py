@@ -53,25 +53,39 @@ def iter_members(fh: BinaryIO, *, start: int = 0) -> Iterator[Member]:
         if pending[:2] != GZIP_MAGIC:
             raise MemberError(pos, "not a gzip member (bad magic bytes)")
         d = zlib.decompressobj(zlib.MAX_WBITS | 16)
-        consumed = 0  # input bytes fed to this member's decompressor
+        fed = len(pending)  # input bytes read for this member (some may belong to the next one)
         data, pending = pending, b""
         while True:
             try:
-                d.decompress(data, MAX_OUT)
-                while d.unconsumed_tail:
-                    d.decompress(d.unconsumed_tail, MAX_OUT)
+                rest = _inflate(d, data)
             except zlib.error as exc:
                 raise MemberError(pos, f"corrupt gzip data ({exc})") from None
-            consumed += len(data)
-            if d.eof:
-                pending = d.unused_data
-                length = consumed - len(pending)
+            if rest is not None:  # end of member: ``rest`` is what follows it
+                pending = rest
+                length = fed - len(rest)
                 yield Member(pos, length)
                 pos += length
                 break
             data = fh.read(CHUNK)
             if not data:
                 raise MemberError(pos, "truncated gzip member (end of file)")
+            fed += len(data)
+
+
+def _inflate(d, data: bytes) -> bytes | None:
+    """Feed ``data`` to ``d`` producing at most MAX_OUT bytes per call (output discarded).
+
+    Returns the bytes after the end of the member once it ended (zlib checked its CRC and
+    length), None when the member needs more input.  At the end of a member zlib keeps the
+    bytes after it both in ``unused_data`` and ``unconsumed_tail``: only ``eof`` says it ended.
+    """
+    while True:
+        out = d.decompress(data, MAX_OUT)
+        if d.eof:
+            return d.unused_data
+        data = d.unconsumed_tail
+        if not data and not out:
+            return None  # all input taken and no output pending: more input needed
 
 
 def scan(fh: BinaryIO) -> tuple[list[Member], MemberError | None]:

@@ -65,7 +65,12 @@ class WarcResponse:
 
 
 def _resolve(root: Path, warc_file: str) -> Path:
-    path = root / warc_file
+    from ..manifest import resolve_inside
+
+    try:
+        path = resolve_inside(root, warc_file)
+    except ValueError as exc:
+        raise WarcReadError(f"{warc_file}: not read ({exc})") from None
     if path.exists():
         return path
     if not warc_file.endswith(OPEN_SUFFIX):
