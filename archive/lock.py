@@ -3,13 +3,17 @@
 The lock is ``fcntl.flock(LOCK_EX | LOCK_NB)`` on ``<root>/.lock``, held for
 the writer's lifetime.  The kernel releases it when the holder's file is
 closed or its process dies (even by SIGKILL), so a stale lock never needs
-cleaning up.  The file also holds the holder's pid and snapshot id, for the
-error message only; it is never deleted (deleting a lock file races).
+cleaning up.  The file also says who holds it — one JSON object with ``pid``,
+``host``, ``command``, ``since`` (UTC) and, for a crawl, ``snapshot`` — for the
+message a second writer gets; it is never deleted (deleting a lock file races).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
+import socket
 from pathlib import Path
 
 from .exceptions import ArchiveError
@@ -25,17 +29,47 @@ except ImportError:  # pragma: no cover - not POSIX: no inter-process lock
 class ArchiveLockedError(ArchiveError):
     """Another process (or another writer in this process) is writing the archive."""
 
+    def __init__(self, root: Path, holder: dict):
+        self.root = root
+        self.holder = holder
+        super().__init__(f"{root} is locked by {describe_holder(holder)}; wait for it to end, or stop that process")
+
+
+def describe_holder(holder: dict) -> str:
+    """``pid 123 on host h (portal-archive crawl, snapshot S) since 2026-…Z`` from what the lock file says."""
+    if not holder:
+        return "another writer (it did not say who)"
+    if "raw" in holder:
+        return f"another writer ({holder['raw']})"
+    what = f"portal-archive {holder.get('command') or 'writer'}"
+    if holder.get("snapshot"):
+        what += f", snapshot {holder['snapshot']}"
+    return f"pid {holder.get('pid', '?')} on host {holder.get('host', '?')} ({what}) since {holder.get('since', '?')}"
+
+
+def _read_holder(fd: int) -> dict:
+    text = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip()
+    if not text:
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {"raw": text[:200]}
+    return data if isinstance(data, dict) else {"raw": text[:200]}
+
 
 class ArchiveLock:
-    def __init__(self, root: str | os.PathLike[str]):
+    def __init__(self, root: str | os.PathLike[str], command: str = "writer"):
         self.path = Path(root) / LOCK_NAME
+        self.command = command
         self._fd: int | None = None
+        self._holder: dict = {}
 
     @property
     def held(self) -> bool:
         return self._fd is not None
 
-    def acquire(self, note: str = "") -> None:
+    def acquire(self) -> None:
         if self._fd is not None:
             return
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -44,19 +78,28 @@ class ArchiveLock:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
                 try:
-                    holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+                    holder = _read_holder(fd)
                 finally:
                     os.close(fd)
-                raise ArchiveLockedError(
-                    f"{self.path.parent} is being written by another ArchiveWriter"
-                    f"{f' ({holder})' if holder else ''}; only one writer may use an archive at a time"
-                ) from None
-        try:
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"pid {os.getpid()}{f', {note}' if note else ''}\n".encode(), 0)
+                raise ArchiveLockedError(self.path.parent, holder) from None
+        self._fd = fd
+        since = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self._holder = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command, "since": since}
+        self._write_holder()
+
+    def note(self, **fields: str) -> None:
+        """Add fields (e.g. ``snapshot``) to what the lock file says about its holder."""
+        self._holder.update(fields)
+        self._write_holder()
+
+    def _write_holder(self) -> None:
+        if self._fd is None:
+            return
+        try:  # best effort: only shown to a second writer
+            os.ftruncate(self._fd, 0)
+            os.pwrite(self._fd, (json.dumps(self._holder, sort_keys=True) + "\n").encode(), 0)
         except OSError:
             pass
-        self._fd = fd
 
     def release(self) -> None:
         fd, self._fd = self._fd, None
@@ -80,3 +123,23 @@ class ArchiveLock:
             self.release()
         except Exception:
             pass
+
+
+def check_unlocked(root: str | os.PathLike[str]) -> None:
+    """Raise :class:`ArchiveLockedError` (saying who holds it) if a writer holds ``root``'s lock now.
+
+    For commands that want to refuse before starting work; the writer itself still takes the lock.
+    """
+    if not (Path(root) / LOCK_NAME).exists():
+        return
+    probe = ArchiveLock(root, "probe")
+    fd = os.open(probe.path, os.O_RDWR)
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                raise ArchiveLockedError(Path(root), _read_holder(fd)) from None
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

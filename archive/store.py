@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import TEMP_PREFIX, replace_file
+from .damage import check_before_write
 from .compact import compact_table, delete_compacted, discard_finals, reconcile_manifest, recover
 from .exceptions import ArchiveError, RowError
 from .fixity import record_sha256
@@ -78,23 +79,25 @@ def _settings_json(settings: Mapping[str, Any] | str | None) -> str:
     return json.dumps(dict(settings), ensure_ascii=False, sort_keys=True, default=str)
 
 
-def _remove_temps(root: Path) -> None:
-    """Remove temp files/folders of dead writers (safe: we hold the lock).
+def remove_temps(root: Path) -> list[Path]:
+    """Remove the ``.tmp-*`` files/folders of killed commands; call it only while holding the lock.
 
-    Only the archive's own places: table folders, ``_runs/``, ``indexes/``, the media store's
-    ``media/sha256/xx/yy/`` folders, and the root's ``.tmp-duckdb-*`` spill folders and marker temp files.
+    Only the archive's own places: the root (DuckDB spill folders, marker, ``package``'s WACZ and
+    index temps), table folders, ``_runs/``, ``indexes/`` and the media store's ``media/sha256/xx/yy/``.
+    Returns what was removed.
     """
-    places = [(root / t, "") for t in TABLES] + [(root / RUNS_DIR, ""), (root / "indexes", ""),
-                                                 (root, f"{TEMP_PREFIX}duckdb-"), (root, f"{TEMP_PREFIX}_archive")]
+    places = [root / t for t in TABLES] + [root, root / RUNS_DIR, root / "indexes"]
     media = root / "media" / "sha256"
     if media.is_dir():
-        places += [(folder, "") for folder in media.glob("*/*") if folder.is_dir()]
-    for folder, prefix in places:
+        places += [folder for folder in media.glob("*/*") if folder.is_dir()]
+    removed = []
+    for folder in places:
         if not folder.is_dir():
             continue
         for entry in folder.iterdir():
-            if not entry.name.startswith(prefix or TEMP_PREFIX):
+            if not entry.name.startswith(TEMP_PREFIX):
                 continue
+            removed.append(entry)
             try:
                 if entry.is_dir():
                     shutil.rmtree(entry, ignore_errors=True)
@@ -102,6 +105,7 @@ def _remove_temps(root: Path) -> None:
                     entry.unlink()
             except FileNotFoundError:
                 pass
+    return removed
 
 
 def _read_run(root: Path, snapshot_id: str) -> dict[str, Any] | None:
@@ -143,6 +147,8 @@ class ArchiveWriter:
         batch_rows: int = 1000,
         snapshot_id: str | None = None,
         resume: bool | str = "auto",
+        command: str = "writer",
+        repair: bool = False,
     ):
         if resume not in ("auto", True, False):
             raise ValueError(f"resume must be 'auto', True or False, got {resume!r}")
@@ -158,21 +164,23 @@ class ArchiveWriter:
         self.software_version = software_version
         self.batch_rows = batch_rows
         ensure_archive_root(self.root)
-        self._lock = ArchiveLock(self.root)
+        self._lock = ArchiveLock(self.root, command)
         self._lock.acquire()
         try:
-            self._open(snapshot_id, resume)
+            self._open(snapshot_id, resume, command, repair)
         except BaseException:
             self._lock.release()
             raise
 
     # -- opening ------------------------------------------------------------
-    def _open(self, snapshot_id: str | None, resume: bool | str) -> None:
+    def _open(self, snapshot_id: str | None, resume: bool | str, command: str, repair: bool) -> None:
         root = self.root
+        remove_temps(root)
+        #: what --repair found and did (also in _repairs.jsonl and this snapshot's run record)
+        self.repairs = check_before_write(root, repair_damage=repair, command=command)
         for table in TABLES:
             (root / table).mkdir(exist_ok=True)
         (root / RUNS_DIR).mkdir(exist_ok=True)
-        _remove_temps(root)
         recover(root)
         reconcile_manifest(root)
         closed = closed_snapshot_ids(root)
@@ -214,7 +222,7 @@ class ArchiveWriter:
             self.resumes = 0
             opened = [self.started_at.isoformat()]
         self._write_run(opened)
-        self._lock_note()
+        self._lock.note(snapshot=self.snapshot_id)
 
         self._writers: dict[str, TableWriter] = {}
         for t in DATA_TABLES:
@@ -244,17 +252,11 @@ class ArchiveWriter:
             "resumes": self.resumes,
             "opened_at": opened,
         }
+        previous = _read_run(self.root, self.snapshot_id) or {}
+        repairs = list(previous.get("repairs") or []) + [{**r, "snapshot": self.snapshot_id} for r in self.repairs]
+        if repairs:
+            body["repairs"] = repairs
         replace_file(run_record(self.root, self.snapshot_id), (json.dumps(body, ensure_ascii=False, indent=1) + "\n").encode())
-
-    def _lock_note(self) -> None:
-        # best effort: shown to a second writer that finds the archive locked
-        try:
-            fd = self._lock._fd
-            if fd is not None:
-                os.ftruncate(fd, 0)
-                os.pwrite(fd, f"pid {os.getpid()}, snapshot {self.snapshot_id}\n".encode(), 0)
-        except OSError:
-            pass
 
     # -- previous state -----------------------------------------------------
     @property

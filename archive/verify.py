@@ -476,10 +476,14 @@ def verify(root: str | os.PathLike[str]) -> list[Problem]:
     return Verifier(Path(root).absolute()).run()
 
 
-def format_problems(problems: Iterable[Problem], stats: Counter | dict | None = None) -> str:
-    """Human-readable report: one line per problem and a summary line."""
+def format_problems(problems: Iterable[Problem], stats: Counter | dict | None = None,
+                    repairs: Iterable[dict] = ()) -> str:
+    """Human-readable report: one line per problem, one per earlier ``--repair`` action, and a summary line."""
     problems = list(problems)
     lines = [str(p) for p in problems]
+    for r in repairs:  # damage a writer was told to go past: never silent
+        lines.append(f"repaired earlier: {r.get('kind')}: {r.get('path')}: {r.get('action')} "
+                     f"({r.get('command')} at {r.get('at')})")
     checked = ""
     if stats:
         parts = [f"{v} {k.replace('_', ' ')}" for k, v in stats.items() if v]

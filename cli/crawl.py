@@ -40,6 +40,9 @@ def add_arguments(p):
                    help="override a Scrapy / portal-archive setting, as `scrapy crawl -s` does")
     p.add_argument("--samples", type=int, default=0, help="print N sample articles after the summary")
     p.add_argument("-v", "--verbose", action="store_true", help="Scrapy INFO logging")
+    p.add_argument("--repair", action="store_true",
+                   help="if the archive has damage `verify` reports, record it in _repairs.jsonl, set damaged "
+                        "files aside in _quarantine/ and crawl (default: refuse to write over damage)")
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, str]:
@@ -152,6 +155,8 @@ def run(args) -> int:
     from cli.search import refresh_index
     from archive.summary import format_summary, summarize
 
+    from archive.damage import check_before_write
+    from archive.lock import check_unlocked
     from archive.marker import ensure_archive_root
 
     overrides = parse_overrides(args.settings)
@@ -168,7 +173,12 @@ def run(args) -> int:
         except SitesError as exc:
             raise UsageError(str(exc)) from None
     archive = Path(args.archive).absolute()
-    ensure_archive_root(archive)  # refuse a foreign or newer-format folder before anything is fetched
+    if args.repair:
+        overrides["PORTAL_REPAIR"] = "1"
+    ensure_archive_root(archive)  # refuse a foreign or newer-format folder before anything is fetched,
+    check_unlocked(archive)  # one another process is writing (the message names it),
+    if not args.repair:
+        check_before_write(archive)  # or one with damage verify reports (--repair records it and goes on)
     started = time.monotonic()
     if sites:
         print(f"crawling {len(sites)} sites into {archive}", file=sys.stderr)

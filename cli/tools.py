@@ -13,10 +13,13 @@ def add_verify_arguments(p):
 
 
 def run_verify(args) -> int:
-    from archive.verify import format_problems, verify
+    from archive.damage import read_repairs
+    from archive.verify import Verifier, format_problems
 
-    problems = verify(_archive_dir(args.archive))
-    print(format_problems(problems))
+    root = _archive_dir(args.archive)
+    verifier = Verifier(root)
+    problems = verifier.run()
+    print(format_problems(problems, verifier.stats, read_repairs(root)))
     return 1 if problems else 0
 
 
@@ -34,6 +37,9 @@ def add_reextract_arguments(p):
     p.add_argument("--archive", required=True, help="archive folder")
     p.add_argument("--workers", type=_positive_int, default=None,
                    help="processes extracting the stored captures (default: every core)")
+    p.add_argument("--repair", action="store_true",
+                   help="if the archive has damage `verify` reports, record it in _repairs.jsonl, set damaged "
+                        "files aside in _quarantine/ and go on (default: refuse to write over damage)")
 
 
 def run_reextract(args) -> int:
@@ -42,7 +48,7 @@ def run_reextract(args) -> int:
     from pipelines.reextract import reextract
 
     root = _archive_dir(args.archive)
-    snapshot = reextract(root, workers=args.workers)
+    snapshot = reextract(root, workers=args.workers, repair=args.repair)  # refuses a locked or damaged archive
     print(format_summary(summarize(root, snapshot["snapshot_id"])))
     print(reextract_line(snapshot))
     refresh_index(root)
@@ -66,14 +72,17 @@ def add_package_arguments(p):
 
 
 def run_package(args) -> int:
-    from archive.summary import summarize
+    from archive.lock import ArchiveLock
+    from archive.store import remove_temps
     from archive.warc.wacz import write_wacz
 
     root = _archive_dir(args.archive)
-    snapshot = snapshot_arg(root, args.snapshot, complete=True)  # not a failed or partial crawl
-    if not snapshot:
-        print("portal-archive package: the archive has no complete snapshot", file=sys.stderr)
-        return 2
-    dest = Path(args.output) if args.output else root / f"{snapshot}.wacz"
-    print(write_wacz(root, snapshot, dest))
+    with ArchiveLock(root, "package"):  # it writes into the archive folder: one writer at a time
+        remove_temps(root)  # what a killed command left
+        snapshot = snapshot_arg(root, args.snapshot, complete=True)  # not a failed or partial crawl
+        if not snapshot:
+            print("portal-archive package: the archive has no complete snapshot", file=sys.stderr)
+            return 2
+        dest = Path(args.output) if args.output else root / f"{snapshot}.wacz"
+        print(write_wacz(root, snapshot, dest))
     return 0

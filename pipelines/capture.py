@@ -48,6 +48,7 @@ class Capture:
             settings=self.settings_json,
             software_version=version("portal-archive"),
             resume="auto" if settings.getbool("PORTAL_RESUME", True) else False,
+            command="crawl", repair=settings.getbool("PORTAL_REPAIR", False),
         )
         if self.writer.resumed:
             recovered = recover(self.root)

@@ -54,16 +54,18 @@ def unique_captures(root: Path):
             yield src
 
 
-def reextract(root, *, batch_rows: int = 1000, workers: int | None = None, engine=None) -> dict:
+def reextract(root, *, batch_rows: int = 1000, workers: int | None = None, engine=None, repair: bool = False) -> dict:
     """Returns the new snapshot's row (counts of new/changed/unchanged records). ``workers``: processes
     extracting the captures (default: every core); the output does not depend on it. ``engine``:
     ``engine(root, pointers)`` → (page, record) of each pointer in order, e.g. a Dask bag of
     :func:`pipelines.reextract_jobs.extract_capture` (README "Re-extraction on a cluster")."""
     root = Path(root).absolute()
-    media = _media_map(root)
     builder = RowBuilder()
+    # opened first: it refuses a locked or damaged archive before anything is read
     writer = ArchiveWriter(root, seeds=["reextract:" + str(root)], resume=False, batch_rows=batch_rows,
-                           settings={"command": "reextract"}, software_version=version("portal-archive"))
+                           settings={"command": "reextract"}, software_version=version("portal-archive"),
+                           command="reextract", repair=repair)
+    media = _media_map(root)
     try:
         if engine is None:
             captures = extract_captures(root, unique_captures(root), workers or default_workers())

@@ -237,11 +237,36 @@ def test_every_published_parquet_file_is_in_the_manifest(tmp_path):
 
 def test_reopening_reconciles_a_manifest_that_missed_a_file(tmp_path):
     root = tmp_path / "a"
+    w = ArchiveWriter(root, snapshot_id="S1")
+    w.add("errors", {"url": "e", "reason": "dns", "failed_at": T0})
+    w.flush()
+    w.abort()  # the process dies with S1 unfinished...
+    lines = (root / MANIFEST).read_text().splitlines()
+    (root / MANIFEST).write_text("\n".join(lines[1:]) + "\n")  # ...between a rename and its manifest line
+    missing = json.loads(lines[0])["path"]
+    assert missing not in read_manifest(root)
+    w = ArchiveWriter(root)  # resumes S1: not damage, a crash it recovers from
+    assert w.snapshot_id == "S1" and w.repairs == []
+    w.close()
+    assert missing in read_manifest(root)
+
+
+def test_an_unlisted_file_of_a_closed_snapshot_is_damage_not_reconciled(tmp_path):
+    from archive.damage import ArchiveDamagedError, read_repairs
+
+    root = tmp_path / "a"
     with ArchiveWriter(root, snapshot_id="S1") as w:
         w.add("errors", {"url": "e", "reason": "dns", "failed_at": T0})
     lines = (root / MANIFEST).read_text().splitlines()
-    (root / MANIFEST).write_text("\n".join(lines[1:]) + "\n")  # as if killed between rename and append
+    (root / MANIFEST).write_text("\n".join(lines[1:]) + "\n")
     missing = json.loads(lines[0])["path"]
-    assert missing not in read_manifest(root)
-    ArchiveWriter(root, snapshot_id="S2").close()
-    assert missing in read_manifest(root)
+    with pytest.raises(ArchiveDamagedError, match=f"not_in_manifest: {missing}.*--repair"):
+        ArchiveWriter(root, snapshot_id="S2")
+    assert missing not in read_manifest(root) and (root / missing).exists()  # nothing touched
+    w = ArchiveWriter(root, snapshot_id="S2", repair=True)
+    w.close()
+    assert [(r["kind"], r["path"]) for r in w.repairs] == [("not_in_manifest", missing)]
+    assert not (root / missing).exists() and (root / "_quarantine" / missing).exists()
+    assert read_repairs(root)[0]["path"] == missing
+    run = json.loads((root / "_runs" / "S2.json").read_text())
+    assert run["repairs"][0]["snapshot"] == "S2"

@@ -312,7 +312,7 @@ def test_reference_counts(reference):
 def test_a_second_writer_is_refused_while_the_first_lives(tmp_path):
     root = tmp_path / "a"
     w = ArchiveWriter(root)
-    with pytest.raises(ArchiveLockedError, match="being written by another ArchiveWriter"):
+    with pytest.raises(ArchiveLockedError, match=r"is locked by pid \d+ on host .* \(portal-archive writer, snapshot .*\) since "):
         ArchiveWriter(root)
     w.close()
     ArchiveWriter(root).close()  # released by close()
