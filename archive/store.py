@@ -38,17 +38,21 @@ from .damage import check_before_write
 from .compact import compact_table, delete_compacted, discard_finals, reconcile_manifest, recover
 from .exceptions import ArchiveError, RowError
 from .fixity import record_sha256
-from .layout import RUNS_DIR, check_snapshot_id, closed_snapshot_ids, new_snapshot_id, run_record
+from .layout import RUNS_DIR, check_snapshot_id, closed_snapshot_ids, new_snapshot_id, numbered_parts, run_record
 from .lock import ArchiveLock
 from .marker import ensure_archive_root
 from .schema import RECORD_TABLES, SCHEMA_VERSION, SNAPSHOTS, TABLES
-from .versions import PrevRecord, load_previous, media_urls, record_ids_done, snapshot_counts
+from .versions import PrevRecord, load_previous, record_ids_done, snapshot_counts
 from .writer import TableWriter
 
 #: Non-record tables rows can be added to with add(); ``changes`` and ``snapshots`` are written by the writer.
 LOG_TABLES = ("pages", "errors", "url_aliases", "media_files", "listings", "legal_log")
 #: Every table the writer appends to while open.
 DATA_TABLES = (*RECORD_TABLES, *LOG_TABLES, "changes")
+
+#: Tables whose rows are kept once per snapshot: table -> the columns that say "the same row".
+#: A resumed run (or a record seen twice) does not write such a row again.
+ONCE_PER_SNAPSHOT = {"media_files": ("url",), "errors": ("url", "reason"), "url_aliases": ("record_id", "url")}
 
 #: Old column names accepted in rows (table -> {old: new}).
 LEGACY_KEYS = {"pages": {"article_id": "record_id"}, "url_aliases": {"article_id": "record_id"}}
@@ -106,6 +110,17 @@ def remove_temps(root: Path) -> list[Path]:
             except FileNotFoundError:
                 pass
     return removed
+
+
+def _keys_on_disk(table_dir: Path, snapshot_id: str, columns: tuple[str, ...]) -> set[tuple]:
+    """The ``columns`` tuples of the rows of ``snapshot_id``'s parts of one table (a resumed run's memory)."""
+    import pyarrow.parquet as pq
+
+    keys: set[tuple] = set()
+    for part in numbered_parts(table_dir, snapshot_id):
+        table = pq.read_table(part, columns=list(columns))
+        keys.update(zip(*(table.column(c).to_pylist() for c in columns)))
+    return keys
 
 
 def _read_run(root: Path, snapshot_id: str) -> dict[str, Any] | None:
@@ -235,7 +250,10 @@ class ArchiveWriter:
                 before_flush=self._flush_all_but_changes if t == "changes" else None,
             )
         self._done: set[str] = record_ids_done(root, self.snapshot_id) if self.resumed else set()
-        self._media: set[str] = media_urls(root, self.snapshot_id) if self.resumed else set()
+        self._keys: dict[str, set[tuple]] = {
+            t: _keys_on_disk(root / t, self.snapshot_id, cols) if self.resumed else set()
+            for t, cols in ONCE_PER_SNAPSHOT.items()
+        }
         self._previous: dict[str, PrevRecord] | None = None
         self._counts = {"new": 0, "changed": 0, "unchanged": 0, "removed": 0, "duplicate": 0}
         self._closed = False
@@ -383,9 +401,56 @@ class ArchiveWriter:
         known = set(known)
         for url in dict.fromkeys(urls):
             if url and url not in known:
-                self._writers["url_aliases"].write(
-                    {"record_id": record_id, "url": url, "seen_at": seen_at, "snapshot_id": self.snapshot_id}
-                )
+                self._write_once("url_aliases", self._writers["url_aliases"].convert(
+                    {"record_id": record_id, "url": url, "seen_at": seen_at, "snapshot_id": self.snapshot_id}))
+
+    def _write_once(self, table: str, clean: dict[str, Any]) -> bool:
+        key = tuple(clean[c] for c in ONCE_PER_SNAPSHOT[table])
+        if key in self._keys[table]:
+            return False
+        self._writers[table].write(clean, validated=True)
+        self._keys[table].add(key)
+        return True
+
+    def add_item(self, rows: Iterable[tuple[str, Mapping[str, Any]]], *, unchanged: Iterable[str] = (),
+                 removed: str | None = None) -> list[tuple[str, str]]:
+        """Write every row of one fetched item — its record, pages, media_files, url_aliases and errors rows,
+        ``mark_unchanged`` of the ``unchanged`` record ids and ``remove`` of ``removed`` — in the same flush.
+
+        No part file is written while the item's rows are being added; if a table's buffer is full
+        afterwards, every table is flushed (``changes`` last).  So a record whose ``changes`` row is on
+        disk (and is therefore skipped by a resumed run) has all its rows on disk too, whenever the
+        process is killed.  Every row is validated before any is written.  Returns (table, change) of
+        each record row.
+        """
+        self._check_open()
+        rows = [(t, r) for t, r in rows]
+        for table, row in rows:  # a bad row refuses the whole item, before anything is buffered
+            if table in RECORD_TABLES:
+                continue
+            if table not in LOG_TABLES:
+                self.add(table, row)  # raises the usual error
+            self._writers[table].convert({**self._legacy(table, row), "snapshot_id": self.snapshot_id})
+        for writer in self._writers.values():
+            writer.hold = True
+        try:
+            changes = []
+            for table, row in rows:
+                if table in RECORD_TABLES:
+                    changes.append((table, self.add_record(table, row)))
+                else:
+                    self.add(table, row)
+            for record_id in unchanged:
+                if record_id:
+                    self.mark_unchanged(record_id)
+            if removed:
+                self.remove(removed)
+        finally:
+            for writer in self._writers.values():
+                writer.hold = False
+        if any(w.buffered >= w.batch_rows for w in self._writers.values()):
+            self.flush()
+        return changes
 
     def add(self, table: str, row: Mapping[str, Any]) -> bool | str:
         """Validate and append ``row`` to pages, errors, url_aliases or media.
@@ -403,6 +468,16 @@ class ArchiveWriter:
         if table not in LOG_TABLES:
             hint = " (written by the writer itself)" if table in ("snapshots", "changes") else ""
             raise ValueError(f"unknown table {table!r}{hint}; expected one of {', '.join((*RECORD_TABLES, *LOG_TABLES))}")
+        row = self._legacy(table, row)
+        self._default(table, row, "snapshot_id", self.snapshot_id)
+        writer = self._writers[table]
+        if table in ONCE_PER_SNAPSHOT:
+            return self._write_once(table, writer.convert(row))
+        writer.write(row)
+        return True
+
+    @staticmethod
+    def _legacy(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(row, Mapping):
             raise TypeError(f"{table}: a row must be a dict, got {type(row).__name__}")
         row = dict(row)
@@ -413,17 +488,7 @@ class ArchiveWriter:
                     row[new] = value
                 elif value is not None and value != row[new]:
                     raise RowError(table, old, f"{old} {value!r} differs from {new} {row[new]!r}")
-        self._default(table, row, "snapshot_id", self.snapshot_id)
-        writer = self._writers[table]
-        if table == "media_files":
-            clean = writer.convert(row)
-            if clean["url"] in self._media:
-                return False
-            writer.write(clean, validated=True)
-            self._media.add(clean["url"])
-            return True
-        writer.write(row)
-        return True
+        return row
 
     @staticmethod
     def _default(table: str, row: dict[str, Any], key: str, value: Any) -> None:

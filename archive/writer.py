@@ -60,6 +60,8 @@ class TableWriter:
         self._buffer: list[dict[str, Any]] = []
         self._seq = next_seq(self.table_dir, part_prefix)
         self._closed = False
+        #: while True, write() never flushes (the ArchiveWriter keeps one item's rows in one flush)
+        self.hold = False
         #: rows accepted by write() (buffered or on disk)
         self.rows_accepted = 0
         #: rows durably written to part files
@@ -81,7 +83,7 @@ class TableWriter:
             raise ArchiveError(f"{self.table}: writer is closed")
         self._buffer.append(dict(row) if validated else self._converter.convert(row))
         self.rows_accepted += 1
-        if len(self._buffer) >= self.batch_rows:
+        if len(self._buffer) >= self.batch_rows and not self.hold:
             self.flush()
 
     @property

@@ -13,6 +13,7 @@ from importlib.metadata import version
 from archive.media import MediaStore
 from archive.store import ArchiveWriter
 from archive.warc.cdxj import write_cdxj
+from archive.warc.revisits import Originals
 from archive.warc.writer import WarcWriter, recover
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class Capture:
                            self.writer.snapshot_id, len(recovered))
         self.media = MediaStore(self.root)
         self._warc = None
+        self._originals = Originals(self.root)
         crawler.stats.set_value("portal/snapshot_id", self.writer.snapshot_id)
         crawler.stats.set_value("portal/resumed", bool(self.writer.resumed))
 
@@ -68,6 +70,10 @@ class Capture:
                 software=self.software, settings=json.loads(self.settings_json),
             )
         return self._warc
+
+    def revisit_refers(self, record_id: str | None) -> dict:
+        """``refers_to_*`` and ``payload_digest`` of the capture a 304 for ``record_id`` confirms."""
+        return self._originals.refers_to(record_id)
 
     def close(self, status: str) -> dict:
         if self._warc is not None:

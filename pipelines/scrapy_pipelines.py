@@ -75,17 +75,14 @@ class ArchivePipeline:
         self.capture  # open the snapshot (or resume it) before the first request
 
     def process_item(self, item, spider=None):
-        writer = self.capture.writer
-        for table, row in item.get("rows", ()):
-            if table in KIND_TABLES.values():
-                change = writer.add_record(table, row)
-                self.crawler.stats.inc_value(f"portal/changes/{change}")
-            else:
-                writer.add(table, row)
-        for record_id in filter(None, (item.get("not_modified"), item.get("unreachable"))):
-            writer.mark_unchanged(record_id)  # kept as captured before: never "removed" for a 304 or a failure
-        if item.get("removed"):  # the spider's evidence: unlisted, and its own URL says it is gone
-            writer.remove(item["removed"])
+        # one item's rows (record, pages, media_files, url_aliases, errors) reach disk in the same flush;
+        # a 304 or a failure keeps the record as captured before: never "removed"; "removed" is the spider's
+        # evidence (unlisted, and its own URL says it is gone)
+        changes = self.capture.writer.add_item(
+            item.get("rows", ()), unchanged=(item.get("not_modified"), item.get("unreachable")),
+            removed=item.get("removed"))
+        for _table, change in changes:
+            self.crawler.stats.inc_value(f"portal/changes/{change}")
         return item
 
     def close_spider(self, spider=None):

@@ -51,7 +51,7 @@ def test_package_wacz(crawled, tmp_path):
     run_cli("package", "--archive", str(archive), "--wacz", "-o", str(out))
     with zipfile.ZipFile(out) as z:
         names = set(z.namelist())
-        assert {"datapackage.json", "indexes/index.cdxj", "pages/pages.jsonl"} <= names
+        assert {"datapackage.json", "indexes/index.cdx.gz", "pages/pages.jsonl"} <= names
         assert any(n.startswith("archive/") and n.endswith(".warc.gz") for n in names)
         package = json.loads(z.read("datapackage.json"))
         assert package["wacz_version"] == "1.1.1"

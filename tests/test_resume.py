@@ -23,6 +23,18 @@ def _records(archive):
     return out
 
 
+def _rows_of_records(archive):
+    """media_files (url, sha256), url_aliases (record_id, url), errors (url, reason): each row once."""
+    out = {}
+    for table, cols in (("media_files", ("url", "sha256")), ("url_aliases", ("record_id", "url")),
+                        ("errors", ("url", "reason"))):
+        rows = [tuple(r[c] for c in cols) for r in read_rows(archive, table)]
+        keys = [r[:2] if table != "media_files" else r[:1] for r in rows]
+        assert len(keys) == len(set(keys)), f"duplicate {table} rows"
+        out[table] = set(rows)
+    return out
+
+
 def _crawl_cmd(replica, archive):
     return ["crawl", replica.url + "/", "--archive", str(archive), "-s", "PORTAL_BATCH_ROWS=40",
             "-s", "PORTAL_PROGRESS_INTERVAL=0"]
@@ -63,6 +75,9 @@ def test_kill_and_resume_ends_like_an_uninterrupted_crawl(kills, crawled, replic
     assert "resumed" in proc.stdout
     _no_partial_files(archive)
     assert _records(archive) == reference
+    rows, expected = _rows_of_records(archive), _rows_of_records(crawled[0])
+    assert rows["media_files"] == expected["media_files"]  # nothing lost at any flush boundary
+    assert rows["errors"] == expected["errors"]
     snapshots = read_rows(archive, "snapshots")
     assert len(snapshots) == 1 and snapshots[0]["status"] == "resumed" and snapshots[0]["resumes"] >= 1
     assert run_cli("verify", "--archive", str(archive)).returncode == 0

@@ -95,7 +95,7 @@ def test_round_trip_redirect_page_and_revisit(tmp_path):
     assert r.record_id == page.warc_record_id and r.url.endswith("/!ut/p/c5/x/")
 
     r = read_pointer(tmp_path, revisit)
-    assert (r.record_type, r.status, r.body) == ("revisit", 304, b"")
+    assert (r.record_type, r.status, r.body, r.headers) == ("revisit", None, b"", [])  # empty block: players replay the original
     assert r.warc_header("WARC-Profile") == "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
     assert r.warc_header("WARC-Refers-To-Date") == "2024-02-01T00:00:00.123456Z"
     assert r.warc_header("WARC-Refers-To") == page.warc_record_id
@@ -384,71 +384,40 @@ def test_cdxj_refuses_open_files(tmp_path):
 
 
 # -- WACZ -------------------------------------------------------------------------------------------------
-def test_wacz_structure_and_hashes(tmp_path):
+def test_wacz_is_written_by_py_wacz_and_validates(tmp_path):
     from archive.warc import write_wacz
 
     root = tmp_path / "archive"
     ptrs = _build_snapshot(root)
-    dest = write_wacz(root, SNAP, tmp_path / "out" / "snap.wacz", main_page_url="http://www.portal.example.gov.vn/")
+    dest = write_wacz(root, SNAP, tmp_path / "out" / "snap.wacz")
     assert dest == tmp_path / "out" / "snap.wacz"
     assert [p.name for p in dest.parent.iterdir()] == ["snap.wacz"]  # no temp files left
+    proc = subprocess.run([str(Path(sys.executable).parent / "wacz"), "validate", "-f", str(dest)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "Validation succeeded" in proc.stdout, proc.stdout
     warc_names = sorted({Path(p.warc_file).name for p in ptrs})
     with zipfile.ZipFile(dest) as zf:
-        assert zf.testzip() is None
-        names = set(zf.namelist())
-        assert names == {*(f"archive/{n}" for n in warc_names), "indexes/index.cdxj", "pages/pages.jsonl",
-                         "datapackage.json", "datapackage-digest.json"}
-        for n in warc_names:
-            info = zf.getinfo(f"archive/{n}")
-            assert info.compress_type == zipfile.ZIP_STORED
-            assert zf.read(info) == (root / "warc" / SNAP / n).read_bytes()
-        package_bytes = zf.read("datapackage.json")
-        package = json.loads(package_bytes)
-        assert package["profile"] == "data-package" and package["wacz_version"] == "1.1.1"
-        assert package["mainPageUrl"] == "http://www.portal.example.gov.vn/"
-        assert package["created"].endswith("Z") and package["software"] and package["title"]
-        paths = {r["path"] for r in package["resources"]}
-        assert paths == names - {"datapackage.json", "datapackage-digest.json"}
-        for res in package["resources"]:
-            data = zf.read(res["path"])
-            assert res["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
-            assert res["bytes"] == len(data)
-        digest = json.loads(zf.read("datapackage-digest.json"))
-        assert digest == {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}
-
-        pages = [json.loads(line) for line in zf.read("pages/pages.jsonl").decode().splitlines()]
-        assert pages[0] == {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}
-        assert len(pages) == 1 + 8  # HTML 200 responses only (not the 302, the JPEG or the revisit)
-        assert pages[1]["title"] == "Trang 0 & tin" and pages[1]["ts"].endswith("Z")
-        assert all({"url", "ts", "id"} <= set(p) for p in pages[1:])
-
-        # the index resolves inside the zip: filename = WARC base name
-        for line in zf.read("indexes/index.cdxj").decode().splitlines():
-            data = json.loads(line.split(" ", 2)[2])
-            warc = zf.read(f"archive/{data['filename']}")
-            member = warc[int(data["offset"]): int(data["offset"]) + int(data["length"])]
-            rec = next(iter(ArchiveIterator(io.BytesIO(member))))
-            assert rec.rec_headers.get_header("WARC-Target-URI") == data["url"]
-
-
-def test_wacz_main_page_defaults_to_seed_or_first_page(tmp_path):
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from archive.warc import write_wacz
-
-    _build_snapshot(tmp_path, n=2)
-    dest = write_wacz(tmp_path, SNAP, tmp_path / "a.wacz")
-    with zipfile.ZipFile(dest) as zf:
+        for n in warc_names:  # the WARC files, byte for byte
+            assert zf.read(f"archive/{n}") == (root / "warc" / SNAP / n).read_bytes()
         package = json.loads(zf.read("datapackage.json"))
-    assert package["mainPageUrl"].endswith("/tin-tuc/zeta")  # first page
-    assert package["mainPageDate"].startswith("2024-01-31T23:59:59")
-    (tmp_path / "snapshots").mkdir()
-    pq.write_table(pa.table({"snapshot_id": [SNAP], "seeds": [["http://seed.example.gov.vn/"]]}),
-                   tmp_path / "snapshots" / f"part-{SNAP}-000001.parquet")
-    dest = write_wacz(tmp_path, SNAP, tmp_path / "a.wacz")  # replaces
-    with zipfile.ZipFile(dest) as zf:
-        assert json.loads(zf.read("datapackage.json"))["mainPageUrl"] == "http://seed.example.gov.vn/"
+        assert package["wacz_version"] == "1.1.1" and package["software"].startswith("py-wacz")
+        assert all(r["name"] == r["name"].lower() for r in package["resources"])  # what frictionless requires
+        pages = [json.loads(line) for line in zf.read("pages/pages.jsonl").decode().splitlines()]
+        assert len(pages) == 1 + 8  # HTML 200 responses only (not the 302, the JPEG or the revisit)
+        assert all({"url", "ts", "id"} <= set(p) for p in pages[1:])
+    dest = write_wacz(root, SNAP, dest)  # replaces
+    assert [p.name for p in dest.parent.iterdir()] == ["snap.wacz"]
+
+
+def test_wacz_refuses_an_open_snapshot(tmp_path):
+    from archive.exceptions import ArchiveError
+    from archive.warc import WarcWriter, write_wacz
+
+    w = WarcWriter(tmp_path, SNAP)
+    exchange(w, "http://x.test/", b"<html></html>")
+    with pytest.raises(ArchiveError, match="still open"):
+        write_wacz(tmp_path, SNAP, tmp_path / "a.wacz")
+    w.close()
 
 
 def test_writer_refuses_a_foreign_folder(tmp_path):

@@ -1,152 +1,110 @@
-"""WACZ 1.1.1 package of one snapshot (loadable by ReplayWeb.page / pywb).
+"""WACZ package of one snapshot, written by py-wacz (webrecorder's own writer), for ReplayWeb.page / pywb.
 
-Layout of the zip::
+What goes in: the WARC files :func:`archive.warc.revisits.replay_files` names — the snapshot's own
+files and those holding the captures its revisits stand for (a re-crawl's 304s) or its records were
+rebuilt from (``reextract``) — so every record of the snapshot replays from the package alone.
+``pages/pages.jsonl`` lists one page per record of the state as of the snapshot: the URL and time
+of the capture the snapshot made of it (its revisit, for a 304), and the record's title.
 
-    archive/portal-archive-<snapshot>-<seq>.warc.gz   the snapshot's WARC files (STORED)
-    indexes/index.cdxj                                CDXJ index, ``filename`` = the WARC's base name
-    pages/pages.jsonl                                 one line per HTML 200 response (url, ts, title)
-    datapackage.json                                  resources (path, sha256 hash, bytes) + metadata
-    datapackage-digest.json                           sha256 of datapackage.json
-
-Written from the specification (webrecorder.net WACZ 1.1.1) with the
-standard library plus ``cdxj-indexer``; the ``wacz`` package is not used
-because it pulls in ``frictionless`` and its large dependency tree.
+py-wacz (``wacz create``) indexes the files itself (CDXJ, compressed ``index.cdx.gz`` + ``index.idx``),
+hashes every resource into ``datapackage.json`` and names resources as the WACZ spec's
+frictionless schema requires (lower case).  The output is written to a hidden temp file beside
+``dest`` and renamed into place.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import html
+import contextlib
+import io
 import json
 import os
-import re
-import zipfile
-import zlib
 from pathlib import Path
 from typing import Any
 
 from ..atomic import replace_with, temp_path
-from .cdxj import _check_closed, write_cdxj_to
-from .reader import iter_responses
+from ..exceptions import ArchiveError
+from .layout import WARC_DIR, open_files
+from ..layout import RUNS_DIR
+from .reader import WarcReadError, iter_responses, read_record
+from .revisits import replay_files
 from .writer import warc_date
 
-WACZ_VERSION = "1.1.1"
-PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}
-HTML_TYPES = ("text/html", "application/xhtml+xml")
-_TITLE_RE = re.compile(rb"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
-_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNORECASE)
-TITLE_SCAN_BYTES = 256 * 1024
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
-def _sha256_file(path: Path) -> tuple[str, int]:
-    h = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-            size += len(chunk)
-    return h.hexdigest(), size
+def snapshot_pages(root: str | os.PathLike[str], snapshot_id: str) -> list[dict[str, Any]]:
+    """``{url, ts, title}`` of every record of the state as of the snapshot (see module doc)."""
+    from ..query import connect  # noqa: PLC0415
+    from ..schema import RECORD_TABLES  # noqa: PLC0415
 
-
-def _decoded_head(body: bytes, content_encoding: str | None) -> bytes | None:
-    """The first bytes of the body without its Content-Encoding (gzip/deflate/br); None if unknown."""
-    enc = (content_encoding or "").strip().lower()
-    if enc in ("", "identity"):
-        return body[:TITLE_SCAN_BYTES]
+    root = Path(root)
+    con = connect(root)
     try:
-        if enc in ("gzip", "x-gzip", "deflate"):
-            wbits = zlib.MAX_WBITS | 32 if enc != "deflate" else zlib.MAX_WBITS
-            try:
-                return zlib.decompressobj(wbits).decompress(body, TITLE_SCAN_BYTES)
-            except zlib.error:
-                if enc == "deflate":  # raw deflate, as some servers send
-                    return zlib.decompressobj(-zlib.MAX_WBITS).decompress(body, TITLE_SCAN_BYTES)
-                raise
-        if enc == "br":
-            import brotli  # optional; installed with Scrapy's extras
-
-            return brotli.decompress(body)[:TITLE_SCAN_BYTES]
-    except Exception:  # noqa: BLE001 - a title is optional
-        return None
-    return None
-
-
-def page_title(body: bytes, content_type: str | None, content_encoding: str | None = None) -> str | None:
-    """The <title> of an HTML body (cheap regex scan of the first 256 KiB), or None."""
-    head = _decoded_head(body, content_encoding)
-    if not head:
-        return None
-    m = _TITLE_RE.search(head)
-    if not m:
-        return None
-    charset = None
-    if content_type:
-        cm = _CHARSET_RE.search(content_type)
-        charset = cm.group(1) if cm else None
-    if not charset:
-        meta = re.search(rb"<meta[^>]+charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", head[:4096], re.IGNORECASE)
-        charset = meta.group(1).decode("ascii", "replace") if meta else "utf-8"
-    try:
-        text = m.group(1).decode(charset, "replace")
-    except LookupError:
-        text = m.group(1).decode("utf-8", "replace")
-    text = " ".join(html.unescape(text).split())
-    return text or None
-
-
-def _base_type(content_type: str | None) -> str:
-    return (content_type or "").split(";", 1)[0].strip().lower()
-
-
-def _pages_jsonl(root: Path, snapshot_id: str) -> tuple[bytes, list[dict[str, Any]]]:
-    lines = [json.dumps(PAGES_HEADER, ensure_ascii=False)]
-    pages: list[dict[str, Any]] = []
-    for _pointer, resp in iter_responses(root, snapshot_id):
-        if resp.record_type != "response" or resp.status != 200:
+        views = {r[0] for r in con.sql("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+        records: list[tuple] = []
+        for table in RECORD_TABLES:
+            if f"{table}_latest" in views:
+                records += con.sql(
+                    f'SELECT record_id, title, warc_file, warc_offset, warc_length FROM "{table}_as_of"'
+                    f"({_lit(snapshot_id)}) WHERE warc_file IS NOT NULL ORDER BY url").fetchall()
+        revisits = {}
+        if "pages" in views:
+            revisits = {r[0]: r[1:] for r in con.sql(
+                "SELECT record_id, warc_file, warc_offset, warc_length FROM pages WHERE snapshot_id = "
+                f"{_lit(snapshot_id)} AND status = 304 AND record_id IS NOT NULL AND warc_file IS NOT NULL").fetchall()}
+    finally:
+        con.close()
+    if not records:  # no record tables (WARC files only): every HTML page the snapshot fetched
+        return _fetched_pages(root, snapshot_id)
+    pages, seen = [], set()
+    for record_id, title, *pointer in records:
+        pointer = revisits.get(record_id, pointer)
+        try:
+            capture = read_record(root, pointer[0], int(pointer[1]), int(pointer[2]))
+        except WarcReadError:
+            continue  # verify reports it; the package lists what can be replayed
+        key = (capture.url, capture.date)
+        if key in seen:
             continue
-        if _base_type(resp.header("Content-Type")) not in HTML_TYPES:
-            continue
-        page: dict[str, Any] = {
-            "id": resp.record_id.strip("<>").rsplit(":", 1)[-1].replace("-", ""),
-            "url": resp.url,
-            "ts": warc_date(resp.date),
-        }
-        title = page_title(resp.body, resp.header("Content-Type"), resp.header("Content-Encoding"))
+        seen.add(key)
+        page = {"url": capture.url, "ts": warc_date(capture.date)}
         if title:
             page["title"] = title
         pages.append(page)
-        lines.append(json.dumps(page, ensure_ascii=False))
-    return ("\n".join(lines) + "\n").encode("utf-8"), pages
+    return pages
 
 
-def _snapshot_seed(root: Path, snapshot_id: str) -> str | None:
-    """First seed of the snapshot: from the ``snapshots`` table, else from ``_runs/<snapshot>.json``."""
-    folder = root / "snapshots"
-    if folder.is_dir():
-        try:
-            import pyarrow.dataset as ds
+def _fetched_pages(root: Path, snapshot_id: str) -> list[dict[str, Any]]:
+    pages = []
+    for _pointer, resp in iter_responses(root, snapshot_id):
+        content_type = (resp.header("Content-Type") or "").split(";", 1)[0].strip().lower()
+        if resp.record_type == "response" and resp.status == 200 and content_type in ("text/html", "application/xhtml+xml"):
+            pages.append({"url": resp.url, "ts": warc_date(resp.date)})
+    return pages
 
-            table = ds.dataset(str(folder), format="parquet").to_table(
-                columns=["snapshot_id", "seeds"], filter=ds.field("snapshot_id") == snapshot_id
-            )
-            for seeds in table.column("seeds").to_pylist():
-                if seeds:
-                    return seeds[0]
-        except Exception:  # noqa: BLE001 - metadata only
-            pass
+
+def _seed(root: Path, snapshot_id: str) -> str | None:
+    """The snapshot's first seed, from its run record ``_runs/<snapshot>.json``."""
     try:
-        run = json.loads((root / "_runs" / f"{snapshot_id}.json").read_text(encoding="utf-8"))
-        seeds = run.get("seeds") if isinstance(run, dict) else None
-        if seeds and isinstance(seeds[0], str):
-            return seeds[0]
-    except (OSError, ValueError):
-        pass
-    return None
+        seeds = json.loads((root / RUNS_DIR / f"{snapshot_id}.json").read_text(encoding="utf-8")).get("seeds")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return seeds[0] if seeds and isinstance(seeds[0], str) else None
 
 
-def _utc_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _py_wacz(args: list[str]) -> None:
+    from wacz.main import main as wacz_main  # noqa: PLC0415 - py-wacz only when packaging
+
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            code = wacz_main(args)
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - py-wacz reports by printing and raising
+        raise ArchiveError(f"wacz create failed: {type(exc).__name__}: {exc}; {out.getvalue()[-500:]}") from None
+    if code:
+        raise ArchiveError(f"wacz create failed ({code}): {out.getvalue()[-500:]}")
 
 
 def write_wacz(
@@ -156,71 +114,42 @@ def write_wacz(
     *,
     title: str | None = None,
     description: str | None = None,
-    main_page_url: str | None = None,
-    software: str = "portal-archive",
 ) -> Path:
-    """Package the snapshot's WARC files as a WACZ at ``dest`` (atomically: temp + rename).
+    """Package the snapshot as a WACZ at ``dest`` (atomically; an existing ``dest`` is replaced).
 
-    ``main_page_url`` defaults to the snapshot's first seed (``snapshots``
-    table, else ``_runs/<snapshot>.json``), else the first page.  Refuses a snapshot with ``.open`` WARC files.
-    An existing ``dest`` is replaced.
+    Refuses a snapshot whose WARC files are still open, or which has nothing to replay.
     """
     root = Path(root).absolute()
-    dest = Path(dest)
-    files = _check_closed(root, snapshot_id)
+    dest = Path(dest).absolute()
+    pending = open_files(root, snapshot_id)
+    if pending:
+        raise ArchiveError(f"snapshot {snapshot_id} has WARC files still open ({', '.join(p.name for p in pending)}): "
+                           "let its crawl finish, or run the crawl again to resume it")
+    files = replay_files(root, snapshot_id)
+    if not files:
+        raise ArchiveError(f"snapshot {snapshot_id} has no captures to package (no WARC files in {root / WARC_DIR})")
     names = [p.name for p in files]
     if len(set(names)) != len(names):
-        raise ValueError(f"snapshot {snapshot_id}: WARC file names are not unique: {names}")
+        raise ArchiveError(f"snapshot {snapshot_id}: WARC file names are not unique: {names}")
+    pages = snapshot_pages(root, snapshot_id)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    idx_tmp = temp_path(dest.parent, dest.name + ".cdxj")
+    pages_tmp = temp_path(dest.parent, dest.name + ".pages")
     try:
-        # index with filename = base name (the WARCs sit flat in archive/)
-        write_cdxj_to(idx_tmp, files, files[0].parent)
-        pages_bytes, pages = _pages_jsonl(root, snapshot_id)
-        resources: list[dict[str, Any]] = []
-
-        def add_resource(path_in_zip: str, sha: str, size: int) -> None:
-            resources.append({"name": path_in_zip.rsplit("/", 1)[-1], "path": path_in_zip,
-                              "hash": f"sha256:{sha}", "bytes": size})
-
-        def write_zip(tmp: Path) -> None:
-            with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
-                for path in files:
-                    sha, size = _sha256_file(path)
-                    zf.write(path, f"archive/{path.name}", compress_type=zipfile.ZIP_STORED)
-                    add_resource(f"archive/{path.name}", sha, size)
-                sha, size = _sha256_file(idx_tmp)
-                zf.write(idx_tmp, "indexes/index.cdxj", compress_type=zipfile.ZIP_DEFLATED)
-                add_resource("indexes/index.cdxj", sha, size)
-                zf.writestr("pages/pages.jsonl", pages_bytes, compress_type=zipfile.ZIP_DEFLATED)
-                add_resource("pages/pages.jsonl", hashlib.sha256(pages_bytes).hexdigest(), len(pages_bytes))
-
-                main_url = main_page_url or _snapshot_seed(root, snapshot_id) or (pages[0]["url"] if pages else None)
-                package: dict[str, Any] = {
-                    "profile": "data-package",
-                    "wacz_version": WACZ_VERSION,
-                    "title": title or f"portal-archive snapshot {snapshot_id}",
-                    "created": _utc_now(),
-                    "software": software,
-                    "resources": resources,
-                }
-                if description:
-                    package["description"] = description
-                if main_url:
-                    package["mainPageUrl"] = main_url
-                    main_page = next((p for p in pages if p["url"] == main_url), None)
-                    if main_page:
-                        package["mainPageDate"] = main_page["ts"]
-                package_bytes = (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-                zf.writestr("datapackage.json", package_bytes, compress_type=zipfile.ZIP_DEFLATED)
-                digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}
-                zf.writestr("datapackage-digest.json", json.dumps(digest, indent=2) + "\n",
-                            compress_type=zipfile.ZIP_DEFLATED)
-
-        replace_with(dest, write_zip)
+        args = ["create", "--title", title or f"portal-archive snapshot {snapshot_id}"]
+        if description:
+            args += ["--desc", description]
+        if pages:
+            header = {"format": "json-pages-1.0", "id": "pages", "title": "Records of the snapshot"}
+            pages_tmp.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in [header, *pages]),
+                                 encoding="utf-8")
+            args += ["--pages", str(pages_tmp)]
+            seed = _seed(root, snapshot_id)
+            if seed and any(p["url"] == seed for p in pages):
+                args += ["--url", seed]
+        else:
+            args += ["--detect-pages"]
+        replace_with(dest, lambda tmp: _py_wacz([*args, "-o", str(tmp), *map(str, files)]))
     finally:
-        try:
-            idx_tmp.unlink()
-        except FileNotFoundError:
-            pass
+        with contextlib.suppress(FileNotFoundError):
+            pages_tmp.unlink()
     return dest

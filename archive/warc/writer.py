@@ -410,9 +410,6 @@ class WarcWriter:
         method: str = "GET",
         request_headers: Iterable[Header] = (),
         request_body: bytes = b"",
-        status: int = 304,
-        reason: str = "Not Modified",
-        response_headers: Iterable[Header] = (),
         protocol: str = "HTTP/1.1",
         ip: str | None = None,
         date: dt.datetime,
@@ -420,12 +417,19 @@ class WarcWriter:
         refers_to_date: dt.datetime | str | None = None,
         refers_to_record_id: str | None = None,
         payload_digest: str | None = None,
+        **_response: Any,
     ) -> WarcPointer:
         """Write a ``revisit`` record (profile server-not-modified) and its request; return the revisit's pointer.
 
-        ``refers_to_*`` name the earlier capture the 304 confirms (WARC-Refers-To-Target-URI,
-        -Date and WARC-Refers-To); ``payload_digest`` is that capture's payload sha256, if
-        known (hex, ``sha256:<hex>`` or ``sha256:<base32>``; stored as ``sha256:<base32>``).
+        For a 304 answer to a conditional request.  ``refers_to_*`` name the earlier capture the 304
+        confirms (WARC-Refers-To, -Target-URI, -Date: what pywb and ReplayWeb.page follow to replay
+        it); ``payload_digest`` is that capture's payload digest, if known (hex, ``sha256:<hex>`` or
+        ``sha256:<base32>``; stored as ``sha256:<base32>``).  The record block is empty (WARC 1.1
+        §6.7: a revisit's block may be empty): players then replay the original's status, headers and
+        payload, where a block holding the 304's own headers makes them answer 304 with no body.  The
+        304's status and headers (``status``, ``reason``, ``response_headers`` may be passed) are
+        therefore not stored here; its validators are in the ``pages`` row, the conditional request
+        in the concurrent ``request`` record.
         """
         self._ensure_file()
         warc = self._warc
@@ -448,7 +452,6 @@ class WarcWriter:
             payload=io.BytesIO(b""),
             length=0,
             warc_headers_dict=headers,
-            http_headers=_response_headers(protocol, status, reason, response_headers),
         )
         request = self._request_record(
             warc, url=url, method=method, request_headers=request_headers, request_body=bytes(request_body or b""),

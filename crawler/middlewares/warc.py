@@ -42,7 +42,7 @@ class WarcCaptureMiddleware:
         )
         if status == 304:
             del kwargs["body"]
-            pointer = warc.write_revisit(**kwargs)
+            pointer = warc.write_revisit(**kwargs, **Capture.of(self.crawler).revisit_refers(request.meta.get("record_id")))
         else:
             pointer = warc.write_exchange(**kwargs)
         request.meta["warc"] = {
