@@ -190,6 +190,9 @@ def run(args) -> int:
             stats = run_crawl(url, archive, overrides, verbose=args.verbose)
     else:
         stats = run_crawl(url, archive, overrides, verbose=args.verbose)
+    if stats.get("portal/fatal"):  # the archive could not be written (disk full): no summary of a snapshot not kept
+        print(f"portal-archive crawl: {stats['portal/fatal']}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     summary = summarize(archive, stats.get("portal/snapshot_id"))
     print(format_summary(summary))
     if summary.get("status") in ("complete", "resumed"):  # only those change the latest state it indexes

@@ -61,22 +61,86 @@ class Capture:
         crawler.stats.set_value("portal/snapshot_id", self.writer.snapshot_id)
         crawler.stats.set_value("portal/resumed", bool(self.writer.resumed))
 
+    # -- a write that fails (disk full, I/O error) stops the crawl -------------------------------
+    failed: str | None = None  # one line: why the archive could not be written
+
+    def fail(self, exc: BaseException) -> None:
+        """Stop the crawl because the archive cannot be written; the snapshot stays unfinished (resumable)."""
+        if self.failed is None:
+            self.failed = f"cannot write the archive {self.root}: {exc}; nothing after it was kept — free space " \
+                          "(or fix the disk) and run the same command again to resume"
+            self.crawler.stats.set_value("portal/fatal", self.failed)
+            logger.info("archive write failed", exc_info=exc)
+            if str(self.crawler.settings.get("LOG_LEVEL")).upper() in ("WARNING", "ERROR", "CRITICAL"):
+                # not verbose: what the stopping crawl logs now is a consequence of this one failure,
+                # which the command reports in one line
+                logging.disable(logging.CRITICAL)
+            engine = getattr(self.crawler, "engine", None)
+            if engine is not None and getattr(engine, "spider", None) is not None:
+                from scrapy.utils.defer import deferred_from_coro
+
+                deferred_from_coro(engine.close_spider_async(reason="archive_write_failed"))
+
+    def guarded(self, write, *args, **kwargs):
+        """``write(*args, **kwargs)``; an OSError stops the crawl (:meth:`fail`) and is raised again."""
+        if self.failed is not None:
+            raise ArchiveWriteFailed(self.failed)
+        try:
+            return write(*args, **kwargs)
+        except OSError as exc:
+            self.fail(exc)
+            raise ArchiveWriteFailed(self.failed) from exc
+
+    def add_item(self, rows, *, unchanged=(), removed=None) -> list[tuple[str, str]]:
+        """:meth:`ArchiveWriter.add_item`; nothing once a write failed (the crawl is stopping)."""
+        if self.failed is not None:
+            return []
+        try:
+            return self.guarded(self.writer.add_item, rows, unchanged=unchanged, removed=removed)
+        except ArchiveWriteFailed:
+            return []
+
     @property
-    def warc(self) -> WarcWriter | None:
+    def warc(self) -> "_GuardedWarc | None":
         if self._warc is None and self.crawler.settings.getbool("PORTAL_WARC", True):
-            self._warc = WarcWriter(
-                self.root, self.writer.snapshot_id,
+            self._warc = self.guarded(
+                WarcWriter, self.root, self.writer.snapshot_id,
                 max_bytes=self.crawler.settings.getint("PORTAL_WARC_MAX_BYTES", 100_000_000),
                 software=self.software, settings=json.loads(self.settings_json),
             )
-        return self._warc
+        return _GuardedWarc(self, self._warc) if self._warc is not None else None
 
     def revisit_refers(self, record_id: str | None) -> dict:
         """``refers_to_*`` and ``payload_digest`` of the capture a 304 for ``record_id`` confirms."""
         return self._originals.refers_to(record_id)
 
-    def close(self, status: str) -> dict:
-        if self._warc is not None:
-            self._warc.close()
-            write_cdxj(self.root, self.writer.snapshot_id)
-        return self.writer.close(status=status, mark_removed=False)  # removals are the spider's, on evidence
+    def close(self, status: str) -> dict | None:
+        """Finish the WARC files, index them, close the snapshot; None (snapshot left unfinished, to be
+        resumed) when a write failed, before or during the close."""
+        if self.failed is None:
+            try:
+                if self._warc is not None:
+                    self._warc.close()
+                    write_cdxj(self.root, self.writer.snapshot_id)
+                return self.writer.close(status=status, mark_removed=False)  # removals are the spider's, on evidence
+            except OSError as exc:
+                self.fail(exc)
+        self.writer.abort()
+        return None
+
+
+class ArchiveWriteFailed(Exception):
+    """The archive could not be written (see :attr:`Capture.failed`); the crawl is stopping."""
+
+
+class _GuardedWarc:
+    """The crawl's WarcWriter, whose write errors stop the crawl (the downloader middleware writes through it)."""
+
+    def __init__(self, capture: Capture, warc: WarcWriter):
+        self._capture, self._warc = capture, warc
+
+    def write_exchange(self, **kwargs):
+        return self._capture.guarded(self._warc.write_exchange, **kwargs)
+
+    def write_revisit(self, **kwargs):
+        return self._capture.guarded(self._warc.write_revisit, **kwargs)

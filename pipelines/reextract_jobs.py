@@ -11,6 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from archive.warc.content_encoding import DecodeError, decode
 from archive.warc.reader import read_record
 from pipelines.extract import extract_record
 from pipelines.rows import page_content_type
@@ -21,9 +22,13 @@ CHUNK = 32  # captures per task: large enough to amortize the pickling, small en
 def capture_page(root: str | Path, src: dict) -> dict:
     """The page of one archived capture: ``src`` is a record row's identity and WARC pointer."""
     captured = read_record(Path(root), src["warc_file"], src["warc_offset"], src["warc_length"])
+    try:  # the WARC keeps the body as sent; the crawl extracted (and hashed) it decoded
+        body = decode(captured.body, captured.header("Content-Encoding"))
+    except DecodeError:
+        body = captured.body
     return {
         "url": captured.url, "status": captured.status or src["http_status"],
-        "headers": {k.lower(): v for k, v in captured.headers}, "body": captured.body,
+        "headers": {k.lower(): v for k, v in captured.headers}, "body": body,
         "fetched_at": src["fetched_at"], "record_id": src["record_id"], "wcm_path": src["wcm_path"],
         "urls_seen": list(src["urls_seen"] or []), "expected_content": True,
         "warc": {k: src[k] for k in ("warc_file", "warc_offset", "warc_length", "warc_record_id")},

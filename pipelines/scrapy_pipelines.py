@@ -78,7 +78,7 @@ class ArchivePipeline:
         # one item's rows (record, pages, media_files, url_aliases, errors) reach disk in the same flush;
         # a 304 or a failure keeps the record as captured before: never "removed"; "removed" is the spider's
         # evidence (unlisted, and its own URL says it is gone)
-        changes = self.capture.writer.add_item(
+        changes = self.capture.add_item(
             item.get("rows", ()), unchanged=(item.get("not_modified"), item.get("unreachable")),
             removed=item.get("removed"))
         for _table, change in changes:

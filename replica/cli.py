@@ -41,6 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--fault-timeout-seconds", type=float, default=3.0, metavar="S",
                    help="how long a 'timeout' fault stalls before closing (default 3)")
     g.add_argument("--fault-media", action="store_true", help="media and theme files may fail too")
+    g.add_argument("--gzip", action="store_true",
+                   help="send HTML and text responses gzip-compressed (Content-Encoding: gzip), as most servers do")
     g.add_argument("--crawl-delay", type=float, default=None, metavar="SECONDS",
                    help="add 'Crawl-delay: SECONDS' to robots.txt (default none)")
     g.add_argument("--latency", type=_latency, default=0.0, metavar="MS",
@@ -81,7 +83,7 @@ def run(args) -> int:
     from .server import ReplicaServer
 
     server = ReplicaServer(args.host, args.port, args.articles, args.seed, args.documents,
-                           crawl_delay=args.crawl_delay, latency=args.latency, **_options(args))
+                           crawl_delay=args.crawl_delay, latency=args.latency, gzip=args.gzip, **_options(args))
     extra = "".join([f", mutate {args.mutate}" if args.mutate else "",
                      f", faults {args.faults}" if args.faults else ""])
     print(f"Replica serving {server.url}/ ({server.corpus.n} articles, {server.corpus.documents.n} documents{extra})",

@@ -5,6 +5,7 @@ the transport faults — reset, timeout, truncated — are acted out here, on th
 """
 from __future__ import annotations
 
+import gzip
 import socket
 import struct
 import threading
@@ -32,6 +33,7 @@ class _Handler(BaseHTTPRequestHandler):
     router: Router  # set on the subclass made per server
     faults: Faults
     latency: float = 0.0  # seconds slept before every response (``--latency``: a distant server)
+    gzip = False  # text responses sent with Content-Encoding: gzip to clients that accept it
 
     def log_message(self, format, *args):  # noqa: A002 - silence request logging
         pass
@@ -85,6 +87,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(resp, head_only, new_session)
 
     def _send(self, resp: Response, head_only: bool, new_session: str | None, truncate: bool = False) -> None:
+        if self.gzip and resp.status == 200 and "gzip" in (self.headers.get("Accept-Encoding") or "") and any(
+                n == "Content-Type" and v.startswith("text/") for n, v in resp.headers):
+            resp = Response(resp.status, gzip.compress(resp.body, mtime=0),
+                            [*resp.headers, ("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")])
         self.send_response(resp.status)
         for name, value in resp.headers:
             self.send_header(name, value)
@@ -183,17 +189,18 @@ class ReplicaServer(ServerThread):
     def __init__(self, host: str = "127.0.0.1", port: int = 0, articles: int = 300, seed: int = 1,
                  documents: int = DOCUMENTS, *, mutate: int = 0, faults: float = 0.0, fault_kinds=None,
                  fault_seed: int = 0, fault_timeout_seconds: float = 3.0, fault_media: bool = False,
-                 crawl_delay: float | None = None, latency: float = 0.0):
+                 crawl_delay: float | None = None, latency: float = 0.0, gzip: bool = False):
         """``mutate``: K articles edited, added and deleted (mutations.py); ``faults``: the fault rate 0..1
         (faults.py), ``fault_kinds``: a subset of ``faults.KINDS`` (list or "a,b"), ``fault_seed``,
         ``fault_timeout_seconds`` (how long a ``timeout`` fault sleeps), ``fault_media`` (media and theme
         files may fail too); ``crawl_delay``: adds ``Crawl-delay`` to robots.txt; ``latency``: seconds
-        slept before every response."""
+        slept before every response; ``gzip``: HTML and other text responses are sent gzip-compressed
+        (``Content-Encoding: gzip``) when the client accepts it."""
         self.corpus = Corpus(articles, seed, documents, mutate)
         self.router = Router(self.corpus, crawl_delay)
         self.faults = Faults(self.corpus, FaultConfig(faults, fault_kinds, fault_seed, fault_timeout_seconds,
                                                       fault_media))
         handler = type("ReplicaHandler", (_Handler,), {"router": self.router, "faults": self.faults,
-                                                            "latency": latency})
+                                                            "latency": latency, "gzip": gzip})
         self.httpd = ThreadedHTTPServer((host, port), handler)
 

@@ -2,15 +2,19 @@
 
 ``flush:N`` — inside the N-th Parquet part write, after the temp file is written, before its rename;
 ``compaction`` — inside the compaction of the snapshot at close; ``warc:N`` — after the N-th WARC
-exchange. Used by tests/test_resume.py; never imported by the product.
+exchange; ``enospc:flush:N`` / ``enospc:warc:N`` — the N-th Parquet part write / WARC exchange (and every
+later one) fails with ENOSPC, as on a full disk; ``enospc:close`` — the compaction at close does.
+Used by tests/test_resume.py and tests/test_integrity_cli.py; never imported by the product.
 """
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import sys
 
 import archive.compact
+import archive.store
 import archive.warc.writer
 import archive.writer
 from cli.main import main
@@ -20,9 +24,35 @@ def _die():
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+def _disk_full(*args, **kwargs):
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def _arm_enospc(point: str) -> None:
+    kind, _, n = point.partition(":")
+    count = {"n": 0}
+    if kind == "close":
+        archive.compact.compact_table = _disk_full
+        archive.store.compact_table = _disk_full
+        return
+    cls, name = {"flush": (archive.writer.TableWriter, "_write_parquet"),
+                 "warc": (archive.warc.writer.WarcWriter, "write_exchange")}[kind]
+    original = getattr(cls, name)
+
+    def write(self, *args, **kwargs):
+        count["n"] += 1
+        if count["n"] >= int(n):
+            _disk_full()
+        return original(self, *args, **kwargs)
+
+    setattr(cls, name, write)
+
+
 def _arm(point: str) -> None:
     kind, _, n = point.partition(":")
     count = {"n": 0}
+    if kind == "enospc":
+        return _arm_enospc(n)
     if kind == "flush":
         original = archive.writer.TableWriter._write_parquet
 

@@ -25,7 +25,7 @@ def archive(crawled, tmp_path):
 
 
 def _one_line_error(proc, *needles):
-    err = proc.stderr.strip()
+    err = "\n".join(line for line in proc.stderr.strip().splitlines() if not line.startswith("[portal-archive]"))
     assert "Traceback" not in err and len(err.splitlines()) == 1, err
     for needle in needles:
         assert needle in err, err
@@ -106,3 +106,57 @@ def test_temp_files_of_a_killed_package_are_cleared_by_the_next_command(archive)
     out = run_cli("package", "--wacz", "--archive", str(archive)).stdout.strip()
     assert Path(out).is_file()
     assert [p.name for p in archive.iterdir() if p.name.startswith(".tmp-")] == []
+
+
+def test_a_gzip_serving_portal_verifies_clean_and_reextracts_unchanged(tmp_path):
+    """Most servers send Content-Encoding: gzip; the WARC keeps it as sent, the rows hash it decoded."""
+    from replica.server import ReplicaServer
+
+    from archive.warc.reader import iter_responses
+
+    archive = tmp_path / "archive"
+    with ReplicaServer(port=0, articles=12, documents=8, seed=3, gzip=True) as server:
+        run_cli("crawl", server.url + "/", "--archive", str(archive))
+    gzipped = [r for _p, r in iter_responses(archive) if r.header("Content-Encoding") == "gzip"]
+    assert len(gzipped) > 20 and all(r.body[:2] == b"\x1f\x8b" for r in gzipped)
+    report = run_cli("verify", "--archive", str(archive))
+    assert report.stdout.splitlines()[-1].startswith("OK")
+    out = run_cli("reextract", "--archive", str(archive)).stdout
+    changes = read_rows(archive, "changes")
+    last = max(r["snapshot_id"] for r in changes)
+    assert {r["change"] for r in changes if r["snapshot_id"] == last} == {"unchanged"}, out
+    assert run_cli("verify", "--archive", str(archive)).returncode == 0
+
+
+@pytest.fixture(scope="module")
+def small_replica():
+    from replica.server import ReplicaServer
+
+    with ReplicaServer(port=0, articles=12, documents=8, seed=5) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def small_reference(small_replica, tmp_path_factory):
+    archive = tmp_path_factory.mktemp("small") / "archive"
+    run_cli("crawl", small_replica.url + "/", "--archive", str(archive))
+    return {t: {r["record_id"] for r in read_rows(archive, t)} for t in ("articles", "documents", "albums")}
+
+
+@pytest.mark.parametrize("point", ["enospc:flush:3", "enospc:warc:40", "enospc:close"])
+def test_disk_full_is_one_line_exit_1_no_summary_and_the_rerun_resumes(point, small_replica, small_reference,
+                                                                        tmp_path):
+    archive = tmp_path / "archive"
+    cmd = ["crawl", small_replica.url + "/", "--archive", str(archive), "-s", "PORTAL_BATCH_ROWS=20"]
+    proc = subprocess.run([sys.executable, "-m", "tests.crash_crawl", *cmd], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600, env={**os.environ, "CRASH_AT": point})
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    _one_line_error(proc, "No space left on device", "run the same command again to resume")
+    assert "Status" not in proc.stdout and "complete" not in proc.stdout  # no summary of a snapshot not kept
+    assert read_rows(archive, "snapshots") == []  # unfinished: the rerun resumes it
+    out = run_cli(*cmd).stdout
+    assert "resumed" in out
+    snapshots = read_rows(archive, "snapshots")
+    assert [s["status"] for s in snapshots] == ["resumed"]
+    assert {t: {r["record_id"] for r in read_rows(archive, t)} for t in small_reference} == small_reference
+    assert run_cli("verify", "--archive", str(archive)).returncode == 0
