@@ -143,7 +143,7 @@ def _record_schema(table: str, kind_fields: list[pa.Field], *, article_id: bool 
     tail = [
         _f("fetched_at", CAPTURE_TS, "When the response was received (UTC).", nullable=False),
         _f("http_status", pa.int16(), "HTTP status of the response the record was extracted from."),
-        _f("content_sha256", pa.string(), "sha256 hex digest of the raw response body bytes."),
+        _f("content_sha256", pa.string(), "sha256 hex of the response body as read, after removing its Content-Encoding (the WARC keeps it as sent)."),
         _f("record_sha256", pa.string(), "sha256 hex of the record's content fields (archive.fixity.record_sha256).", nullable=False),
         _f("version", pa.int32(), "Version of the record: 1 = first capture, +1 each time its content changed.", nullable=False),
         _f("etag", pa.string(), "ETag header of the captured response."),
@@ -253,7 +253,7 @@ PAGES = _schema(
     _f("status", pa.int16(), "HTTP status code (304 = not modified since the previous capture).", nullable=False),
     _f("content_type", pa.string(), "Content-Type header."),
     _f("length", pa.int64(), "Size of the raw response body in bytes."),
-    _f("content_sha256", pa.string(), "sha256 hex digest of the raw response body bytes."),
+    _f("content_sha256", pa.string(), "sha256 hex of the response body as read, after removing its Content-Encoding (the WARC keeps it as sent)."),
     _f("page_type", pa.string(), "What the page is: article, document, album, video, schedule, page, listing, media, other, ... (open list)."),
     _f("record_id", pa.string(), "record_id of the record the page holds, else null."),
     _site(),
