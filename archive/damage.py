@@ -138,6 +138,19 @@ def find_damage(root: str | os.PathLike[str]) -> list[Problem]:
     return problems
 
 
+def adopt_unlisted(root: str | os.PathLike[str], snapshot_id: str) -> list[str]:
+    """Record in the manifest the published files of ``snapshot_id`` (unfinished, being resumed) it lacks:
+    a writer killed between a rename and its manifest line.  Returns their relative paths."""
+    from .manifest import record_file  # noqa: PLC0415
+
+    root = Path(root)
+    entries = read_manifest(root)
+    adopted = [rel for rel in published_files(root) if rel not in entries and _snapshot_of(rel) == snapshot_id]
+    for rel in adopted:
+        record_file(root, rel)
+    return adopted
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 

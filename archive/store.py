@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import TEMP_PREFIX, replace_file
-from .damage import check_before_write
+from .damage import adopt_unlisted, check_before_write
 from .compact import compact_table, delete_compacted, discard_finals, reconcile_manifest, recover
 from .exceptions import ArchiveError, RowError
 from .fixity import record_sha256
@@ -227,6 +227,7 @@ class ArchiveWriter:
             self.started_at = dt.datetime.fromisoformat(run["started_at"])
             self.resumes = int(run.get("resumes", 0)) + 1
             opened = list(run.get("opened_at") or []) + [_utcnow().isoformat()]
+            adopt_unlisted(root, self.snapshot_id)  # WARC/CDXJ files published just before a kill
             discard_finals(root, self.snapshot_id)  # a close killed mid-way: compact again at the end
         else:
             latest = max([r["snapshot_id"] for r in _runs(root)] + list(closed), default=None)

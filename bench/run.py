@@ -25,6 +25,7 @@ from bench.reextract import bench_reextract
 from bench.search import run as bench_search
 from bench.sites import bench_sites
 from bench.table import format_table, row, write_results
+from bench.wacz_package import bench_wacz
 from cli.crawl import replica_process
 
 
@@ -194,6 +195,7 @@ def main(argv=None) -> int:
         rows += bench_extraction(url, sizes["articles"], args.seed, args.rounds)
         rows += quality_rows(bench_quality(url, sizes["articles"], args.seed))
     rows += bench_crawl(sizes["articles"], args.seed)
+    rows += bench_wacz(max(50, sizes["articles"] // 4), args.seed)
     if args.memory:
         rows += bench_memory(sizes["memory_articles"], args.seed)
     rows += bench_search(sizes["search_records"])

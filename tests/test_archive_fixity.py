@@ -270,3 +270,21 @@ def test_an_unlisted_file_of_a_closed_snapshot_is_damage_not_reconciled(tmp_path
     assert read_repairs(root)[0]["path"] == missing
     run = json.loads((root / "_runs" / "S2.json").read_text())
     assert run["repairs"][0]["snapshot"] == "S2"
+
+
+def test_a_warc_published_just_before_a_kill_is_adopted_on_resume(tmp_path):
+    import datetime as dt
+
+    from archive.warc import WarcWriter
+
+    root = tmp_path / "a"
+    w = ArchiveWriter(root, snapshot_id="S1")
+    with WarcWriter(root, "S1") as warc:
+        pointer = warc.write_resource("http://x.test/", b"x", "text/plain", dt.datetime(2024, 1, 1))
+    w.abort()  # killed: S1 unfinished...
+    lines = (root / MANIFEST).read_text().splitlines()
+    (root / MANIFEST).write_text("".join(line + "\n" for line in lines if pointer.warc_file not in line))
+    w = ArchiveWriter(root)  # ...between the WARC's rename and its manifest line: not damage, adopted
+    assert w.resumed and pointer.warc_file in read_manifest(root)
+    w.close()
+    ArchiveWriter(root, snapshot_id="S2").close()  # and the next writer finds nothing to refuse

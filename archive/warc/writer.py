@@ -561,6 +561,10 @@ def recover(root: str | os.PathLike[str], snapshot_id: str | None = None) -> lis
                 if _same_content(path, final):
                     path.unlink()
                     fsync_dir(path.parent)
+                    from .. import manifest
+
+                    if relative(root, final) not in manifest.read_manifest(root):  # killed before its line
+                        _manifest_record(root, final)
                     continue
                 raise WarcWriteError(f"cannot recover {path}: {final.name} exists with other content")
             if not publish_new(path, final):  # pragma: no cover - raced

@@ -1,0 +1,59 @@
+"""``make bench`` part: ``package --wacz`` (py-wacz) vs the least any WACZ writer must do — copying the same
+WARC files into a zip — on a re-crawled replica archive (its package holds both snapshots' files)."""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+from cli.crawl import replica_process
+
+
+def bench_wacz(articles: int, seed: int, rounds: int = 3) -> list[dict]:
+    from archive.warc.revisits import replay_files
+    from archive.warc.wacz import write_wacz
+    from archive.summary import summarize
+
+    with tempfile.TemporaryDirectory() as tmp, replica_process(articles, seed) as url:
+        archive = Path(tmp) / "archive"
+        for _ in range(2):  # a crawl and a re-crawl (304s): the package needs both snapshots' WARC files
+            subprocess.run([sys.executable, "-m", "cli.main", "crawl", url + "/", "--archive", str(archive),
+                            "-s", "PORTAL_PROGRESS_INTERVAL=0"], check=True, capture_output=True)
+        snapshot = summarize(archive)["snapshot_id"]
+        files = replay_files(archive, snapshot)
+        size = sum(p.stat().st_size for p in files)
+
+        def copy_zip() -> None:
+            with zipfile.ZipFile(Path(tmp) / "copy.zip", "w") as z:
+                for path in files:
+                    z.write(path, f"archive/{path.name}", compress_type=zipfile.ZIP_STORED)
+
+        def timed(fn) -> float:
+            best = float("inf")
+            for _ in range(rounds):
+                started = time.perf_counter()
+                fn()
+                best = min(best, time.perf_counter() - started)
+            return best
+
+        ours = timed(lambda: write_wacz(archive, snapshot, Path(tmp) / "s.wacz"))
+        base = timed(copy_zip)
+    print(f"wacz  replica articles={articles}, re-crawl snapshot, {len(files)} WARC files, {size / 1e6:.1f} MB")
+    print(f"  package --wacz (py-wacz): {ours:8.2f} s")
+    print(f"  zip copy (baseline)     : {base:8.2f} s")
+    print(f"  ratio package/copy      : {ours / base:8.2f}x")
+    from bench.table import row
+
+    return [row(f"package --wacz, {size / 1e6:.1f} MB of WARC (py-wacz) vs zip copy", ours, base, unit="s")]
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(prog="python -m bench.wacz_package")
+    p.add_argument("--articles", type=int, default=500)
+    p.add_argument("--seed", type=int, default=1)
+    a = p.parse_args()
+    bench_wacz(a.articles, a.seed)
