@@ -15,7 +15,7 @@ from typing import Any
 
 from archive import RECORD_TABLES
 from archive.warc.reader import read_record
-from archive.warc.wacz import page_title
+from archive.warc.titles import page_title
 
 from .clean import clean_html
 from .media import MediaExporter, body_media_refs, media_refs
