@@ -36,8 +36,8 @@ def page(i, status=200):
     return {"url": f"https://h/p{i}", "status": status, "fetched_at": T0, "page_type": "other"}
 
 
-def error(reason, status=None):
-    return {"url": "https://h/e", "reason": reason, "http_status": status, "failed_at": T0,
+def error(reason, status=None, url="https://h/e"):
+    return {"url": url, "reason": reason, "http_status": status, "failed_at": T0,
             "exception": None if status else "TimeoutError: timed out", "attempts": 3}
 
 
@@ -55,7 +55,8 @@ def archive_root(tmp_path):
         for i in range(5):
             w.add("pages", page(i))
         w.add("errors", error("http_404", 404))
-        w.add("errors", error("http_404", 404))
+        w.add("errors", error("http_404", 404, url="https://h/e2"))
+        w.add("errors", error("http_404", 404))  # the same failure again: kept once per snapshot
         w.add("errors", error("timeout"))
         w.add("url_aliases", {"article_id": f"{2:016x}", "url": "https://h/x", "seen_at": T0})
     return root
