@@ -19,6 +19,17 @@ from pipelines.capture import Capture
 from pipelines.records import WARC_FIELDS, error_row, link_media, media_urls
 
 
+def media_failure(exc: BaseException) -> tuple[str, BaseException]:
+    """(reason, exception) of a failed media download: the crawl's own bound (``too_large``, ``timeout``,
+    ``host_refused``…, which FilesPipeline wraps in its own exception) if one ended it, else ``media_failed``."""
+    seen = exc
+    while seen is not None:
+        if reason := getattr(seen, "portal_reason", None):
+            return reason, seen
+        seen = seen.__cause__ or seen.__context__
+    return "media_failed", exc
+
+
 class _NoStatStore:
     """FilesPipeline's store slot: stat always misses (download once per crawl); bytes go to MediaStore."""
 
@@ -98,8 +109,9 @@ class MediaPipeline(FilesPipeline):
             elif url not in self.described:
                 self.described.add(url)
                 self.crawler.stats.inc_value("portal/errors")
+                reason, exc = media_failure(value.value)
                 extra.append(("errors", error_row(
-                    url, "media_failed", failed_at=now, exception=f"{type(value.value).__name__}: {value.value}",
+                    url, reason, failed_at=now, exception=f"{type(exc).__name__}: {exc}",
                     attempts=1, referer=next((r["url"] for t, r in rows if t == "pages"), None), site=item.get("site"),
                 )))
         link_media(rows, sha_by_url)

@@ -2,28 +2,37 @@
 
 Items are plain dicts with an ``item_type``: ``page`` (a fetched response), ``not_modified`` (a 304 for
 a record captured before), ``alias`` (one more URL of an archived record), ``error`` (a failed
-request). ``ExtractPipeline`` turns each into ``rows`` (table, row); ``MediaPipeline``
+request). ``ExtractPipeline`` turns each into ``rows`` (table, row), extracting pages in worker processes
+(:mod:`pipelines.workers`) so that the event loop never waits on lxml; ``MediaPipeline``
 (:mod:`pipelines.media`) downloads the files those rows reference; ``ArchivePipeline`` writes them.
 """
 from __future__ import annotations
 
+from scrapy.utils.defer import maybe_deferred_to_future
+
 from pipelines.capture import Capture
 from pipelines.records import KIND_TABLES, error_row, page_row
 from pipelines.rows import RowBuilder
+from pipelines.tasks import extract_page
+from pipelines.workers import TaskFailed, WorkerPool
 
 
 class ExtractPipeline:
     """Items → rows for ``pages``, the record tables, ``url_aliases`` and ``errors``."""
 
-    def __init__(self, stats):
+    def __init__(self, stats, pool: WorkerPool):
         self.stats = stats
+        self.pool = pool
         self.rows = RowBuilder()
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats)
+        return cls(crawler.stats, WorkerPool.of(crawler))
 
-    def process_item(self, item, spider=None):
+    def open_spider(self, spider=None):
+        self.pool.warm_up()
+
+    async def process_item(self, item, spider=None):
         kind = item.get("item_type")
         if kind == "alias":
             return {"item_type": "rows", "rows": [("url_aliases", {k: item[k] for k in ("record_id", "url", "seen_at")})]}
@@ -43,7 +52,17 @@ class ExtractPipeline:
         if kind == "not_modified":
             return {"item_type": "rows", "rows": [("pages", page_row(item, "not_modified", item["record_id"]))],
                     "not_modified": item["record_id"]}
-        rows = self.rows.page_rows(item)
+        try:
+            sha, record = await maybe_deferred_to_future(self.pool.submit(
+                extract_page, item["body"], item["url"], item["headers"].get("content-type"), item["fetched_at"]))
+        except TaskFailed as failed:  # the page is kept (pages row, WARC); its record could not be had
+            self.stats.inc_value("portal/errors")
+            row = error_row(item["url"], failed.reason, failed_at=item["fetched_at"], http_status=item["status"],
+                            exception=failed.detail, attempts=1, referer=item["referer"])
+            return {"item_type": "rows", "rows": [("pages", page_row(item, "other", None)), ("errors", row)],
+                    "unreachable": item.get("record_id")}
+        item["content_sha256"] = sha
+        rows = self.rows.page_rows(item, record)
         if item.get("removal_check") and not any(t in KIND_TABLES.values() for t, _ in rows):
             # the record's own URL answers the portal's soft 404: evidence of removal, not an error
             rows = [(t, {**r, "page_type": "gone", "record_id": item["record_id"]}) for t, r in rows if t == "pages"]

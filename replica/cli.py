@@ -30,6 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="number of documents in the Văn bản register (default 160)")
     parser.add_argument("--dump-truth", metavar="FILE.jsonl",
                         help="write the ground truth for base URL http://HOST:PORT and exit without serving")
+    parser.add_argument("--hostile", action="store_true",
+                        help="serve the hostile site instead: gzip bomb, huge page and PDF, drips, redirect loops, "
+                             "5xx storms, NUL bytes, deep nesting, file:/data:/off-host links (replica/hostile.py)")
     g = parser.add_argument_group("the portal later, or flaky")
     g.add_argument("--mutate", type=int, default=0, metavar="K",
                    help="the site later: K articles edited, K added, K deleted (articles only; default 0)")
@@ -71,6 +74,10 @@ def _options(args) -> dict:
 
 
 def run(args) -> int:
+    if args.hostile:
+        from .hostile import serve
+
+        return serve(args.host, args.port)
     if args.sites:
         return _run_sites(args)
     if args.dump_truth:

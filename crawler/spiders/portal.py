@@ -68,6 +68,8 @@ GONE_STATUSES = (404, 410)
 
 def failure_reason(failure) -> str:
     """A short, stable token for why a request failed (the errors table's ``reason``)."""
+    if reason := getattr(failure.value, "portal_reason", None):  # a bound of crawler.middlewares (limits, guard)
+        return reason
     if failure.check(HttpError):
         return f"http_{failure.value.response.status}"
     if failure.check(DNSLookupError, CannotResolveHostError) or "Resolve" in type(failure.value).__name__:

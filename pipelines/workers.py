@@ -1,0 +1,193 @@
+"""CPU work off the event loop: a pool of worker processes whose results come back as Deferreds.
+
+Extraction of a page (lxml, dateparser, nh3) takes milliseconds for a portal page but seconds for a
+hostile one; run on the reactor it would stall every download in flight (issue 7). The crawl hands it to
+:class:`WorkerPool` instead — ``concurrent.futures.ProcessPoolExecutor`` on the ``forkserver`` start
+method (workers are forked from a clean process that pre-imported the extractor, never from the
+crawler with its reactor and threads), ``PORTAL_EXTRACT_WORKERS`` processes:
+
+* at most ``PORTAL_EXTRACT_IN_FLIGHT`` tasks are handed over at once (a ``DeferredSemaphore``); the
+  rest wait, their pages stay in Scrapy's scraper slot, whose back-pressure stops new downloads;
+* a task over its timeout fails with ``extract_timeout``; its worker cannot be interrupted, so the pool
+  is replaced (its processes killed) and the other tasks of that pool are run again on the new one;
+* a worker that dies (segfault, kill) breaks the pool: its tasks are run again, a task that breaks the
+  pool on every try fails with ``extract_crashed``; an exception raised by the task is ``extract_failed``;
+* each worker ignores SIGINT (Ctrl-C goes to the crawl, which stops cleanly) and may have an address-space
+  limit (``PORTAL_EXTRACT_MEMORY_MB``), so one page cannot take the machine's memory.
+
+Any picklable module-level function can be submitted (``pool.submit(fn, *args)``): media hashing can
+move here the same way.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import resource
+import signal
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from twisted.internet.defer import Deferred, DeferredSemaphore
+
+logger = logging.getLogger(__name__)
+PRELOAD = ["pipelines.tasks"]  # imported once by the fork server; workers start warm
+MAX_TRIES = 3  # a task is run at most this often when workers keep dying under it
+
+
+class TaskFailed(Exception):
+    """A task that could not give a result; ``reason`` is the ``errors`` row's reason."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def _init_worker(memory_mb: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if memory_mb > 0:
+        limit = memory_mb * 1024 * 1024
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard == resource.RLIM_INFINITY or hard > limit:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _noop() -> None:
+    return None
+
+
+class WorkerPool:
+    """``submit(fn, *args) -> Deferred`` on worker processes; ``workers=0`` runs tasks inline (on the caller)."""
+
+    _ATTR = "_portal_workers"
+
+    @classmethod
+    def of(cls, crawler) -> "WorkerPool":
+        """The crawl's one pool (created on first use, shut down when the engine stops)."""
+        pool = getattr(crawler, cls._ATTR, None)
+        if pool is None:
+            s = crawler.settings
+            pool = cls(s.getint("PORTAL_EXTRACT_WORKERS", 2), s.getint("PORTAL_EXTRACT_IN_FLIGHT", 4),
+                       s.getfloat("PORTAL_EXTRACT_TIMEOUT", 30.0), s.getint("PORTAL_EXTRACT_MEMORY_MB", 1024))
+            setattr(crawler, cls._ATTR, pool)
+            from scrapy import signals
+
+            crawler.signals.connect(pool.shutdown, signal=signals.engine_stopped)
+        return pool
+
+    def __init__(self, workers: int = 2, in_flight: int = 4, timeout: float = 30.0, memory_mb: int = 0):
+        self.workers = max(0, workers)
+        self.timeout = timeout
+        self.memory_mb = memory_mb
+        self.semaphore = DeferredSemaphore(max(1, in_flight))
+        self._executor: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self.replaced = 0  # pools replaced after a timeout or a dead worker
+
+    # -- the executor ------------------------------------------------------------------------
+    def executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                ctx = multiprocessing.get_context("forkserver")
+                ctx.set_forkserver_preload(PRELOAD)
+                self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init_worker,
+                                                     initargs=(self.memory_mb,))
+            return self._executor
+
+    def warm_up(self) -> None:
+        """Start the fork server and the workers now, in a thread (they import the extractor: ~1 s)."""
+        if self.workers:
+            from twisted.internet import reactor
+
+            reactor.callInThread(self._warm)
+
+    def _warm(self) -> None:
+        executor = self.executor()
+        for _ in range(self.workers):
+            executor.submit(_noop)
+
+    def _replace(self, executor: ProcessPoolExecutor) -> None:
+        """Kill the processes of ``executor`` (a stuck or broken pool); the next task starts a new one."""
+        with self._lock:
+            if executor is not self._executor:
+                return
+            self._executor = None
+        self.replaced += 1
+        for process in list((getattr(executor, "_processes", None) or {}).values()):
+            try:
+                process.kill()
+            except (OSError, AttributeError):
+                pass
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    def shutdown(self, *args, **kwargs) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    # -- tasks -------------------------------------------------------------------------------
+    def submit(self, fn, *args, timeout: float | None = None) -> Deferred:
+        """Run ``fn(*args)`` in a worker; the Deferred fires with its result or fails with :class:`TaskFailed`."""
+        if not self.workers:
+            try:
+                from twisted.internet.defer import succeed
+
+                return succeed(fn(*args))
+            except Exception as exc:  # noqa: BLE001 - the task's own failure becomes an errors row
+                from twisted.internet.defer import fail
+
+                return fail(TaskFailed("extract_failed", f"{type(exc).__name__}: {exc}"))
+        return self.semaphore.run(self._run, fn, args, timeout or self.timeout, 1)
+
+    def _submit(self, fn, args):
+        """In a reactor thread: starting worker processes blocks until the fork server has forked them."""
+        executor = self.executor()
+        try:
+            return executor, executor.submit(fn, *args)
+        except (BrokenProcessPool, RuntimeError):  # broken or shut down under us: a fresh pool
+            self._replace(executor)
+            executor = self.executor()
+            return executor, executor.submit(fn, *args)
+
+    def _run(self, fn, args, timeout: float, tries: int) -> Deferred:
+        from twisted.internet import reactor
+        from twisted.internet.threads import deferToThread
+
+        result: Deferred = Deferred()
+
+        def submitted(pair):
+            executor, future = pair
+            timer = reactor.callLater(timeout, self._timed_out, result, executor, timeout)
+            future.add_done_callback(
+                lambda f: reactor.callFromThread(self._done, result, f, timer, executor, fn, args, timeout, tries))
+
+        deferToThread(self._submit, fn, args).addCallbacks(
+            submitted, lambda failure: result.errback(TaskFailed("extract_failed", str(failure.value))))
+        return result
+
+    def _done(self, result: Deferred, future, timer, executor, fn, args, timeout: float, tries: int) -> None:
+        if result.called:  # timed out already
+            return
+        if timer.active():
+            timer.cancel()
+        exc = future.exception() if not future.cancelled() else BrokenProcessPool("cancelled")
+        if exc is None:
+            result.callback(future.result())
+        elif isinstance(exc, BrokenProcessPool):
+            self._replace(executor)
+            if tries >= MAX_TRIES:
+                result.errback(TaskFailed("extract_crashed", f"the worker process died {tries} times on this task"))
+            else:
+                self._run(fn, args, timeout, tries + 1).chainDeferred(result)
+        else:
+            result.errback(TaskFailed("extract_failed", f"{type(exc).__name__}: {exc}"))
+
+    def _timed_out(self, result: Deferred, executor, timeout: float) -> None:
+        if result.called:
+            return
+        logger.warning("a task took longer than %.0fs: its worker pool is replaced", timeout)
+        self._replace(executor)
+        result.errback(TaskFailed("extract_timeout", f"extraction took longer than {timeout:g} s "
+                                                     f"(PORTAL_EXTRACT_TIMEOUT)"))
