@@ -22,6 +22,7 @@ import pyarrow.dataset as ds
 from bench.extraction_quality import bench_quality
 from bench.parquet_layout import bench_archive
 from bench.reextract import bench_reextract
+from bench.hostile import bench_hostile
 from bench.search import run as bench_search
 from bench.sites import bench_sites
 from bench.table import format_table, row, write_results
@@ -200,6 +201,7 @@ def main(argv=None) -> int:
         rows += bench_memory(sizes["memory_articles"], args.seed)
     rows += bench_search(sizes["search_records"])
     rows += bench_sites(articles=sizes["sites_articles"])
+    rows += bench_hostile()
     seconds = time.perf_counter() - started
     print(f"\nmake bench{' --quick' if args.quick else ''}: {seconds:.0f}s; {len(rows)} figures "
           f"(written to {args.output})\n")

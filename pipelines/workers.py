@@ -12,8 +12,9 @@ crawler with its reactor and threads), ``PORTAL_EXTRACT_WORKERS`` processes:
   is replaced (its processes killed) and the other tasks of that pool are run again on the new one;
 * a worker that dies (segfault, kill) breaks the pool: its tasks are run again, a task that breaks the
   pool on every try fails with ``extract_crashed``; an exception raised by the task is ``extract_failed``;
-* each worker ignores SIGINT (Ctrl-C goes to the crawl, which stops cleanly) and may have an address-space
-  limit (``PORTAL_EXTRACT_MEMORY_MB``), so one page cannot take the machine's memory.
+* each worker ignores SIGINT (Ctrl-C goes to the crawl, which stops cleanly), exits when the crawl process
+  ends however it ends (kill -9 included), and may have an address-space limit
+  (``PORTAL_EXTRACT_MEMORY_MB``), so one page cannot take the machine's memory.
 
 Any picklable module-level function can be submitted (``pool.submit(fn, *args)``): media hashing can
 move here the same way.
@@ -22,9 +23,12 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import resource
+import select
 import signal
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -44,8 +48,32 @@ class TaskFailed(Exception):
         self.detail = detail
 
 
-def _init_worker(memory_mb: int) -> None:
+def _exit_with(crawl_pid: int) -> None:
+    """Exit as soon as the crawl process ends, however it ends (kill -9 included): a worker's parent is the
+    fork server, and both keep each other alive through inherited pipes, so nothing else would end them."""
+    try:
+        fd = os.pidfd_open(crawl_pid)
+    except ProcessLookupError:
+        os._exit(0)
+    except (AttributeError, OSError):  # no pidfd (old kernel): look every second
+        while os.path.exists(f"/proc/{crawl_pid}") and _state(crawl_pid) != "Z":
+            time.sleep(1.0)
+        os._exit(0)
+    select.select([fd], [], [])  # readable once the process has ended (even before it is reaped)
+    os._exit(0)
+
+
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "Z"
+
+
+def _init_worker(memory_mb: int, crawl_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(crawl_pid,), name="exit-with-crawl", daemon=True).start()
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -92,7 +120,7 @@ class WorkerPool:
                 ctx = multiprocessing.get_context("forkserver")
                 ctx.set_forkserver_preload(PRELOAD)
                 self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init_worker,
-                                                     initargs=(self.memory_mb,))
+                                                     initargs=(self.memory_mb, os.getpid()))
             return self._executor
 
     def warm_up(self) -> None:

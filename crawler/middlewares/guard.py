@@ -97,8 +97,11 @@ class GuardMiddleware:
         robots = request.meta.get("dont_obey_robotstxt") and urlsplit(request.url).path == "/robots.txt"
         refused = self.policy.refusal(request.url, media=bool(request.meta.get("media") or robots))
         if refused:
-            self.crawler.stats.inc_value(f"portal/refused/{refused[0]}")
-            raise LimitExceeded(*refused)
+            reason, detail = refused
+            self.crawler.stats.inc_value(f"portal/refused/{reason}")
+            if request.meta.get("redirect_urls"):
+                detail += f" (redirected from {request.meta['redirect_urls'][0]})"
+            raise LimitExceeded(reason, detail)
         return None
 
     def process_exception(self, request, exception, spider=None):

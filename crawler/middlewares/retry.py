@@ -20,7 +20,6 @@ import time
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import DownloadTimeoutError
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import reactor
 from twisted.internet.error import TimeoutError as TxTimeoutError
 from twisted.internet.task import deferLater
 
@@ -69,6 +68,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     async def _wait(self, seconds: float) -> None:
         if seconds > 0:
+            from twisted.internet import reactor
+
             self.crawler.stats.inc_value("retry/backoff_seconds", seconds)
             await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))
 
