@@ -12,6 +12,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -73,6 +74,15 @@ def measured_crawl(url: str, archive: Path, *, cwd=None, env=None, stdout=subpro
     proc.returncode = os.waitstatus_to_exitcode(status)
     return {"returncode": proc.returncode, "wall": time.monotonic() - started, "rss_mb": usage.ru_maxrss / 1024,
             "tree_mb": peak["tree"]}
+
+
+@contextmanager
+def hostile_process(port: int = 0):
+    """``portal-archive replica --hostile`` in its own process; yields its base URL (no trailing slash)."""
+    from cli.crawl import replica_process
+
+    with replica_process(0, 0, port, extra=("--hostile",)) as url:
+        yield url.rstrip("/")
 
 
 WALL_TARGET_S, CRAWL_MB_TARGET, TREE_MB_TARGET = 120, 700, 1200  # tests/test_hostile_crawl.py fails over these

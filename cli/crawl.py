@@ -85,10 +85,11 @@ def port_free(port: int) -> bool:
 
 
 @contextmanager
-def replica_process(articles: int, seed: int, port: int = 0):
-    """A replica server in its own process (its own core), on ``port`` (0 = a free loopback port)."""
+def replica_process(articles: int, seed: int, port: int = 0, extra: tuple[str, ...] = ()):
+    """A replica server in its own process (its own core), on ``port`` (0 = a free loopback port);
+    ``extra``: more ``replica`` options (``("--hostile",)``)."""
     cmd = [sys.executable, "-m", "cli.main", "replica", "--host", "127.0.0.1", "--port", str(port),
-           "--articles", str(articles), "--seed", str(seed)]
+           "--articles", str(articles), "--seed", str(seed), *extra]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()

@@ -30,6 +30,7 @@ import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from concurrent.futures.process import BrokenProcessPool
 
 from twisted.internet.defer import Deferred, DeferredSemaphore
@@ -37,6 +38,12 @@ from twisted.internet.defer import Deferred, DeferredSemaphore
 logger = logging.getLogger(__name__)
 PRELOAD = ["pipelines.tasks"]  # imported once by the fork server; workers start warm
 MAX_TRIES = 3  # a task is run at most this often when workers keep dying under it
+
+
+@dataclass(frozen=True)
+class _Task:
+    timeout: float
+    kind: str  # the errors reason's prefix: extract_timeout, extract_crashed, extract_failed
 
 
 class TaskFailed(Exception):
@@ -156,8 +163,9 @@ class WorkerPool:
             executor.shutdown(wait=True, cancel_futures=True)
 
     # -- tasks -------------------------------------------------------------------------------
-    def submit(self, fn, *args, timeout: float | None = None) -> Deferred:
-        """Run ``fn(*args)`` in a worker; the Deferred fires with its result or fails with :class:`TaskFailed`."""
+    def submit(self, fn, *args, timeout: float | None = None, kind: str = "extract") -> Deferred:
+        """Run ``fn(*args)`` in a worker; the Deferred fires with its result or fails with :class:`TaskFailed`
+        whose reason is ``<kind>_timeout``, ``<kind>_crashed`` or ``<kind>_failed``."""
         if not self.workers:
             try:
                 from twisted.internet.defer import succeed
@@ -166,8 +174,8 @@ class WorkerPool:
             except Exception as exc:  # noqa: BLE001 - the task's own failure becomes an errors row
                 from twisted.internet.defer import fail
 
-                return fail(TaskFailed("extract_failed", f"{type(exc).__name__}: {exc}"))
-        return self.semaphore.run(self._run, fn, args, timeout or self.timeout, 1)
+                return fail(TaskFailed(f"{kind}_failed", f"{type(exc).__name__}: {exc}"))
+        return self.semaphore.run(self._run, fn, args, _Task(timeout or self.timeout, kind), 1)
 
     def _submit(self, fn, args):
         """In a reactor thread: starting worker processes blocks until the fork server has forked them."""
@@ -179,7 +187,7 @@ class WorkerPool:
             executor = self.executor()
             return executor, executor.submit(fn, *args)
 
-    def _run(self, fn, args, timeout: float, tries: int) -> Deferred:
+    def _run(self, fn, args, task: _Task, tries: int) -> Deferred:
         from twisted.internet import reactor
         from twisted.internet.threads import deferToThread
 
@@ -187,15 +195,15 @@ class WorkerPool:
 
         def submitted(pair):
             executor, future = pair
-            timer = reactor.callLater(timeout, self._timed_out, result, executor, timeout)
+            timer = reactor.callLater(task.timeout, self._timed_out, result, executor, task)
             future.add_done_callback(
-                lambda f: reactor.callFromThread(self._done, result, f, timer, executor, fn, args, timeout, tries))
+                lambda f: reactor.callFromThread(self._done, result, f, timer, executor, fn, args, task, tries))
 
         deferToThread(self._submit, fn, args).addCallbacks(
-            submitted, lambda failure: result.errback(TaskFailed("extract_failed", str(failure.value))))
+            submitted, lambda failure: result.errback(TaskFailed(f"{task.kind}_failed", str(failure.value))))
         return result
 
-    def _done(self, result: Deferred, future, timer, executor, fn, args, timeout: float, tries: int) -> None:
+    def _done(self, result: Deferred, future, timer, executor, fn, args, task: _Task, tries: int) -> None:
         if result.called:  # timed out already
             return
         if timer.active():
@@ -206,16 +214,16 @@ class WorkerPool:
         elif isinstance(exc, BrokenProcessPool):
             self._replace(executor)
             if tries >= MAX_TRIES:
-                result.errback(TaskFailed("extract_crashed", f"the worker process died {tries} times on this task"))
+                result.errback(TaskFailed(f"{task.kind}_crashed", f"the worker process died {tries} times on this task"))
             else:
-                self._run(fn, args, timeout, tries + 1).chainDeferred(result)
+                self._run(fn, args, task, tries + 1).chainDeferred(result)
         else:
-            result.errback(TaskFailed("extract_failed", f"{type(exc).__name__}: {exc}"))
+            result.errback(TaskFailed(f"{task.kind}_failed", f"{type(exc).__name__}: {exc}"))
 
-    def _timed_out(self, result: Deferred, executor, timeout: float) -> None:
+    def _timed_out(self, result: Deferred, executor, task: _Task) -> None:
         if result.called:
             return
-        logger.warning("a task took longer than %.0fs: its worker pool is replaced", timeout)
+        logger.warning("a %s task took longer than %.0fs: its worker pool is replaced", task.kind, task.timeout)
         self._replace(executor)
-        result.errback(TaskFailed("extract_timeout", f"extraction took longer than {timeout:g} s "
-                                                     f"(PORTAL_EXTRACT_TIMEOUT)"))
+        result.errback(TaskFailed(f"{task.kind}_timeout", f"{task.kind} took longer than {task.timeout:g} s "
+                                                          f"(PORTAL_EXTRACT_TIMEOUT)"))

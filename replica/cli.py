@@ -75,9 +75,10 @@ def _options(args) -> dict:
 
 def run(args) -> int:
     if args.hostile:
-        from .hostile import serve
+        from .hostile import HostileServer, hostile_cases
 
-        return serve(args.host, args.port)
+        server = HostileServer(args.host, args.port)
+        return _serve(server, f"hostile: {len(hostile_cases(server.url))} cases")
     if args.sites:
         return _run_sites(args)
     if args.dump_truth:
@@ -93,8 +94,11 @@ def run(args) -> int:
                            crawl_delay=args.crawl_delay, latency=args.latency, gzip=args.gzip, **_options(args))
     extra = "".join([f", mutate {args.mutate}" if args.mutate else "",
                      f", faults {args.faults}" if args.faults else ""])
-    print(f"Replica serving {server.url}/ ({server.corpus.n} articles, {server.corpus.documents.n} documents{extra})",
-          flush=True)
+    return _serve(server, f"{server.corpus.n} articles, {server.corpus.documents.n} documents{extra}")
+
+
+def _serve(server, what: str) -> int:
+    print(f"Replica serving {server.url}/ ({what})", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -18,17 +18,16 @@ from __future__ import annotations
 
 import html
 import json
-import subprocess
-import sys
 import threading
 import time
 import unicodedata
 import zlib
 from collections import Counter
-from contextlib import contextmanager
 from functools import lru_cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
+
+from .server import ServerThread, ThreadedHTTPServer
 
 MB = 1_000_000
 BIG_PAGE_BYTES = 50 * MB
@@ -332,48 +331,18 @@ _ROUTES = {
 }
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 64
-
-
-class HostileServer:
+class HostileServer(ServerThread):
     """The hostile site on ``host:port`` (0 = a free port); ``start()`` serves in a daemon thread."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self.hits: Counter = Counter()
         handler = type("HostileHandler", (_Handler,), {"hits": self.hits, "lock": threading.Lock()})
-        self.httpd = _Server((host, port), handler)
-        self._thread: threading.Thread | None = None
+        self.httpd = ThreadedHTTPServer((host, port), handler)
+        gzip_bomb()  # built once, before the first request
 
     @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> "HostileServer":
-        gzip_bomb()  # built once, before the first request
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="hostile", daemon=True)
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        gzip_bomb()
-        self.httpd.serve_forever()
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self.httpd.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        self.httpd.server_close()
-
-    def __enter__(self) -> "HostileServer":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+    def served(self):
+        return self.hits
 
 
 def fetch_hits(base_url: str) -> dict[str, int]:
@@ -382,34 +351,3 @@ def fetch_hits(base_url: str) -> dict[str, int]:
 
     with urllib.request.urlopen(base_url.rstrip("/") + "/__hits", timeout=10) as resp:
         return json.loads(resp.read())
-
-
-@contextmanager
-def hostile_process(port: int = 0):
-    """``portal-archive replica --hostile`` in its own process; yields its base URL."""
-    cmd = [sys.executable, "-m", "cli.main", "replica", "--hostile", "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    try:
-        line = proc.stdout.readline()
-        if "http://" not in line:
-            raise RuntimeError(f"replica --hostile did not start ({line.strip() or proc.poll()})")
-        yield line[line.index("http://"):].split()[0].rstrip("/")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def serve(host: str, port: int) -> int:
-    server = HostileServer(host, port)
-    print(f"Replica serving {server.url}/ (hostile: {len(hostile_cases(server.url))} cases)", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.httpd.server_close()
-    return 0
-

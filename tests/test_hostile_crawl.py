@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.hostile import measured_crawl
-from replica.hostile import ARCHIVED, NOT_FETCHED, fetch_hits, hostile_cases, hostile_process
+from bench.hostile import hostile_process, measured_crawl
+from replica.hostile import ARCHIVED, NOT_FETCHED, fetch_hits, hostile_cases
 from tests.conftest import ROOT, read_rows
 
 # measured ~40 s (the two drips end at the 30 s loopback deadline), ~420 MB (the media bomb is decompressed up
