@@ -44,7 +44,8 @@ def hostile(tmp_path_factory):
 
 
 def test_the_crawl_ends_in_bounded_time_and_memory(hostile):
-    assert hostile["returncode"] == 3, hostile["stderr"][-3000:]  # complete, with failures (they are the point)
+    # most of the site fails on purpose: over PORTAL_MAX_FAILURE_RATIO, so the snapshot is partial (exit 4)
+    assert hostile["returncode"] == 4, hostile["stderr"][-3000:]
     assert "Traceback" not in hostile["stderr"], hostile["stderr"][-3000:]
     print(f"hostile crawl: wall {hostile['wall']:.1f}s, crawl ru_maxrss {hostile['rss_mb']:.0f} MB, "
           f"process tree {hostile['tree_mb']:.0f} MB")
