@@ -123,7 +123,11 @@ def test_pages_and_media_get_their_own_size_limits():
     mw.process_request(media)
     assert page.meta["download_maxsize"] == 8 * 1024 * 1024
     assert media.meta["download_maxsize"] == 100 * 1024 * 1024
-    assert _reason(lambda: mw.process_exception(page, DownloadCancelledError("Expected 50000000 bytes"))) == "too_large"
+    big = DownloadCancelledError("Expected to receive 50000000 bytes which is larger than download max size (8388608)")
+    assert _reason(lambda: mw.process_exception(page, big)) == "too_large"
+    assert mw.process_exception(page, DownloadCancelledError("")) is None  # cancelled for another cause
+    LimitsMiddleware.bytes_received(b"x" * (9 * 1024 * 1024), page)  # a chunked body past the limit, cut off
+    assert _reason(lambda: mw.process_exception(page, DownloadCancelledError(""))) == "too_large"
     assert _reason(lambda: mw.process_exception(page, DownloadTimeoutError("took longer"))) == "timeout"
     assert mw.process_exception(page, ValueError("other")) is None
 

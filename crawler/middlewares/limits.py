@@ -11,11 +11,14 @@
 """
 from __future__ import annotations
 
+from scrapy import signals
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.defer import CancelledError
 from twisted.internet.error import TimeoutError as TxTimeoutError
+
+
+RECEIVED = "portal_received"  # request.meta key: body bytes received by the current attempt
 
 
 class LimitExceeded(IgnoreRequest):
@@ -27,9 +30,9 @@ class LimitExceeded(IgnoreRequest):
         self.detail = detail
 
 
-def maxsize_for(request, settings) -> int:
-    name = "PORTAL_MEDIA_MAXSIZE" if request.meta.get("media") else "PORTAL_PAGE_MAXSIZE"
-    return settings.getint(name)
+def limit_setting(request) -> str:
+    """The setting that bounds the size of ``request``'s response."""
+    return "PORTAL_MEDIA_MAXSIZE" if request.meta.get("media") else "PORTAL_PAGE_MAXSIZE"
 
 
 class LimitsMiddleware:
@@ -43,28 +46,32 @@ class LimitsMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings)
+        mw = cls(crawler.settings)
+        crawler.signals.connect(mw.bytes_received, signal=signals.bytes_received)
+        return mw
+
+    @staticmethod
+    def bytes_received(data, request, spider=None):
+        """Count the body bytes of each attempt: a cancelled download was cut for its size only if it passed it."""
+        request.meta[RECEIVED] = request.meta.get(RECEIVED, 0) + len(data)
 
     def process_request(self, request, spider=None):
-        request.meta.setdefault("download_maxsize", maxsize_for(request, self.settings))
+        request.meta.setdefault("download_maxsize", self.settings.getint(limit_setting(request)))
+        request.meta[RECEIVED] = 0
         return None
 
     def process_exception(self, request, exception, spider=None):
         if isinstance(exception, LimitExceeded):
             return None
-        limit = request.meta.get("download_maxsize")
-        if isinstance(exception, DownloadCancelledError) or (
-                isinstance(exception, CancelledError) and "max size" in str(exception)):
-            raise LimitExceeded("too_large", f"response larger than {limit:,} bytes ({_setting(request)}): "
-                                             f"{exception}") from exception
+        limit = request.meta.get("download_maxsize") or 0
+        if isinstance(exception, DownloadCancelledError) and (
+                "max size" in str(exception) or request.meta.get(RECEIVED, 0) > limit):  # cut by Scrapy's handler
+            raise LimitExceeded("too_large", f"response larger than {limit:,} bytes "
+                                             f"({limit_setting(request)}): {exception}") from exception
         if isinstance(exception, (DownloadTimeoutError, TxTimeoutError)):
             raise LimitExceeded("timeout", f"no complete response within {request.meta.get('download_timeout') or 0:.1f} s "
                                            f"(attempt {request.meta.get('retry_times', 0) + 1}): {exception}") from exception
         return None
-
-
-def _setting(request) -> str:
-    return "PORTAL_MEDIA_MAXSIZE" if request.meta.get("media") else "PORTAL_PAGE_MAXSIZE"
 
 
 class BoundedCompressionMiddleware(HttpCompressionMiddleware):
@@ -89,5 +96,5 @@ class BoundedCompressionMiddleware(HttpCompressionMiddleware):
             if "DOWNLOAD_MAXSIZE" not in str(exc):
                 raise
             raise LimitExceeded("too_large", f"decompressed body passed {request.meta.get('download_maxsize'):,} "
-                                             f"bytes ({_setting(request)}); {len(response.body):,} bytes on the wire"
+                                             f"bytes ({limit_setting(request)}); {len(response.body):,} bytes on the wire"
                                 ) from exc
