@@ -12,7 +12,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 
 from pipelines.capture import Capture
 from pipelines.records import KIND_TABLES, error_row, page_row
-from pipelines.rows import RowBuilder
+from pipelines.rows import RowBuilder, page_content_type
 from pipelines.tasks import extract_page
 from pipelines.workers import TaskFailed, WorkerPool
 
@@ -54,7 +54,7 @@ class ExtractPipeline:
                     "not_modified": item["record_id"]}
         try:
             sha, record = await maybe_deferred_to_future(self.pool.submit(
-                extract_page, item["body"], item["url"], item["headers"].get("content-type"), item["fetched_at"]))
+                extract_page, item["body"], item["url"], page_content_type(item), item["fetched_at"]))
         except TaskFailed as failed:  # the page is kept (pages row, WARC); its record could not be had
             self.stats.inc_value("portal/errors")
             row = error_row(item["url"], failed.reason, failed_at=item["fetched_at"], http_status=item["status"],
