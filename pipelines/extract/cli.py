@@ -16,10 +16,12 @@ import re
 import sys
 from datetime import datetime
 
+from pipelines.limits import PAGE_MAXSIZE
+
 from .record import extract_record
 
-#: Pages over this size are refused (the crawl's PORTAL_PAGE_MAXSIZE plays the same part for fetched pages).
-MAX_PAGE_BYTES = 10 * 1024 * 1024
+#: Pages over this size are refused: the crawl's own page limit (PORTAL_PAGE_MAXSIZE's default).
+MAX_PAGE_BYTES = PAGE_MAXSIZE
 #: Signatures of files that are not pages.
 BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\x1f\x8b")
 #: Base URL when none is given: relative links are resolved against it.
