@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.hostile import hostile_process, measured_crawl
+from bench.hostile import CRAWL_MB_TARGET, TREE_MB_TARGET, WALL_TARGET_S, hostile_process, measured_crawl
 from replica.hostile import ARCHIVED, NOT_FETCHED, fetch_hits, hostile_cases
 from tests.conftest import ROOT, read_rows
 
