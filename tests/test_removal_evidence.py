@@ -242,13 +242,8 @@ def test_the_pipeline_turns_gone_and_soft_404_answers_into_removals():
     import datetime as dt
     from types import SimpleNamespace
 
-    from twisted.internet import defer
-
     from pipelines.scrapy_pipelines import ExtractPipeline
-
-    class InlinePool:  # the worker pool's contract (submit → Deferred), run in this process
-        def submit(self, fn, *args):
-            return defer.succeed(fn(*args))
+    from pipelines.workers import WorkerPool
 
     class Inline:
         def __init__(self, pipeline):
@@ -257,7 +252,7 @@ def test_the_pipeline_turns_gone_and_soft_404_answers_into_removals():
         def process_item(self, item):
             return asyncio.run(self.pipeline.process_item(item))
 
-    pipeline = Inline(ExtractPipeline(SimpleNamespace(inc_value=lambda *a, **k: None), InlinePool()))
+    pipeline = Inline(ExtractPipeline(SimpleNamespace(inc_value=lambda *a, **k: None), WorkerPool(workers=0)))
     now = dt.datetime.now(dt.timezone.utc)
     page = {"url": "http://h/wps/wcm/connect/hoangmai/site/a/x", "status": 404, "headers": {}, "body": b"Not found",
             "fetched_at": now, "referer": None, "expected_content": True, "wcm_path": None, "urls_seen": [],
