@@ -1,6 +1,7 @@
 """Shared fixtures: a replica server, and full crawls of it run in a subprocess (own reactor)."""
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,13 @@ from archive.schema import RECORD_TABLES as _RECORD_TABLES
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORD_TABLES = tuple(_RECORD_TABLES)  # articles, documents, albums, videos, schedules, static_pages
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def read_rows(archive: Path, table: str) -> list[dict]:

@@ -8,7 +8,6 @@ import email.utils
 import json
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,15 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import read_rows, run_cli
+from tests.conftest import free_port, read_rows, run_cli
 
 BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +58,7 @@ def pywb(tmp_path_factory):
             proc = subprocess.run([str(BIN / "wb-manager"), *args], cwd=root, capture_output=True, text=True,
                                   timeout=300)
             assert proc.returncode == 0, proc.stderr
-        port = _free_port()
+        port = free_port()
         server = subprocess.Popen([str(BIN / "wayback"), "-p", str(port), "-b", "127.0.0.1"], cwd=root,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         servers.append(server)
