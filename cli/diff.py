@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import sys
 
-from cli.inspect import _archive_dir
+from cli.inspect import archive_dir
 
 
 def add_arguments(p):
@@ -17,7 +17,7 @@ def add_arguments(p):
 def run(args) -> int:
     from research.diff import diff_snapshots, format_diff
 
-    root = _archive_dir(args.archive)
+    root = archive_dir(args.archive)
     try:
         result = diff_snapshots(root, args.snap_a, args.snap_b)
     except ValueError as exc:

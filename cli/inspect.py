@@ -8,7 +8,7 @@ from pathlib import Path
 from cli.errors import UsageError
 
 
-def _archive_dir(value: str) -> Path:
+def archive_dir(value: str) -> Path:
     path = Path(value).absolute()
     if not (path / "_archive.json").is_file():
         raise UsageError(f"{path} is not an archive (no _archive.json)")
@@ -34,7 +34,7 @@ def add_snapshots_arguments(p):
 def run_snapshots(args) -> int:
     from archive.summary import format_snapshots, list_snapshots
 
-    rows = list_snapshots(_archive_dir(args.archive))
+    rows = list_snapshots(archive_dir(args.archive))
     if args.format == "jsonl":
         for row in rows:
             print(json.dumps(row, ensure_ascii=False, default=str))
@@ -53,7 +53,7 @@ def add_summary_arguments(p):
 def run_summary(args) -> int:
     from archive.summary import format_summary, summarize
 
-    root = _archive_dir(args.archive)
+    root = archive_dir(args.archive)
     try:
         summary = summarize(root, snapshot_arg(root, args.snapshot), site=args.site)
     except LookupError as exc:
@@ -87,7 +87,7 @@ def run_query(args) -> int:
 
     from archive.query import connect
 
-    con = connect(_archive_dir(args.archive))
+    con = connect(archive_dir(args.archive))
     con.execute(f"SET TimeZone = '{QUERY_TIMEZONE}'")
     try:  # DuckDB runs the SQL lazily: errors (the user's SQL, an unknown snapshot id) come at any step
         rel = con.sql(args.sql)

@@ -1,7 +1,7 @@
 """``report``: one self-contained HTML file with charts about an archive."""
 from __future__ import annotations
 
-from cli.inspect import _archive_dir
+from cli.inspect import archive_dir
 
 
 def add_arguments(p):
@@ -12,6 +12,6 @@ def add_arguments(p):
 def run(args) -> int:
     from research.report import write_report
 
-    path = write_report(_archive_dir(args.archive), args.out)
+    path = write_report(archive_dir(args.archive), args.out)
     print(f"{path} ({path.stat().st_size / 1e6:.1f} MB, opens without network)")
     return 0

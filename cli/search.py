@@ -6,7 +6,7 @@ import json
 import re
 import sys
 
-from cli.inspect import _archive_dir
+from cli.inspect import archive_dir
 
 _DATE_FORMS = (  # day first, as Vietnamese dates are written; ISO forms too
     (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})"), lambda d, m, y: (int(y), int(m), int(d), "day")),
@@ -98,7 +98,7 @@ def run(args) -> int:
     from research.search import search
     from research.search_index import SearchIndexError, is_stale
 
-    root = _archive_dir(args.archive)
+    root = archive_dir(args.archive)
     if args.limit < 1:
         print("portal-archive search: --limit must be at least 1", file=sys.stderr)
         return 2

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from cli.inspect import _archive_dir
+from cli.inspect import archive_dir
 
 
 def add_arguments(p):
@@ -16,7 +16,7 @@ def run(args) -> int:
     from cli.crawl import port_free
     from research.serve import serve
 
-    root = _archive_dir(args.archive)
+    root = archive_dir(args.archive)
     replay_port = args.replay_port or args.port + 1
     if not (0 < args.port < 65536 and 0 < replay_port < 65536) or replay_port == args.port:
         print("portal-archive serve: --port and --replay-port must be two different ports 1-65535", file=sys.stderr)

@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from cli.inspect import _archive_dir, snapshot_arg
+from cli.inspect import archive_dir, snapshot_arg
 
 
 def add_verify_arguments(p):
@@ -16,7 +16,7 @@ def run_verify(args) -> int:
     from archive.damage import read_repairs
     from archive.verify import Verifier, format_problems
 
-    root = _archive_dir(args.archive)
+    root = archive_dir(args.archive)
     verifier = Verifier(root)
     problems = verifier.run()
     print(format_problems(problems, verifier.stats, read_repairs(root)))
@@ -47,7 +47,7 @@ def run_reextract(args) -> int:
     from cli.search import refresh_index
     from pipelines.reextract import reextract
 
-    root = _archive_dir(args.archive)
+    root = archive_dir(args.archive)
     snapshot = reextract(root, workers=args.workers, repair=args.repair)  # refuses a locked or damaged archive
     print(format_summary(summarize(root, snapshot["snapshot_id"])))
     print(reextract_line(snapshot))
@@ -76,7 +76,7 @@ def run_package(args) -> int:
     from archive.store import remove_temps
     from archive.warc.wacz import write_wacz
 
-    root = _archive_dir(args.archive)
+    root = archive_dir(args.archive)
     with ArchiveLock(root, "package"):  # it writes into the archive folder: one writer at a time
         remove_temps(root)  # what a killed command left
         snapshot = snapshot_arg(root, args.snapshot, complete=True)  # not a failed or partial crawl
