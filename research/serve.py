@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
+from .pywb import pywb_program
 from .sqlite_db import build_sqlite, datasette_metadata, resolve_snapshot
 
 COLLECTION = "archive"
@@ -87,8 +87,7 @@ def wait_http(url: str, proc: subprocess.Popen | None = None, timeout: float = 6
 def start_pywb(archive: Path, port: int, workdir: Path) -> subprocess.Popen:
     """pywb's ``wayback`` on 127.0.0.1:``port`` over the archive's WARCs, in its own process."""
     write_pywb_config(archive, workdir)
-    cmd = [sys.executable, "-c", "import sys; from pywb.apps.cli import wayback; sys.exit(wayback())",
-           "--port", str(port), "--bind", "127.0.0.1"]
+    cmd = [str(pywb_program("wayback")), "--port", str(port), "--bind", "127.0.0.1"]
     log = open(workdir / "pywb.log", "wb")
     proc = subprocess.Popen(cmd, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
     try:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from research.pywb import pywb_program
 from tests.conftest import free_port, read_rows, run_cli
 
 BIN = Path(sys.executable).parent
@@ -55,11 +56,11 @@ def pywb(tmp_path_factory):
 
     def serve(wacz: Path, name: str) -> str:
         for args in (["init", name], ["add", "--unpack-wacz", name, str(wacz)]):
-            proc = subprocess.run([str(BIN / "wb-manager"), *args], cwd=root, capture_output=True, text=True,
+            proc = subprocess.run([str(pywb_program("wb-manager")), *args], cwd=root, capture_output=True, text=True,
                                   timeout=300)
             assert proc.returncode == 0, proc.stderr
         port = free_port()
-        server = subprocess.Popen([str(BIN / "wayback"), "-p", str(port), "-b", "127.0.0.1"], cwd=root,
+        server = subprocess.Popen([str(pywb_program("wayback")), "-p", str(port), "-b", "127.0.0.1"], cwd=root,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         servers.append(server)
         base = f"http://127.0.0.1:{port}"
