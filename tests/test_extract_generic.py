@@ -197,3 +197,19 @@ def test_the_last_page_of_a_listing_stays_a_listing():
             '<a href="?p=1">1</a> <a class="current" href="?p=2">2</a></div>')
     rec = rec_of(page(main, title_tag="Chính trị - Xây dựng Đảng"), url="http://quynhluu.nghean.gov.vn/tin-tuc?p=2")
     assert rec["page_type"] == "listing" and rec["body_text"] == "" and rec["kind"] is None
+
+
+@pytest.mark.parametrize("page_no", [2, 3])
+def test_k2_sibling_listing_pages_stay_listings(page_no):
+    # a K2 sibling's category: page 2 holds four teasers (linked title, date, summary, "Xem tiếp") and the
+    # pager; page 3 is past the end (an empty list, the pager, the sidebar's newest items). Neither is an
+    # article: no body from the teasers' summaries, none from the menu and sidebar
+    from replica.k2_site import K2Site, listing_page
+    from replica.siblings import site_seed
+
+    site = K2Site("dienchau", site_seed("dienchau"), 40)
+    html = listing_page(site, 0, page_no)
+    rec = extract_record(html, f"http://dienchau.example/tin-tuc-su-kien/chinh-tri?start={(page_no - 1) * 10}")
+    assert rec["page_type"] == "listing" and rec["kind"] is None
+    assert rec["body_text"] == "" and rec["published_at"] is None
+    assert rec["title"] == "Chính trị"  # the category, not the sidebar's "Tin mới nhất"

@@ -20,6 +20,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from .dates import VN_TZ
+from .dom import text_of
 from .text import collapse, nfc
 
 # article-shaped main text: enough prose, in paragraphs, not a list of links
@@ -100,11 +101,14 @@ def article_shaped(text: str, links: set[str], list_text: str = "") -> bool:
     paras = [p for p in text.split("\n\n") if p]
     if not paras:
         return False
-    prose = [p for p in paras if len(p) >= PROSE_PARAGRAPH and len(p.split()) >= 8 and not p.startswith("|")]
+    long_links = sorted(links, key=len, reverse=True)
+    linked = [p in links or _mostly_link(p, long_links) for p in paras]
+    # a link's text is an item title, never prose (a sidebar's list of newest items)
+    prose = [p for p, ln in zip(paras, linked) if not ln and len(p) >= PROSE_PARAGRAPH and len(p.split()) >= 8
+             and not p.startswith("|")]
     if len(prose) < 2 or sum(len(p) for p in prose) < MIN_PROSE_CHARS:
         return False
-    long_links = sorted(links, key=len, reverse=True)
-    if sum(1 for p in paras if p in links or _mostly_link(p, long_links)) > MAX_LINK_LINES * len(paras):
+    if sum(linked) > MAX_LINK_LINES * len(paras):
         return False
     if list_text and len(list_text) >= 200:
         words = text.split()
@@ -116,18 +120,28 @@ def article_shaped(text: str, links: set[str], list_text: str = "") -> bool:
 
 def item_text(lst) -> str:
     """The text of a list's items: its children led by an item link (a teaser: title, date, summary; the
-    link at least a fifth of the text). A paragraph with a link inside is not an item, nor a long child."""
+    link at least a fifth of the text, or the item's heading). A paragraph with a link inside is not an item,
+    nor a long child."""
     out = []
     for child in lst:
         if not isinstance(child.tag, str):
             continue
-        t = collapse(child.xpath("string()"))
+        t = collapse(text_of(child))
         if not t or len(t) > 800:
             continue
         linked = max((len(collapse(a.xpath("string()"))) for a in child.iter("a")), default=0)
-        if linked >= 20 and linked >= 0.2 * len(t):
+        if linked >= 20 and (linked >= 0.2 * len(t) or _titled(child)):
             out.append(t)
     return " ".join(out)
+
+
+def _titled(item) -> bool:
+    """The item has a heading that is all one link (a teaser's linked title)."""
+    for h in item.iter("h2", "h3", "h4", "h5", "h6"):
+        links = [a for a in h.iter("a") if a.get("href")]
+        if len(links) == 1 and len(collapse(links[0].xpath("string()"))) >= 0.8 * len(collapse(text_of(h))):
+            return True
+    return False
 
 
 def _mostly_link(p: str, long_links: list[str]) -> bool:

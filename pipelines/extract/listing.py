@@ -156,7 +156,7 @@ def teaser_container(region, H_el):
 
 
 def listing_title(lst, page, heading_title, section, title_tag):
-    if lst is not None:
+    if lst is not None and is_ancestor(page, lst):  # (not a list removed as chrome: a sidebar's newest items)
         # nearest heading before the list
         prev = lst.xpath("preceding::*[self::h1 or self::h2 or self::h3 or self::h4][1]")
         if prev:
