@@ -5,7 +5,9 @@ Besides a view per table (all stored rows), every record table ``T`` gets
 * ``T_latest`` — the newest stored version of each record, without records
   whose latest ``changes`` row is ``removed``;
 * ``T_as_of(snapshot_id)`` — a table macro: the state as of that snapshot
-  (newest version stored by a snapshot <= it, without records removed as of it).
+  (newest version stored by a snapshot <= it, without records removed as of it);
+
+both without the records taken down (``taken_down`` view, :mod:`archive.takedowns`).
 
 See :mod:`archive.versions` and ``docs/schema.md``.
 """
@@ -24,6 +26,7 @@ from .compact import superseded_parts
 from .layout import data_files
 from .marker import read_marker
 from .schema import PUBLISHED_TS, RECORD_TABLES, TABLES
+from .takedowns import TAKEN_DOWN_VIEW_SQL
 from .versions import as_of_macro_sql, latest_view_sql
 
 _GLOB_CHARS = set("*?[]{}")
@@ -83,25 +86,31 @@ def _empty_view(schema: pa.Schema) -> str:
     return f"SELECT {cols} WHERE false"
 
 
-def create_views(con: duckdb.DuckDBPyConnection, root: Path) -> None:
-    """Create the per-table views, the ``<table>_latest`` views and ``<table>_as_of`` macros on ``con``."""
+def create_views(con: duckdb.DuckDBPyConnection, root: Path, *, include_taken_down: bool = False) -> None:
+    """Create the per-table views, the ``taken_down`` view, the ``<table>_latest`` views and ``<table>_as_of``
+    macros on ``con`` (without the records taken down, unless ``include_taken_down``)."""
     for table, schema in TABLES.items():
         source = _source(table, root / table)
         # files written before an additive schema change lack its columns: they read as NULL
         body = f"SELECT * FROM {source} UNION ALL BY NAME {_empty_view(schema)}" if source else _empty_view(schema)
         con.execute(f'CREATE OR REPLACE VIEW "{table}" AS {body}')
+    con.execute(f"CREATE OR REPLACE VIEW taken_down AS {TAKEN_DOWN_VIEW_SQL}")
+    hide = not include_taken_down
     for table in RECORD_TABLES:
-        con.execute(f'CREATE OR REPLACE VIEW "{table}_latest" AS {latest_view_sql(table)}')
-        con.execute(as_of_macro_sql(table))
+        con.execute(f'CREATE OR REPLACE VIEW "{table}_latest" AS {latest_view_sql(table, hide_taken_down=hide)}')
+        con.execute(as_of_macro_sql(table, hide_taken_down=hide))
 
 
-def connect(root: str | os.PathLike[str], *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+def connect(root: str | os.PathLike[str], *, read_only: bool = True,
+            include_taken_down: bool = False) -> duckdb.DuckDBPyConnection:
     """In-memory DuckDB connection with one view per archive table, plus versions views.
 
     Views over tables with files read ``<root>/<table>/*.parquet`` on every query
     (so they see parts written later); tables without files get an empty view
     with the right column types.  Record tables also get ``<table>_latest``
-    (views) and ``<table>_as_of(snapshot_id)`` (table macros).  With
+    (views) and ``<table>_as_of(snapshot_id)`` (table macros), which leave out the records taken down
+    (:mod:`archive.takedowns`; the view ``taken_down`` lists them) unless ``include_taken_down=True``
+    (a legal review).  With
     ``read_only=True`` (default) the connection may read files only inside
     ``root`` (DuckDB's ``enable_external_access=false`` + ``allowed_directories``),
     which guards against accidental exports elsewhere; it is a guard, not a
@@ -112,7 +121,7 @@ def connect(root: str | os.PathLike[str], *, read_only: bool = True) -> duckdb.D
         raise FileNotFoundError(f"archive folder not found: {root}")
     read_marker(root)  # refuses foreign/newer archives when a marker is present
     con = duckdb.connect(":memory:")
-    create_views(con, root)
+    create_views(con, root, include_taken_down=include_taken_down)
     if read_only:
         try:
             con.execute(f"SET allowed_directories = [{_lit(str(root) + os.sep)}]")
@@ -120,6 +129,16 @@ def connect(root: str | os.PathLike[str], *, read_only: bool = True) -> duckdb.D
             return con
         con.execute("SET enable_external_access = false")
     return con
+
+
+def site_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The sites of an archive of ``crawl --sites`` (from its fetch log), sorted; empty for a crawl of one portal."""
+    return [r[0] for r in con.execute("SELECT DISTINCT site FROM pages WHERE site IS NOT NULL ORDER BY 1").fetchall()]
+
+
+def unknown_site(root: str | os.PathLike[str], site: str, sites: list[str]) -> str:
+    """The one line that refuses a ``--site`` the archive does not have, naming the ones it has."""
+    return f"no site {site!r} in {root} (its sites: {', '.join(sites) or 'none: a crawl of one portal'})"
 
 
 def sample_rows(root: str | os.PathLike[str], n: int = 3) -> list[dict[str, Any]]:

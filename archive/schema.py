@@ -12,8 +12,9 @@ Tables:
   row per *version* of a record (a record is stored again only when its
   content changed, see :mod:`archive.versions`);
 * ``pages`` (fetch log), ``errors``, ``url_aliases``, ``media`` (downloaded
-  files), ``changes`` (what every snapshot saw of every record) and
-  ``snapshots`` (one row per closed crawl run).
+  files), ``changes`` (what every snapshot saw of every record),
+  ``snapshots`` (one row per closed crawl run) and ``takedowns`` (records hidden
+  from every view, see :mod:`archive.takedowns`).
 """
 
 from __future__ import annotations
@@ -322,6 +323,20 @@ CHANGES = _schema(
     _f("changed_at", CAPTURE_TS, "When the writer recorded the change (UTC).", nullable=False),
 )
 
+TAKEDOWNS = _schema(
+    "takedowns",
+    _f("record_id", pa.string(), "The record taken down (or restored): hidden from every view, search, export and report while its latest action is take.", nullable=False),
+    _f("table", pa.string(), "Record table of the record (articles, documents, ...).", nullable=False),
+    _f("site", pa.string(), "Site of the record (crawl --sites); null for a crawl of one portal."),
+    _f("url", pa.string(), "Canonical URL of the record when the action was taken.", nullable=False),
+    _f("urls", pa.list_(pa.string()), "Every URL the record was seen under (urls_seen of every version, url_aliases, pages), preferred first.", nullable=False),
+    _f("requested_url", pa.string(), "The URL the takedown named (takedown --url); null when it named the record id."),
+    _f("action", pa.string(), "take (hide the record) or undo (show it again); the latest action of a record decides.", nullable=False),
+    _f("reason", pa.string(), "Why, as given (e.g. the legal request's reference).", nullable=False),
+    _f("who", pa.string(), "Who asked for the action (takedown --by; default the operating-system user).", nullable=False),
+    _f("action_at", CAPTURE_TS, "When the action was recorded (UTC); strictly increasing over the archive.", nullable=False),
+)
+
 SNAPSHOTS = _schema(
     "snapshots",
     _f("snapshot_id", pa.string(), "Sortable id: UTC start time YYYYMMDDTHHMMSS.ffffffZ (strictly after every earlier snapshot of the archive), a dash and a random hex suffix.", nullable=False),
@@ -357,6 +372,7 @@ TABLES: dict[str, pa.Schema] = {
     "legal_log": LEGAL_LOG,
     "changes": CHANGES,
     "snapshots": SNAPSHOTS,
+    "takedowns": TAKEDOWNS,
 }
 
 #: Allowed values of ``snapshots.status``.
@@ -376,6 +392,9 @@ PAGE_TYPES = ("article", "document", "album", "video_list", "schedule", "page", 
 LEGAL_EVENTS = ("request", "disallowed", "robots_txt", "rate_limited")
 ROBOTS_DECISIONS = ("allowed", "disallowed", "no_robots_txt", "not_checked")
 
+#: Allowed values of ``takedowns.action``.
+TAKEDOWN_ACTIONS = ("take", "undo")
+
 #: Closed vocabularies checked when rows are written: (table, column) -> values.
 ALLOWED_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
     ("legal_log", "event"): LEGAL_EVENTS,
@@ -383,6 +402,8 @@ ALLOWED_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
     ("snapshots", "status"): SNAPSHOT_STATUSES,
     ("changes", "change"): CHANGE_KINDS,
     ("changes", "table"): tuple(RECORD_TABLES),
+    ("takedowns", "action"): TAKEDOWN_ACTIONS,
+    ("takedowns", "table"): tuple(RECORD_TABLES),
     **{(table, "kind"): (kind,) for table, kind in RECORD_TABLES.items()},
 }
 

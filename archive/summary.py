@@ -11,7 +11,7 @@ from typing import Any
 from .layout import RUNS_DIR, closed_snapshot_ids, run_record
 from .query import connect
 from .schema import CHANGE_KINDS, COMPLETE_STATUSES, RECORD_TABLES
-from .versions import trusted_sql
+from .versions import TAKEN_DOWN_IDS_SQL, trusted_sql
 
 UNFINISHED = "unfinished"  # status of a snapshot without a snapshots row (running or crashed)
 
@@ -81,6 +81,7 @@ def summarize(root: str | os.PathLike[str], snapshot_id: str | None = None, site
             con.execute("CREATE TEMP TABLE site_records AS " + " UNION ".join(
                 f'SELECT record_id FROM "{t}" WHERE site = ?' for t in RECORD_TABLES), [site] * len(RECORD_TABLES))
         of_site = " AND record_id IN (SELECT record_id FROM site_records)" if site else ""
+        of_site += f" AND record_id NOT IN ({TAKEN_DOWN_IDS_SQL})"  # a record taken down is counted nowhere
         pages, not_modified = con.execute(
             "SELECT count(*) FILTER (WHERE status <> 304), count(*) FILTER (WHERE status = 304)"
             f" FROM pages WHERE {where}", args).fetchall()[0]
@@ -95,11 +96,14 @@ def summarize(root: str | os.PathLike[str], snapshot_id: str | None = None, site
         not_seen = one(NOT_SEEN_SQL.replace("?", "$1"))[0]
         records: dict[str, dict[str, int]] = {}
         for table in RECORD_TABLES:
-            rows = con.execute(f'SELECT count(DISTINCT record_id) FROM "{table}" WHERE {where}', args).fetchall()[0][0]
+            rows = con.execute(f'SELECT count(DISTINCT record_id) FROM "{table}" WHERE {where}{of_site}',
+                               args).fetchall()[0][0]
             records[table] = {"rows": rows, **{c: 0 for c in CHANGE_KINDS}}
         for table, change, n in changes:
             if table in records and change in CHANGE_KINDS:
                 records[table][change] += n
+        taken_down = con.execute("SELECT count(*) FROM taken_down" + (" WHERE site = ?" if site else ""),
+                                 [site] if site else []).fetchall()[0][0]
         sites = [r[0] for r in con.execute(
             "SELECT DISTINCT site FROM pages WHERE snapshot_id = ? AND site IS NOT NULL ORDER BY 1", [snapshot_id]
         ).fetchall()]
@@ -135,6 +139,7 @@ def summarize(root: str | os.PathLike[str], snapshot_id: str | None = None, site
         "errors_by_reason": {reason: n for reason, n in by_reason},
         **totals,
         "records_not_seen": not_seen,
+        "records_taken_down": taken_down,
         "records": records,
         "sites": sites,
         **({"site": site} if site else {}),
@@ -165,6 +170,7 @@ def _empty() -> dict[str, Any]:
         "errors_by_reason": {},
         **{f"records_{c}": 0 for c in CHANGE_KINDS},
         "records_not_seen": 0,
+        "records_taken_down": 0,
         "records": {t: {"rows": 0, **{c: 0 for c in CHANGE_KINDS}} for t in RECORD_TABLES},
         "sites": [],
     }
@@ -224,6 +230,9 @@ def format_summary(d: dict[str, Any]) -> str:
         )
         if d.get("records_not_seen"):
             lines.append(f"  not seen {d['records_not_seen']:,}: kept as they were (no evidence they were removed)")
+        if d.get("records_taken_down"):
+            lines.append(f"  taken down {d['records_taken_down']:,}: counted nowhere, hidden from every view "
+                         "(the takedowns table)")
         twidth = max(len(t) for t in records)
         nwidth = max(len(f"{r['rows']:,}") for r in records.values())
         for table, r in records.items():

@@ -73,17 +73,23 @@ def _gone_sql(table: str, where: str) -> str:
     )
 
 
-def _state_sql(table: str, basis: str, guard: str = "") -> str:
-    """Newest version of each live record over the snapshots matching ``basis`` (a condition on snapshot_id)."""
+#: SELECT of the record ids taken down now (``takedown``): the ``taken_down`` view of archive.query.
+TAKEN_DOWN_IDS_SQL = "SELECT record_id FROM taken_down"
+
+
+def _state_sql(table: str, basis: str, guard: str = "", *, hide_taken_down: bool = True) -> str:
+    """Newest version of each live record over the snapshots matching ``basis`` (a condition on snapshot_id),
+    without the records taken down (unless ``hide_taken_down`` is False: a legal review's view)."""
+    hidden = f" AND r.record_id NOT IN ({TAKEN_DOWN_IDS_SQL})" if hide_taken_down else ""
     return (
-        f'SELECT * FROM "{table}" r WHERE {guard}r.{basis} AND r.record_id NOT IN ({_gone_sql(table, basis)})'
+        f'SELECT * FROM "{table}" r WHERE {guard}r.{basis} AND r.record_id NOT IN ({_gone_sql(table, basis)}){hidden}'
         " QUALIFY row_number() OVER (PARTITION BY r.record_id ORDER BY r.snapshot_id DESC, r.version DESC) = 1"
     )
 
 
-def latest_view_sql(table: str) -> str:
+def latest_view_sql(table: str, *, hide_taken_down: bool = True) -> str:
     """Body of the ``<table>_latest`` view: newest stored version of each live record (complete snapshots)."""
-    return _state_sql(table, f"snapshot_id IN ({trusted_sql()})")
+    return _state_sql(table, f"snapshot_id IN ({trusted_sql()})", hide_taken_down=hide_taken_down)
 
 
 #: The condition of ``_as_of``: an error naming the id when it is not a snapshot of the archive.
@@ -93,12 +99,13 @@ KNOWN_SNAPSHOT_SQL = (
 )
 
 
-def as_of_macro_sql(table: str) -> str:
-    """``CREATE MACRO <table>_as_of(as_of_snapshot) AS TABLE ...``: the state as of a snapshot."""
+def as_of_macro_sql(table: str, *, hide_taken_down: bool = True) -> str:
+    """``CREATE MACRO <table>_as_of(as_of_snapshot) AS TABLE ...``: the state as of a snapshot (without the
+    records taken down now: a takedown applies to every snapshot, earlier ones too)."""
     basis = f"snapshot_id IN (SELECT snapshot_id FROM ({trusted_sql()}) UNION SELECT as_of_snapshot) AND snapshot_id <= as_of_snapshot"
     return (
         f'CREATE OR REPLACE MACRO "{table}_as_of"(as_of_snapshot) AS TABLE '
-        + _state_sql(table, basis, guard=f"{KNOWN_SNAPSHOT_SQL} AND ")
+        + _state_sql(table, basis, guard=f"{KNOWN_SNAPSHOT_SQL} AND ", hide_taken_down=hide_taken_down)
     )
 
 

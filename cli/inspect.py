@@ -74,8 +74,10 @@ def print_samples(root, n: int) -> None:
 
 def add_query_arguments(p):
     p.add_argument("--archive", required=True, help="archive folder")
-    p.add_argument("sql", help="SQL (DuckDB); views: one per table (articles, documents, ..., pages, errors, media_files, changes, snapshots), <table>_latest, <table>_as_of(snapshot_id)")
+    p.add_argument("sql", help="SQL (DuckDB); views: one per table (articles, documents, ..., pages, errors, media_files, changes, snapshots), <table>_latest, <table>_as_of(snapshot_id) (without the records taken down), takedowns, taken_down")
     p.add_argument("--format", choices=("table", "jsonl", "csv"), default="table")
+    p.add_argument("--include-taken-down", action="store_true",
+                   help="the <table>_latest / _as_of views also show the records taken down (a legal review)")
 
 
 #: The portal's calendar: ``published_at::DATE`` and ``date_trunc('day', …)`` are Hoàng Mai's days.
@@ -87,7 +89,7 @@ def run_query(args) -> int:
 
     from archive.query import connect
 
-    con = connect(archive_dir(args.archive))
+    con = connect(archive_dir(args.archive), include_taken_down=args.include_taken_down)
     con.execute(f"SET TimeZone = '{QUERY_TIMEZONE}'")
     try:  # DuckDB runs the SQL lazily: errors (the user's SQL, an unknown snapshot id) come at any step
         rel = con.sql(args.sql)

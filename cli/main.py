@@ -12,7 +12,7 @@ def _commands():
     """(name, help, add_arguments, run) of every subcommand, in the order ``--help`` shows them."""
     from cli import crawl, inspect, tools
     from cli import diff, report, search, serve
-    from cli import export
+    from cli import export, takedown
     from replica import cli as replica_cli
     from pipelines.extract import cli as extract_cli
 
@@ -35,6 +35,8 @@ def _commands():
         ("diff", "records added, changed and removed between two snapshots", diff.add_arguments, diff.run),
         ("report", "one self-contained HTML report with charts about an archive", report.add_arguments, report.run),
         ("export", "export records, media and a redirect map for a new CMS", export.add_arguments, export.run),
+        ("takedown", "hide a record from every view, search, export and report (--undo: show it again); the WARC "
+         "evidence stays sealed", takedown.add_arguments, takedown.run),
     ]
 
 

@@ -7,11 +7,16 @@ from cli.inspect import archive_dir
 def add_arguments(p):
     p.add_argument("--archive", required=True, help="archive folder")
     p.add_argument("--out", required=True, help="the HTML file to write (e.g. report.html)")
+    p.add_argument("--site", default=None, help="only this site's records, media, errors and pages (an archive of crawl --sites)")
 
 
 def run(args) -> int:
+    from cli.errors import UsageError
     from research.report import write_report
 
-    path = write_report(archive_dir(args.archive), args.out)
+    try:
+        path = write_report(archive_dir(args.archive), args.out, site=args.site)
+    except LookupError as exc:
+        raise UsageError(str(exc)) from None
     print(f"{path} ({path.stat().st_size / 1e6:.1f} MB, opens without network)")
     return 0

@@ -47,6 +47,7 @@ def add_arguments(p):
     p.add_argument("--section", help="only records of this section (accents and case ignored; part of the name is enough)")
     p.add_argument("--kind", help="article, document, album, video, schedule or page (or the table name)")
     p.add_argument("--author", help="only records by this author / signer (accents ignored; part of the name)")
+    p.add_argument("--site", help="only this site's records (an archive of crawl --sites)")
     p.add_argument("--limit", type=int, default=10, help="number of hits (default 10)")
     p.add_argument("--snapshot", help="search the archive as of this snapshot (default: the latest state)")
     p.add_argument("--format", choices=("table", "json"), default="table")
@@ -69,14 +70,30 @@ def refresh_index(archive, *, rebuild: bool = False, quiet: bool = False) -> Non
               f"({stats.seconds:.1f}s)", file=sys.stderr)
 
 
-def _filters(args):
+def check_site(root, site: str | None) -> None:
+    """ValueError naming the archive's sites when ``site`` is not one of them."""
+    if site is None:
+        return
+    from archive.query import connect, site_names, unknown_site
+
+    con = connect(root)
+    try:
+        sites = site_names(con)
+    finally:
+        con.close()
+    if site not in sites:
+        raise ValueError(unknown_site(root, site, sites))
+
+
+def _filters(args, root):
     from research.search import Filters, table_for_kind
 
     if args.kind:
         table_for_kind(args.kind)
+    check_site(root, args.site)
     return Filters(since=parse_date(args.since) if args.since else None,
                    until=parse_date(args.until, end=True) if args.until else None,
-                   section=args.section, kind=args.kind, author=args.author)
+                   section=args.section, kind=args.kind, author=args.author, site=args.site)
 
 
 def _print_table(hits, marks) -> None:
@@ -103,7 +120,7 @@ def run(args) -> int:
         print("portal-archive search: --limit must be at least 1", file=sys.stderr)
         return 2
     try:
-        filters = _filters(args)
+        filters = _filters(args, root)
     except ValueError as exc:
         print(f"portal-archive search: {exc}", file=sys.stderr)
         return 2

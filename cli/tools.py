@@ -40,6 +40,22 @@ def add_reextract_arguments(p):
     p.add_argument("--repair", action="store_true",
                    help="if the archive has damage `verify` reports, record it in _repairs.jsonl, set damaged "
                         "files aside in _quarantine/ and go on (default: refuse to write over damage)")
+    p.add_argument("--sites", metavar="SITES.toml", default=None,
+                   help="the sites.toml of a crawl --sites archive: its sites' [site.extract] overrides (charset) "
+                        "apply again")
+
+
+def site_charsets(path: str | None) -> dict[str, str] | None:
+    """site → charset override of a sites.toml (None without one); a bad file is a usage error."""
+    if not path:
+        return None
+    from cli.errors import UsageError
+    from crawler.sites import SitesError, load_sites
+
+    try:
+        return {s.name: s.extract["charset"] for s in load_sites(path) if s.extract.get("charset")}
+    except (SitesError, OSError) as exc:
+        raise UsageError(str(exc)) from None
 
 
 def run_reextract(args) -> int:
@@ -48,7 +64,7 @@ def run_reextract(args) -> int:
     from pipelines.reextract import reextract
 
     root = archive_dir(args.archive)
-    snapshot = reextract(root, workers=args.workers, repair=args.repair)  # refuses a locked or damaged archive
+    snapshot = reextract(root, workers=args.workers, repair=args.repair, charsets=site_charsets(args.sites))  # refuses a locked or damaged archive
     print(format_summary(summarize(root, snapshot["snapshot_id"])))
     print(reextract_line(snapshot))
     refresh_index(root)

@@ -31,6 +31,7 @@ def capture_page(root: str | Path, src: dict) -> dict:
         "headers": {k.lower(): v for k, v in captured.headers}, "body": body,
         "fetched_at": src["fetched_at"], "record_id": src["record_id"], "wcm_path": src["wcm_path"],
         "urls_seen": list(src["urls_seen"] or []), "expected_content": True,
+        "site": src.get("site"), **({"charset": src["charset"]} if src.get("charset") else {}),
         "warc": {k: src[k] for k in ("warc_file", "warc_offset", "warc_length", "warc_record_id")},
     }
 

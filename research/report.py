@@ -10,6 +10,7 @@ from pathlib import Path
 
 from archive import RECORD_TABLES, connect
 from archive.atomic import replace_with
+from archive.query import site_names, unknown_site
 
 from .fields import DATE_COLUMN
 
@@ -40,34 +41,68 @@ def _date_sql(table: str) -> str:
     return column
 
 
-def collect(archive_dir: str | os.PathLike[str]) -> dict:
-    """Every figure of the report, from the archive's latest state and its history tables."""
+def _history_sql(site: str | None) -> str:
+    """Every snapshot with its counts; records by their ``changes`` rows without the records taken down (and,
+    for one site, only that site's records, pages and errors)."""
+    of_site = " AND record_id IN (SELECT record_id FROM site_records)" if site else ""
+    where_site = " WHERE site = $site" if site else ""
+    pages, not_modified, errors = (("coalesce(p.fetched, 0)", "coalesce(p.nm, 0)", "coalesce(e.n, 0)") if site
+                                   else ("s.pages_fetched", "s.not_modified", "s.errors"))
+    counts = ", ".join(f"coalesce(c.{k}, 0)" for k in ("new", "changed", "unchanged", "removed"))
+    return f"""
+WITH c AS (SELECT snapshot_id, {", ".join(f"count(*) FILTER (WHERE change = '{k}') AS {k}"
+                                        for k in ("new", "changed", "unchanged", "removed"))}
+           FROM changes WHERE record_id NOT IN (SELECT record_id FROM taken_down){of_site} GROUP BY 1),
+p AS (SELECT snapshot_id, count(*) FILTER (WHERE status <> 304) AS fetched, count(*) FILTER (WHERE status = 304) AS nm
+      FROM pages{where_site} GROUP BY 1),
+e AS (SELECT snapshot_id, count(*) AS n FROM errors{where_site} GROUP BY 1)
+SELECT s.snapshot_id, s.status, s.started_at, s.finished_at, {pages}, {not_modified}, {counts}, {errors}
+FROM snapshots s LEFT JOIN c USING (snapshot_id) LEFT JOIN p USING (snapshot_id) LEFT JOIN e USING (snapshot_id)
+ORDER BY s.snapshot_id"""
+
+
+def collect(archive_dir: str | os.PathLike[str], site: str | None = None) -> dict:
+    """Every figure of the report, from the archive's latest state and its history tables (of one ``site`` of
+    an archive of ``crawl --sites``: LookupError naming the archive's sites if it has no such site)."""
     con = connect(archive_dir)
     try:
+        params = {"site": site} if site else {}
+        if site:
+            sites = site_names(con)
+            if site not in sites:
+                raise LookupError(unknown_site(archive_dir, site, sites))
+            con.execute("CREATE TEMP TABLE site_records AS " + " UNION ".join(
+                f'SELECT record_id FROM "{t}" WHERE site = $site' for t in RECORD_TABLES), params)
+        of_site = " WHERE site = $site" if site else ""
+        and_site = " AND site = $site" if site else ""
         dated = " UNION ALL ".join(
             f"SELECT '{RECORD_TABLES[t]}' AS kind, {_date_sql(t)} AS day, "
-            f"{'section' if t in ('articles', 'static_pages') else 'NULL'} AS section FROM {t}_latest"
+            f"{'section' if t in ('articles', 'static_pages') else 'NULL'} AS section FROM {t}_latest{of_site}"
             for t in RECORD_TABLES)
+
+        def rows(sql: str):
+            return con.execute(sql, params).fetchall()
+
         data = {
-            "per_month": con.sql(f"SELECT strftime(day, '%Y-%m') AS month, kind, count(*) FROM ({dated}) "
-                                 "WHERE day IS NOT NULL GROUP BY ALL ORDER BY ALL").fetchall(),
-            "per_section_year": con.sql(f"SELECT year(day) AS y, coalesce(section, '(none)'), count(*) FROM ({dated}) "
-                                        "WHERE kind = 'article' AND day IS NOT NULL GROUP BY ALL ORDER BY ALL").fetchall(),
-            "totals": con.sql(f"SELECT kind, count(*), count(day), min(day), max(day) FROM ({dated}) "
-                              "GROUP BY ALL ORDER BY 2 DESC").fetchall(),
+            "site": site,
+            "taken_down": rows(f"SELECT count(*) FROM taken_down{of_site}")[0][0],
+            "per_month": rows(f"SELECT strftime(day, '%Y-%m') AS month, kind, count(*) FROM ({dated}) "
+                              "WHERE day IS NOT NULL GROUP BY ALL ORDER BY ALL"),
+            "per_section_year": rows(f"SELECT year(day) AS y, coalesce(section, '(none)'), count(*) FROM ({dated}) "
+                                     "WHERE kind = 'article' AND day IS NOT NULL GROUP BY ALL ORDER BY ALL"),
+            "totals": rows(f"SELECT kind, count(*), count(day), min(day), max(day) FROM ({dated}) "
+                           "GROUP BY ALL ORDER BY 2 DESC"),
             "completeness": [],
-            "media": con.sql("SELECT coalesce(split_part(mime_type, ';', 1), 'unknown') AS type, count(*), sum(size) "
-                             "FROM (SELECT DISTINCT sha256, mime_type, size FROM media_files WHERE sha256 IS NOT NULL) "
-                             "GROUP BY ALL ORDER BY 3 DESC NULLS LAST").fetchall(),
-            "media_failed": con.sql("SELECT count(DISTINCT url) FROM media_files WHERE sha256 IS NULL").fetchall()[0][0],
-            "errors": con.sql("SELECT reason, snapshot_id, count(*) FROM errors GROUP BY ALL ORDER BY ALL").fetchall(),
-            "snapshots": con.sql("SELECT snapshot_id, status, started_at, finished_at, pages_fetched, not_modified, "
-                                 "records_new, records_changed, records_unchanged, records_removed, errors "
-                                 "FROM snapshots ORDER BY snapshot_id").fetchall(),
+            "media": rows("SELECT coalesce(split_part(mime_type, ';', 1), 'unknown') AS type, count(*), sum(size) "
+                          "FROM (SELECT DISTINCT sha256, mime_type, size FROM media_files WHERE sha256 IS NOT NULL"
+                          f"{and_site}) GROUP BY ALL ORDER BY 3 DESC NULLS LAST"),
+            "media_failed": rows(f"SELECT count(DISTINCT url) FROM media_files WHERE sha256 IS NULL{and_site}")[0][0],
+            "errors": rows(f"SELECT reason, snapshot_id, count(*) FROM errors{of_site} GROUP BY ALL ORDER BY ALL"),
+            "snapshots": rows(_history_sql(site)),
         }
         for table, checks in COMPLETENESS.items():
             exprs = ", ".join(f"avg(CASE WHEN {sql} THEN 1.0 ELSE 0.0 END)" for sql in checks.values())
-            n, *shares = con.sql(f"SELECT count(*), {exprs} FROM {table}_latest").fetchall()[0]
+            n, *shares = rows(f"SELECT count(*), {exprs} FROM {table}_latest{of_site}")[0]
             if n:
                 data["completeness"].append((RECORD_TABLES[table], n, dict(zip(checks, shares))))
     finally:
@@ -177,6 +212,9 @@ def render(archive_dir: str | os.PathLike[str], data: dict) -> str:
                           x, dt.datetime) else x for x in s[2:4]), *s[4:]) for s in snaps])
     nav = "".join(f'<a href="#{a}">{html.escape(h)}</a>' for a, h, _ in figs)
     generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    scope = f"site {html.escape(data['site'])} · " if data.get("site") else ""
+    if data.get("taken_down"):
+        scope += f"{data['taken_down']} records taken down are left out of every figure · "
     return f"""<!DOCTYPE html>
 <html lang="vi"><head><meta charset="utf-8"><title>portal-archive report: {html.escape(name)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -184,7 +222,7 @@ def render(archive_dir: str | os.PathLike[str], data: dict) -> str:
 <script>{get_plotlyjs()}</script>
 </head><body>
 <h1>Archive report: {html.escape(name)}</h1>
-<p class="sub">latest snapshot {html.escape(latest)} · {len(snaps)} snapshots · generated {generated} by portal-archive</p>
+<p class="sub">{scope}latest snapshot {html.escape(latest)} · {len(snaps)} snapshots · generated {generated} by portal-archive</p>
 <nav>{nav}</nav>
 <h2>Records (latest state)</h2>{totals}
 {''.join(parts[:3])}
@@ -195,9 +233,9 @@ def render(archive_dir: str | os.PathLike[str], data: dict) -> str:
 """
 
 
-def write_report(archive_dir: str | os.PathLike[str], out: str | os.PathLike[str]) -> Path:
-    """Write the report to ``out`` (atomically); returns its path."""
-    text = render(archive_dir, collect(archive_dir))
+def write_report(archive_dir: str | os.PathLike[str], out: str | os.PathLike[str], site: str | None = None) -> Path:
+    """Write the report (of one ``site``, or all) to ``out`` (atomically); returns its path."""
+    text = render(archive_dir, collect(archive_dir, site))
     out = Path(out).absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     return replace_with(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))

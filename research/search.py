@@ -26,6 +26,7 @@ class Filters:
     section: str | None = None
     kind: str | None = None
     author: str | None = None
+    site: str | None = None  # one site of an archive of crawl --sites
 
 
 @dataclass
@@ -118,6 +119,8 @@ def build_query(schema, query: str, filters: Filters, as_of_ids: list[int] | Non
         clauses.append((Occur.Must, _words(schema, "section", filters.section)))
     if filters.author:
         clauses.append((Occur.Must, _words(schema, "author", filters.author)))
+    if filters.site:
+        clauses.append((Occur.Must, Query.term_query(schema, "site", filters.site)))
     return Query.boolean_query(clauses)
 
 

@@ -17,6 +17,7 @@ Why tantivy rather than SQLite FTS5: ``make bench`` (README, "Search").
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -27,10 +28,11 @@ from pathlib import Path
 
 from archive import RECORD_TABLES, connect
 from archive.atomic import TEMP_PREFIX
+from archive.takedowns import state_token, taken_down_ids
 
 from .fields import TEXT_COLUMNS, author_of, date_of, text_of
 
-INDEX_FORMAT = "portal-archive-search/2"
+INDEX_FORMAT = "portal-archive-search/3"  # 3: a site field; records taken down are left out
 INDEX_DIR = "search"
 ANALYZER = "vi_fold"
 FILTER_TEXT = ("section", "author")
@@ -75,7 +77,7 @@ def _schema():
     b.add_integer_field("day", indexed=True, fast=True)
     b.add_integer_field("version", stored=True)
     b.add_text_field("tbl", stored=True, tokenizer_name="raw")
-    for name in ("record_id", "snapshot_id", "kind", "date", "url", "section_text", "author_text"):
+    for name in ("record_id", "snapshot_id", "kind", "date", "url", "section_text", "author_text", "site"):
         b.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
     for name in (*TEXT_COLUMNS, *FILTER_TEXT):
         b.add_text_field(name, stored=name in TEXT_COLUMNS, tokenizer_name=ANALYZER)
@@ -124,7 +126,8 @@ def _create(db: sqlite3.Connection) -> None:
                            live INTEGER NOT NULL DEFAULT 0);
         CREATE UNIQUE INDEX docs_key ON docs (record_id, snapshot_id);
     """)
-    db.executemany("INSERT INTO meta VALUES (?, ?)", [("format", INDEX_FORMAT), ("watermark", "")])
+    db.executemany("INSERT INTO meta VALUES (?, ?)", [("format", INDEX_FORMAT), ("watermark", ""),
+                                                     ("taken_down", "[]"), ("takedown_token", "")])
 
 
 def _nfc(text: str | None) -> str:
@@ -141,6 +144,7 @@ def _document(doc_id: int, live: int, table: str, row: dict):
         id=doc_id, live=live, day=int(day.strftime("%Y%m%d")) if day else 0, version=int(row["version"]),
         tbl=table, record_id=row["record_id"], snapshot_id=row["snapshot_id"], kind=row["kind"],
         date=day.isoformat() if day else "", url=row["url"], section_text=section or "", author_text=author or "",
+        site=row.get("site") or "",
         section=_nfc(section), author=_nfc(author), **{c: _nfc(text[c]) for c in TEXT_COLUMNS})
 
 
@@ -171,51 +175,74 @@ def _latest_keys(con) -> set[tuple[str, str]]:
 
 
 READ_COLUMNS = {  # only what the index needs: never body_html
-    "articles": "record_id, snapshot_id, version, kind, url, title, summary, body_text, images, author, author_role, "
+    "articles": "record_id, snapshot_id, version, kind, site, url, title, summary, body_text, images, author, author_role, "
                 "source, section, published_at",
-    "documents": "record_id, snapshot_id, version, kind, url, title, summary, number, doc_type, issuer, signer, "
+    "documents": "record_id, snapshot_id, version, kind, site, url, title, summary, number, doc_type, issuer, signer, "
                  "field, issued_on, issued_on_raw, effective_on_raw, attachments",
-    "albums": "record_id, snapshot_id, version, kind, url, title, images, published_at",
-    "videos": "record_id, snapshot_id, version, kind, url, title, published_at",
-    "schedules": "record_id, snapshot_id, version, kind, url, title, week, week_start, entries",
-    "static_pages": "record_id, snapshot_id, version, kind, url, title, body_text, images, section",
+    "albums": "record_id, snapshot_id, version, kind, site, url, title, images, published_at",
+    "videos": "record_id, snapshot_id, version, kind, site, url, title, published_at",
+    "schedules": "record_id, snapshot_id, version, kind, site, url, title, week, week_start, entries",
+    "static_pages": "record_id, snapshot_id, version, kind, site, url, title, body_text, images, section",
 }
 
 
-def _update(db: sqlite3.Connection, index, archive_dir: Path) -> tuple[int, int, int]:
+def _set_meta(db: sqlite3.Connection, key: str, value: str) -> None:
+    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+
+def _add_rows(db, writer, con, sql: str, params: list, next_id: int, latest: set, skip: set) -> int:
+    """Index the rows of ``sql`` (one record table: ``params[0]``) except records in ``skip``; returns the next id."""
     from .sqlite_db import iter_rows
 
+    table = params[0]
+    batch = []
+    for row in iter_rows(con, sql, params[1:]):
+        if row["record_id"] in skip:
+            continue
+        live = int((row["record_id"], row["snapshot_id"]) in latest)
+        writer.add_document(_document(next_id, live, table, row))
+        batch.append((next_id, table, row["record_id"], row["snapshot_id"], row["version"], live))
+        next_id += 1
+        if len(batch) >= 5000:
+            db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?)", batch)
+            batch.clear()
+    db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?)", batch)
+    return next_id
+
+
+def _update(db: sqlite3.Connection, index, archive_dir: Path) -> tuple[int, int, int]:
     con = connect(archive_dir)
     try:
         watermark = _meta(db, "watermark")
         closed = [r[0] for r in con.sql("SELECT snapshot_id FROM snapshots WHERE snapshot_id > ? ORDER BY 1",
                                         params=[watermark]).fetchall()]
         latest = _latest_keys(con)
+        token = state_token(archive_dir)
+        taken = taken_down_ids(con)
+        before = set(json.loads(_meta(db, "taken_down") or "[]"))
         writer = index.writer(heap_size=WRITER_HEAP, num_threads=2)
         try:
+            # records taken down since the last update leave the index (every version: no --snapshot finds them)
             dropped = [r[0] for r in db.execute("SELECT id FROM docs WHERE snapshot_id > ?", [watermark])]
+            for rid in taken - before:
+                dropped += [r[0] for r in db.execute("SELECT id FROM docs WHERE record_id = ?", [rid])]
+                db.execute("DELETE FROM docs WHERE record_id = ?", [rid])
             for doc_id in dropped:
                 writer.delete_documents_by_term("id", doc_id)
             db.execute("DELETE FROM docs WHERE snapshot_id > ?", [watermark])
-            next_id = (db.execute("SELECT max(id) FROM docs").fetchone()[0] or 0) + 1
-            added = 0
+            first = next_id = (db.execute("SELECT max(id) FROM docs").fetchone()[0] or 0) + 1
+            restored = sorted(before - taken)  # undone: their versions up to the watermark come back
             for table in RECORD_TABLES:
                 sql = f'SELECT {READ_COLUMNS[table]} FROM "{table}" WHERE snapshot_id > ?'
-                batch = []
-                for row in iter_rows(con, sql, [watermark]):
-                    live = int((row["record_id"], row["snapshot_id"]) in latest)
-                    writer.add_document(_document(next_id, live, table, row))
-                    batch.append((next_id, table, row["record_id"], row["snapshot_id"], row["version"], live))
-                    next_id += 1
-                    if len(batch) >= 5000:
-                        db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?)", batch)
-                        added += len(batch)
-                        batch.clear()
-                db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?)", batch)
-                added += len(batch)
+                next_id = _add_rows(db, writer, con, sql, [table, watermark], next_id, latest, taken)
+                if restored:
+                    sql = (f'SELECT {READ_COLUMNS[table]} FROM "{table}" WHERE snapshot_id <= ?'
+                           f" AND record_id IN ({', '.join('?' * len(restored))})")
+                    next_id = _add_rows(db, writer, con, sql, [table, watermark, *restored], next_id, latest, taken)
+            added = next_id - first
             # versions indexed before whose live flag flipped: a changed record's old version, a removed record
             flips = [(doc_id, int(not live)) for doc_id, rid, snap, live in db.execute(
-                "SELECT id, record_id, snapshot_id, live FROM docs WHERE id < ?", [next_id - added])
+                "SELECT id, record_id, snapshot_id, live FROM docs WHERE id < ?", [first])
                 if ((rid, snap) in latest) != bool(live)]
             if flips:
                 index.reload()
@@ -227,7 +254,9 @@ def _update(db: sqlite3.Connection, index, archive_dir: Path) -> tuple[int, int,
             writer.rollback()
             raise
         # the next update reads again only what a snapshot still open now may add or compact away
-        db.execute("UPDATE meta SET value = ? WHERE key = 'watermark'", [max(closed, default=watermark)])
+        _set_meta(db, "watermark", max(closed, default=watermark))
+        _set_meta(db, "taken_down", json.dumps(sorted(taken)))
+        _set_meta(db, "takedown_token", token)
         db.commit()
         live = db.execute("SELECT count(*) FROM docs WHERE live = 1").fetchone()[0]
         return added, len(dropped), live
@@ -281,15 +310,18 @@ def update_index(archive_dir: str | os.PathLike[str]) -> UpdateStats:
 
 
 def is_stale(archive_dir: str | os.PathLike[str]) -> bool:
-    """True if the archive has a snapshot (closed or open) the index has not fully read, or no index."""
+    """True if the archive has a snapshot (closed or open) the index has not fully read, a takedown the index
+    does not reflect, or no index."""
     try:
         db, _ = open_index(archive_dir)
     except SearchIndexError:
         return True
     try:
-        watermark = _meta(db, "watermark")
+        watermark, token = _meta(db, "watermark"), _meta(db, "takedown_token")
     finally:
         db.close()
+    if token != state_token(archive_dir):
+        return True  # a takedown (or its undo) since the last update
     con = connect(archive_dir)
     try:
         latest = con.sql("SELECT max(snapshot_id) FROM changes").fetchall()[0][0]

@@ -3,7 +3,9 @@
 links to its capture in pywb at its capture timestamp.
 
 pywb reads the archive in place: a collection whose ``index_paths`` is the archive's ``indexes/`` folder (the
-CDXJ files the crawler writes) and whose ``archive_paths`` is its ``warc/`` folder, so nothing is copied.
+CDXJ files the crawler writes) and whose ``archive_paths`` is its ``warc/`` folder, so nothing is copied. The
+URLs of the records taken down are excluded by a pywb access-control list (:func:`write_acl`), and the
+SQLite database is built from the views, which leave them out.
 """
 from __future__ import annotations
 
@@ -15,10 +17,14 @@ import time
 import urllib.request
 from pathlib import Path
 
+from archive.takedowns import state_token
+
 from .pywb import pywb_program
 from .sqlite_db import build_sqlite, datasette_metadata, resolve_snapshot
 
 COLLECTION = "archive"
+#: pywb's suffix of an access rule that matches one URL key exactly (``AccessChecker.EXACT_SUFFIX``).
+PYWB_EXACT_MATCH = "###"
 DB_NAME = "serve.sqlite"
 
 
@@ -49,7 +55,8 @@ def prepare_database(archive: Path, prefix: str, *, log=print) -> tuple[Path, di
     finally:
         con.close()
     facts = _facts(path) if path.exists() else {}
-    if facts.get("snapshot_id") != latest or facts.get("replay_prefix") != prefix:
+    if (facts.get("snapshot_id") != latest or facts.get("replay_prefix") != prefix
+            or facts.get("takedowns", "") != state_token(archive)):  # a takedown (or undo) since it was built
         started = time.monotonic()
         result = build_sqlite(archive, path, replay_prefix=prefix)
         log(f"built {path} ({result.counts.get('records', 0)} records, {time.monotonic() - started:.1f}s)")
@@ -58,14 +65,38 @@ def prepare_database(archive: Path, prefix: str, *, log=print) -> tuple[Path, di
     return path, metadata
 
 
+def write_acl(archive: Path, workdir: Path) -> Path | None:
+    """pywb's access-control list (``.aclj``) excluding every URL of every record taken down: their captures
+    stay in the WARCs (sealed evidence), pywb answers as if it never archived them (404) and its CDX API does
+    not list them. None when nothing is taken down."""
+    from archive import connect
+    from archive.warc import surt_key
+
+    con = connect(archive)
+    try:
+        urls = sorted({u for (urls,) in con.execute("SELECT urls FROM taken_down").fetchall() for u in urls or ()})
+    finally:
+        con.close()
+    if not urls:
+        return None
+    lines = set()
+    for url in urls:  # the CDXJ's own key, exactly this URL (a bare key would match every URL it prefixes)
+        lines.add(f"{surt_key(url)}{PYWB_EXACT_MATCH} - {json.dumps({'access': 'exclude', 'url': url}, ensure_ascii=False)}\n")
+    acl = workdir / "takedowns.aclj"
+    acl.write_text("".join(sorted(lines, reverse=True)), encoding="utf-8")  # pywb reads ACLs in reverse order
+    return acl
+
+
 def write_pywb_config(archive: Path, workdir: Path) -> Path:
     config = workdir / "config.yaml"
+    acl = write_acl(archive, workdir)
     config.write_text(
         "collections:\n"
         f"  {COLLECTION}:\n"
         f"    index_paths: {json.dumps(str(archive / 'indexes') + '/')}\n"
         f"    archive_paths: {json.dumps(str(archive / 'warc') + '/')}\n"
-        "framed_replay: false\n"
+        + (f"    acl_paths: [{json.dumps(str(acl))}]\n" if acl else "")
+        + "framed_replay: false\n"
         "enable_memento: true\n",
         encoding="utf-8")
     return config

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from archive import RECORD_TABLES, connect
 from archive.atomic import replace_with
+from archive.takedowns import state_token
 
 from .fields import (LOCAL, TEXT_COLUMNS, author_of, capture_timestamp, date_of, sqlite_value, text_of)
 from .fold import fold
@@ -198,7 +199,7 @@ def build_sqlite(archive_dir: str | os.PathLike[str], out_path: str | os.PathLik
                     _write_other_tables(con, db, snapshot, counts)
                     db.execute("CREATE TABLE _portal_archive (key TEXT PRIMARY KEY, value TEXT)")
                     facts = {"archive": str(archive_dir), "snapshot_id": resolved, "state": "as_of" if snapshot else "latest",
-                             "replay_prefix": replay_prefix, "counts": counts,
+                             "replay_prefix": replay_prefix, "counts": counts, "takedowns": state_token(archive_dir),
                              "built_at": dt.datetime.now(dt.timezone.utc).isoformat()}
                     db.executemany("INSERT INTO _portal_archive VALUES (?, ?)",
                                    [(k, json.dumps(v, ensure_ascii=False)) for k, v in facts.items()])

@@ -65,7 +65,7 @@ def archive_root(tmp_path):
 def test_connect_creates_one_view_per_table(archive_root):
     con = connect(archive_root)
     views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
-    assert views == set(TABLES) | {f"{t}_latest" for t in RECORD_TABLES}
+    assert views == set(TABLES) | {f"{t}_latest" for t in RECORD_TABLES} | {"taken_down"}
     macros = {r[0] for r in con.execute("SELECT function_name FROM duckdb_functions() WHERE function_type = 'table_macro'").fetchall()}
     assert {f"{t}_as_of" for t in RECORD_TABLES} <= macros
     assert con.execute("SELECT count(*) FROM articles").fetchall()[0][0] == 5  # article 1 changed: 2 versions

@@ -46,6 +46,7 @@ EXPECTED_COLUMNS = {
     "snapshots": ["snapshot_id", "started_at", "finished_at", "seeds", "status", "pages_fetched", "not_modified",
                   "records_new", "records_changed", "records_unchanged", "records_removed", "errors",
                   "software_version", "settings", "resumes"],
+    "takedowns": ["record_id", "table", "site", "url", "urls", "requested_url", "action", "reason", "who", "action_at"],
 }
 
 

@@ -1,0 +1,212 @@
+"""``takedown`` (issue 12): a record taken down is gone from the views, search, exports, report, summary,
+Datasette and pywb replay of ``serve``, while the WARC evidence stays byte for byte and ``verify`` passes;
+``--undo`` brings it back; a re-crawl does not resurrect it; bad input is one line and exit 2."""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import time
+import unicodedata
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from archive import connect
+from archive.summary import summarize
+from research.report import collect
+from research.serve import stop
+from tests.conftest import ROOT, free_port, run_cli
+
+BY = unicodedata.normalize("NFD", "Ban Pháp chế Thị ủy")  # typed decomposed: stored NFC
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """A small replica, running for the module, crawled once: (server, archive)."""
+    from replica.server import ReplicaServer
+
+    archive = tmp_path_factory.mktemp("takedown") / "archive"
+    with ReplicaServer(port=0, articles=20, documents=4, seed=3) as server:
+        run_cli("crawl", server.url + "/", "--archive", str(archive))
+        yield server, archive
+
+
+def _copy(small, tmp_path) -> Path:
+    dest = tmp_path / "archive"
+    shutil.copytree(small[1], dest)
+    return dest
+
+
+def _evidence(archive: Path) -> dict[str, str]:
+    """sha256 of every WARC and CDXJ file."""
+    files = [*archive.glob("warc/**/*.warc.gz"), *archive.glob("indexes/*.cdxj")]
+    return {p.relative_to(archive).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+def _victim(archive: Path) -> dict:
+    """An article with a state URL among its URLs (to take it down by that URL)."""
+    con = connect(archive)
+    try:
+        rel = con.execute("SELECT record_id, title, url, urls_seen, snapshot_id FROM articles_latest "
+                          "WHERE array_to_string(urls_seen, ' ') LIKE '%!ut/p%' ORDER BY record_id LIMIT 1")
+        return dict(zip([d[0] for d in rel.description], rel.fetchone()))
+    finally:
+        con.close()
+
+
+def _ids(archive: Path, sql: str, **kw) -> set[str]:
+    con = connect(archive, **kw)
+    try:
+        return {r[0] for r in con.execute(sql).fetchall()}
+    finally:
+        con.close()
+
+
+def _search_ids(archive: Path, query: str, *extra: str) -> set[str]:
+    proc = run_cli("search", query, "--archive", str(archive), "--format", "json", "--limit", "50", *extra)
+    return {h["record_id"] for h in json.loads(proc.stdout)}
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def _serve_checks(archive: Path, victim: dict, other_url: str) -> tuple[list, int, int]:
+    """Run ``serve``: (Datasette rows of the victim, pywb status of the victim's URL, of another record's URL)."""
+    port, replay = free_port(), free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--archive", str(archive), "--port", str(port),
+                             "--replay-port", str(replay)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, proc.communicate()[1]
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/serve", timeout=5).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "serve did not answer"
+                time.sleep(0.5)
+        status, body = _get(f"http://127.0.0.1:{port}/serve/records.json?record_id={victim['record_id']}&_shape=array")
+        assert status == 200
+        rows = json.loads(body)
+        gone = _get(f"http://127.0.0.1:{replay}/archive/2100id_/{victim['url']}")[0]
+        kept = _get(f"http://127.0.0.1:{replay}/archive/2100id_/{other_url}")[0]
+        return rows, gone, kept
+    finally:
+        stop(proc)
+
+
+def test_takedown_hides_everywhere_keeps_evidence_and_undo_restores(small, tmp_path):
+    archive = _copy(small, tmp_path)
+    victim = _victim(archive)
+    rid, words = victim["record_id"], victim["title"]
+    state_url = next(u for u in victim["urls_seen"] if "!ut/p" in u)
+    evidence = _evidence(archive)
+    articles_before = summarize(archive)["records"]["articles"]["rows"]
+    assert rid in _search_ids(archive, words)
+    other_url = next(iter(_ids(archive, f"SELECT url FROM articles_latest WHERE record_id <> '{rid}'")))
+
+    proc = run_cli("takedown", "--archive", str(archive), "--url", state_url, "--reason", "Quyết định 12/QĐ-UBND",
+                   "--by", BY)
+    assert f"taken down: articles {rid}" in proc.stdout
+
+    # the views (latest and any snapshot) leave it out; the base table and the legal-review views keep it
+    assert rid not in _ids(archive, "SELECT record_id FROM articles_latest")
+    assert rid not in _ids(archive, f"SELECT record_id FROM articles_as_of('{victim['snapshot_id']}')")
+    assert rid in _ids(archive, "SELECT record_id FROM articles")
+    assert rid in _ids(archive, "SELECT record_id FROM articles_latest", include_taken_down=True)
+    con = connect(archive)
+    (row,) = con.sql("SELECT * FROM takedowns").to_arrow_table().to_pylist()
+    con.close()
+    assert (row["record_id"], row["table"], row["action"], row["requested_url"]) == (rid, "articles", "take", state_url)
+    assert row["who"] == unicodedata.normalize("NFC", BY) and row["reason"] == "Quyết định 12/QĐ-UBND"
+    assert set(victim["urls_seen"]) <= set(row["urls"]) and row["action_at"].tzinfo is not None
+
+    # search: gone from the latest state, from any snapshot, and a rebuild does not bring it back
+    assert rid not in _search_ids(archive, words)
+    assert rid not in _search_ids(archive, words, "--snapshot", victim["snapshot_id"])
+    assert rid not in _search_ids(archive, words, "--rebuild")
+
+    # summary, report, export (JSON Lines and the redirect map)
+    summary = summarize(archive)
+    assert summary["records"]["articles"]["rows"] == articles_before - 1 and summary["records_taken_down"] == 1
+    assert dict((k, n) for k, n, *_ in collect(archive)["totals"])["article"] == articles_before - 1
+    out = tmp_path / "export"
+    run_cli("export", "--archive", str(archive), "--format", "jsonl", "--out", str(out), "-q")
+    exported = [json.loads(line) for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert rid not in {r["record_id"] for r in exported} and len(exported) > 50
+    redirects = (out / "redirects.csv").read_text(encoding="utf-8")
+    assert victim["url"] not in redirects and other_url in redirects
+
+    # serve: not in Datasette; pywb answers 404 for its URL (its capture is in the CDXJ), 200 for another
+    assert any(victim["url"] in (archive / f).read_text() for f in evidence if f.endswith(".cdxj"))
+    rows, gone, kept = _serve_checks(archive, victim, other_url)
+    assert (rows, gone, kept) == ([], 404, 200)
+
+    # the evidence is untouched, the new file is in the manifest, verify passes
+    assert _evidence(archive) == evidence
+    manifest = (archive / "_manifest.jsonl").read_text()
+    assert all(f"takedowns/{p.name}" in manifest for p in (archive / "takedowns").glob("*.parquet"))
+    assert "OK: no problems found" in run_cli("verify", "--archive", str(archive)).stdout
+
+    # undo: back everywhere; the history keeps both rows
+    run_cli("takedown", "--archive", str(archive), "--record", rid, "--undo", "--reason", "appeal granted")
+    assert rid in _ids(archive, "SELECT record_id FROM articles_latest")
+    assert rid in _search_ids(archive, words)
+    assert _ids(archive, "SELECT action FROM takedowns") == {"take", "undo"}
+    assert summarize(archive)["records"]["articles"]["rows"] == articles_before
+    assert "OK: no problems found" in run_cli("verify", "--archive", str(archive)).stdout
+
+
+def test_a_recrawl_does_not_resurrect_it(small, tmp_path):
+    server, _ = small
+    archive = _copy(small, tmp_path)
+    victim = _victim(archive)
+    rid = victim["record_id"]
+    run_cli("takedown", "--archive", str(archive), "--record", rid, "--reason", "privacy")
+    run_cli("crawl", server.url + "/", "--archive", str(archive))
+    con = connect(archive)
+    seen = con.execute("SELECT change FROM changes WHERE record_id = ? AND snapshot_id = "
+                       "(SELECT max(snapshot_id) FROM snapshots)", [rid]).fetchall()
+    con.close()
+    assert seen == [("unchanged",)]  # the crawl captured it again
+    assert rid not in _ids(archive, "SELECT record_id FROM articles_latest")
+    assert rid not in _search_ids(archive, victim["title"])
+    assert summarize(archive)["records_taken_down"] == 1
+
+
+def _one_line_error(proc: subprocess.CompletedProcess, *words: str) -> None:
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert all(w in lines[0] for w in words), lines[0]
+
+
+def test_bad_input_is_one_line_and_exit_2(small, tmp_path):
+    server, _ = small
+    archive = _copy(small, tmp_path)
+    rid = _victim(archive)["record_id"]
+    a = ("--archive", str(archive))
+    _one_line_error(run_cli("takedown", *a, "--record", "0123456789abcdef", "--reason", "x", check=False),
+                    "no record", "0123456789abcdef")
+    _one_line_error(run_cli("takedown", *a, "--url", server.url + "/wps/portal/hoangmai/khong-co", "--reason", "x",
+                            check=False), "no record", "--record")
+    _one_line_error(run_cli("takedown", *a, "--record", rid, "--reason", "  ", check=False), "reason")
+    _one_line_error(run_cli("takedown", *a, "--record", rid, "--undo", "--reason", "x", check=False),
+                    "not taken down")
+    assert not list(archive.glob("takedowns/*.parquet"))  # nothing written by a refused takedown
+    run_cli("takedown", *a, "--record", rid, "--reason", "x")
+    _one_line_error(run_cli("takedown", *a, "--record", rid, "--reason", "x", check=False), "already taken down")
+    _one_line_error(run_cli("takedown", "--archive", str(tmp_path), "--record", rid, "--reason", "x", check=False),
+                    "not an archive")
+    assert len(list(archive.glob("takedowns/*.parquet"))) == 1
