@@ -101,6 +101,37 @@ def record_facts(con, record_id: str) -> dict[str, Any] | None:
     return {"table": table, "site": site, "url": url, "urls": sorted((u for u in urls if u), key=url_sort_key)}
 
 
+#: Record table -> its media columns: (column, SQL of the URLs it holds, over the table aliased ``r``).
+_MEDIA_URLS = {
+    "articles": "SELECT x.i.url FROM articles r, unnest(r.images) AS x(i)",
+    "albums": "SELECT x.i.url FROM albums r, unnest(r.images) AS x(i)",
+    "static_pages": "SELECT x.i.url FROM static_pages r, unnest(r.images) AS x(i)",
+    "documents": "SELECT x.a.url FROM documents r, unnest(r.attachments) AS x(a)",
+    "videos": "SELECT r.video_url FROM videos r",
+}
+
+
+def _urls_sql(where: str) -> str:
+    """Every URL the records matching ``where`` (a condition on ``r.record_id``) were seen under or embed."""
+    parts = []
+    for t in RECORD_TABLES:
+        parts += [f'SELECT r.url FROM "{t}" r WHERE {where}',
+                  f'SELECT unnest(r.urls_seen) FROM "{t}" r WHERE {where}']
+        if t in _MEDIA_URLS:
+            parts.append(f"{_MEDIA_URLS[t]} WHERE {where}")
+    parts += [f"SELECT r.url FROM url_aliases r WHERE {where}", f"SELECT r.url FROM pages r WHERE {where}"]
+    return " UNION ".join(parts)
+
+
+def hidden_urls(con) -> list[str]:
+    """URLs that only records taken down were seen under or embed (their pages, state URLs, aliases, images,
+    attachments, video files), never a record still shown: what a replay of the archive must not serve."""
+    taken = "r.record_id IN (SELECT record_id FROM taken_down)"
+    shown = "r.record_id NOT IN (SELECT record_id FROM taken_down)"
+    sql = f"SELECT u FROM (({_urls_sql(taken)}) EXCEPT ({_urls_sql(shown)})) AS t(u) WHERE u IS NOT NULL ORDER BY 1"
+    return [r[0] for r in con.execute(sql).fetchall()]
+
+
 def latest_action(con, record_id: str) -> dict[str, Any] | None:
     """The latest takedowns row of a record (a dict), or None."""
     rel = con.execute("SELECT * FROM takedowns WHERE record_id = ? ORDER BY action_at DESC LIMIT 1", [record_id])

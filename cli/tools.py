@@ -101,4 +101,19 @@ def run_package(args) -> int:
             return 2
         dest = Path(args.output) if args.output else root / f"{snapshot}.wacz"
         print(write_wacz(root, snapshot, dest))
+    warn_taken_down(root)
     return 0
+
+
+def warn_taken_down(root) -> None:
+    """A WACZ packages the sealed WARCs whole: say so when records are taken down."""
+    from archive.query import connect
+
+    con = connect(root)
+    try:
+        n = con.execute("SELECT count(*) FROM taken_down").fetchone()[0]
+    finally:
+        con.close()
+    if n:
+        print(f"portal-archive package: note: the WACZ holds the captures of the {n} records taken down (it packages "
+              "the sealed WARCs); `serve` is the way to publish the archive without them", file=sys.stderr)

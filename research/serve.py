@@ -66,15 +66,17 @@ def prepare_database(archive: Path, prefix: str, *, log=print) -> tuple[Path, di
 
 
 def write_acl(archive: Path, workdir: Path) -> Path | None:
-    """pywb's access-control list (``.aclj``) excluding every URL of every record taken down: their captures
-    stay in the WARCs (sealed evidence), pywb answers as if it never archived them (404) and its CDX API does
-    not list them. None when nothing is taken down."""
+    """pywb's access-control list (``.aclj``) excluding the URLs only records taken down were seen under or
+    embed (:func:`archive.takedowns.hidden_urls`: pages, state URLs, images, attachments — not a video list
+    page other videos share): their captures stay in the WARCs (sealed evidence), pywb answers as if it never
+    archived them (404) and its CDX API does not list them. None when nothing is taken down."""
     from archive import connect
+    from archive.takedowns import hidden_urls
     from archive.warc import surt_key
 
     con = connect(archive)
     try:
-        urls = sorted({u for (urls,) in con.execute("SELECT urls FROM taken_down").fetchall() for u in urls or ()})
+        urls = hidden_urls(con)
     finally:
         con.close()
     if not urls:

@@ -49,11 +49,14 @@ def _evidence(archive: Path) -> dict[str, str]:
 
 
 def _victim(archive: Path) -> dict:
-    """An article with a state URL among its URLs (to take it down by that URL)."""
+    """An article with a state URL among its URLs (to take it down by that URL) and an image no other record has."""
     con = connect(archive)
     try:
-        rel = con.execute("SELECT record_id, title, url, urls_seen, snapshot_id FROM articles_latest "
-                          "WHERE array_to_string(urls_seen, ' ') LIKE '%!ut/p%' ORDER BY record_id LIMIT 1")
+        rel = con.execute(
+            "SELECT record_id, title, url, urls_seen, snapshot_id, images[1].url AS image FROM articles_latest a "
+            "WHERE array_to_string(urls_seen, ' ') LIKE '%!ut/p%' AND len(images) > 0 AND (SELECT count(*) FROM "
+            "articles b, unnest(b.images) AS x(i) WHERE x.i.url = a.images[1].url AND b.record_id <> a.record_id) = 0 "
+            "ORDER BY record_id LIMIT 1")
         return dict(zip([d[0] for d in rel.description], rel.fetchone()))
     finally:
         con.close()
@@ -80,8 +83,9 @@ def _get(url: str) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
-def _serve_checks(archive: Path, victim: dict, other_url: str) -> tuple[list, int, int]:
-    """Run ``serve``: (Datasette rows of the victim, pywb status of the victim's URL, of another record's URL)."""
+def _serve_checks(archive: Path, victim: dict, other_url: str) -> tuple[list, int, int, int]:
+    """Run ``serve``: (Datasette rows of the victim, pywb status of the victim's URL, of its image, of another
+    record's URL)."""
     port, replay = free_port(), free_port()
     proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--archive", str(archive), "--port", str(port),
                              "--replay-port", str(replay)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -99,9 +103,9 @@ def _serve_checks(archive: Path, victim: dict, other_url: str) -> tuple[list, in
         status, body = _get(f"http://127.0.0.1:{port}/serve/records.json?record_id={victim['record_id']}&_shape=array")
         assert status == 200
         rows = json.loads(body)
-        gone = _get(f"http://127.0.0.1:{replay}/archive/2100id_/{victim['url']}")[0]
-        kept = _get(f"http://127.0.0.1:{replay}/archive/2100id_/{other_url}")[0]
-        return rows, gone, kept
+        gone, image, kept = (_get(f"http://127.0.0.1:{replay}/archive/2100id_/{u}")[0]
+                             for u in (victim["url"], victim["image"], other_url))
+        return rows, gone, image, kept
     finally:
         stop(proc)
 
@@ -148,10 +152,10 @@ def test_takedown_hides_everywhere_keeps_evidence_and_undo_restores(small, tmp_p
     redirects = (out / "redirects.csv").read_text(encoding="utf-8")
     assert victim["url"] not in redirects and other_url in redirects
 
-    # serve: not in Datasette; pywb answers 404 for its URL (its capture is in the CDXJ), 200 for another
-    assert any(victim["url"] in (archive / f).read_text() for f in evidence if f.endswith(".cdxj"))
-    rows, gone, kept = _serve_checks(archive, victim, other_url)
-    assert (rows, gone, kept) == ([], 404, 200)
+    # serve: not in Datasette; pywb answers 404 for its URL and its image (captured: in the CDXJ), 200 for another
+    cdxj = "".join((archive / f).read_text() for f in evidence if f.endswith(".cdxj"))
+    assert victim["url"] in cdxj and victim["image"] in cdxj
+    assert _serve_checks(archive, victim, other_url) == ([], 404, 404, 200)
 
     # the evidence is untouched, the new file is in the manifest, verify passes
     assert _evidence(archive) == evidence
@@ -183,6 +187,8 @@ def test_a_recrawl_does_not_resurrect_it(small, tmp_path):
     assert rid not in _ids(archive, "SELECT record_id FROM articles_latest")
     assert rid not in _search_ids(archive, victim["title"])
     assert summarize(archive)["records_taken_down"] == 1
+    package = run_cli("package", "--archive", str(archive), "--wacz", "-o", str(tmp_path / "a.wacz"))
+    assert "holds the captures of the 1 records taken down" in package.stderr  # the evidence package says so
 
 
 def _one_line_error(proc: subprocess.CompletedProcess, *words: str) -> None:
@@ -210,3 +216,30 @@ def test_bad_input_is_one_line_and_exit_2(small, tmp_path):
     _one_line_error(run_cli("takedown", "--archive", str(tmp_path), "--record", rid, "--reason", "x", check=False),
                     "not an archive")
     assert len(list(archive.glob("takedowns/*.parquet"))) == 1
+
+
+def test_replay_hides_only_what_no_shown_record_needs(small, tmp_path):
+    from archive.takedowns import hidden_urls
+
+    archive = _copy(small, tmp_path)
+    con = connect(archive)
+    rid, video_url, seen = con.execute("SELECT record_id, video_url, urls_seen FROM videos_latest "
+                                       "ORDER BY record_id LIMIT 1").fetchone()
+    con.close()
+    page_url = next(u for u in seen if u != video_url)
+    run_cli("takedown", "--archive", str(archive), "--record", rid, "--reason", "copyright")
+    con = connect(archive)
+    hidden = hidden_urls(con)
+    con.close()
+    assert video_url in hidden and page_url not in hidden  # the video list page shows the other videos too
+
+
+def test_a_writer_holding_the_archive_makes_it_wait(small, tmp_path):
+    from archive.lock import ArchiveLock
+
+    archive = _copy(small, tmp_path)
+    with ArchiveLock(archive, "crawl"):
+        proc = run_cli("takedown", "--archive", str(archive), "--record", _victim(archive)["record_id"],
+                       "--reason", "x", check=False)
+    _one_line_error(proc, "locked by", "portal-archive crawl")
+    assert not list(archive.glob("takedowns/*.parquet"))
