@@ -243,3 +243,29 @@ def test_a_writer_holding_the_archive_makes_it_wait(small, tmp_path):
                        "--reason", "x", check=False)
     _one_line_error(proc, "locked by", "portal-archive crawl")
     assert not list(archive.glob("takedowns/*.parquet"))
+
+
+def test_serves_database_is_rebuilt_after_a_takedown_and_its_undo(small, tmp_path):
+    import sqlite3
+
+    from research.serve import prepare_database
+
+    archive = _copy(small, tmp_path)
+    rid = _victim(archive)["record_id"]
+    prefix = "http://127.0.0.1:9/archive/"
+
+    def build() -> tuple[list, int]:
+        logs: list = []
+        path, _ = prepare_database(archive, prefix, log=logs.append)
+        db = sqlite3.connect(path)
+        n = db.execute("SELECT count(*) FROM records WHERE record_id = ?", [rid]).fetchone()[0]
+        db.close()
+        return logs, n
+
+    assert build()[1] == 1 and build() == ([], 1)  # built once, then reused
+    run_cli("takedown", "--archive", str(archive), "--record", rid, "--reason", "x")
+    logs, n = build()
+    assert len(logs) == 1 and n == 0
+    run_cli("takedown", "--archive", str(archive), "--record", rid, "--reason", "y", "--undo")
+    logs, n = build()
+    assert len(logs) == 1 and n == 1
