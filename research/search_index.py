@@ -12,7 +12,8 @@
 :func:`update_index` is incremental: record rows are never rewritten in the archive, so it reads only the rows
 of snapshots after the last *closed* snapshot it indexed (rows of a snapshot still open when indexed are
 deleted and read again) and re-adds the few versions whose ``live`` flag flipped (the old version of a changed
-record, a removed record). :func:`rebuild_index` writes a fresh index beside the old one and swaps it in.
+record, a removed record). Records taken down (:mod:`archive.takedowns`) are not indexed at all: an update drops
+every version of a record taken down since the last one and adds back those of a record whose takedown was undone. :func:`rebuild_index` writes a fresh index beside the old one and swaps it in.
 Why tantivy rather than SQLite FTS5: ``make bench`` (README, "Search").
 """
 from __future__ import annotations
@@ -190,13 +191,12 @@ def _set_meta(db: sqlite3.Connection, key: str, value: str) -> None:
     db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
 
 
-def _add_rows(db, writer, con, sql: str, params: list, next_id: int, latest: set, skip: set) -> int:
-    """Index the rows of ``sql`` (one record table: ``params[0]``) except records in ``skip``; returns the next id."""
+def _add_rows(db, writer, con, table: str, sql: str, params: list, next_id: int, latest: set, skip: set) -> int:
+    """Index the rows of ``sql`` (over record table ``table``) except records in ``skip``; returns the next id."""
     from .sqlite_db import iter_rows
 
-    table = params[0]
     batch = []
-    for row in iter_rows(con, sql, params[1:]):
+    for row in iter_rows(con, sql, params):
         if row["record_id"] in skip:
             continue
         live = int((row["record_id"], row["snapshot_id"]) in latest)
@@ -234,11 +234,11 @@ def _update(db: sqlite3.Connection, index, archive_dir: Path) -> tuple[int, int,
             restored = sorted(before - taken)  # undone: their versions up to the watermark come back
             for table in RECORD_TABLES:
                 sql = f'SELECT {READ_COLUMNS[table]} FROM "{table}" WHERE snapshot_id > ?'
-                next_id = _add_rows(db, writer, con, sql, [table, watermark], next_id, latest, taken)
+                next_id = _add_rows(db, writer, con, table, sql, [watermark], next_id, latest, taken)
                 if restored:
                     sql = (f'SELECT {READ_COLUMNS[table]} FROM "{table}" WHERE snapshot_id <= ?'
                            f" AND record_id IN ({', '.join('?' * len(restored))})")
-                    next_id = _add_rows(db, writer, con, sql, [table, watermark, *restored], next_id, latest, taken)
+                    next_id = _add_rows(db, writer, con, table, sql, [watermark, *restored], next_id, latest, taken)
             added = next_id - first
             # versions indexed before whose live flag flipped: a changed record's old version, a removed record
             flips = [(doc_id, int(not live)) for doc_id, rid, snap, live in db.execute(
