@@ -1,7 +1,10 @@
 """Author / position / source lines at the end of an article body (Vietnamese portal conventions)."""
 from __future__ import annotations
 
+import json
 import re
+
+from lxml import etree
 
 from .text import collapse
 
@@ -156,7 +159,7 @@ def is_role_line(text: str, *, right: bool, italic: bool, bold: bool) -> bool:
 # ------------------------------------------------------------------ authors named by the page's markup
 
 _BY_RE = re.compile(r"^(?:by|von|par|di|por|tác\s+giả|người\s+viết)\s*[:：]?\s+", re.I)
-_META_AUTHOR_XPATH = (
+_META_AUTHOR = etree.XPath(
     "//meta[@name='author' or @name='Author' or @property='article:author' or @name='article:author' or "
     "@name='byl' or @name='dc.creator' or @name='DC.creator' or @name='sailthru.author' or @name='parsely-author' "
     "or @property='og:article:author' or @name='twitter:creator']/@content")
@@ -202,10 +205,10 @@ def _ld_authors(obj, out: list) -> None:
                     out.append(n)
 
 
-def markup_author(root, ld_json_texts=()) -> str | None:
+def markup_author(root, ld_json_texts=(), source: str | None = None) -> str | None:
     """The author as the page's markup names it: JSON-LD ``author``, ``meta[name=author]`` /
-    ``article:author`` (not a profile URL), ``itemprop=author``, ``rel=author``. Several joined by "; "."""
-    import json
+    ``article:author`` (not a profile URL), ``itemprop=author``, ``rel=author``. Several joined by "; ".
+    ``source``: the page's decoded text, when known (searches for attributes it does not hold are skipped)."""
 
     names: list[str] = []
     for text in ld_json_texts:
@@ -215,23 +218,25 @@ def markup_author(root, ld_json_texts=()) -> str | None:
             continue
         if names:
             break
-    if not names:
-        for v in root.xpath(_META_AUTHOR_XPATH):
+    # (each search below needs its attribute value somewhere in the page's source: skipped when it is absent)
+    maybe = source is None or "uthor" in source or "byl" in source or "creator" in source
+    if not names and maybe:
+        for v in _META_AUTHOR(root):
             n = _clean_author(v)
             if n and n not in names:
                 names.append(n)
-    if not names:
-        for el in root.xpath("//*[@itemprop='author'] | //a[@rel='author']"):
-            sub = el.xpath(".//*[@itemprop='name']")
+    if not names and (source is None or "author" in source):
+        for el in _AUTHOR_PROP(root):
+            sub = _NAME_PROP(el)
             n = _clean_author((sub[0] if sub else el).xpath("string()")) if isinstance(el.tag, str) else None
             if not n and el.get("content"):
                 n = _clean_author(el.get("content"))
             if n and n not in names and len(n.split()) <= 6:
                 names.append(n)
-    if not names:
+    if not names and maybe | (source is not None and ("writer" in source or "autor" in source)):
         # a byline element: class/id "author", "byline", "writer" (its name, without "By"/"Von")
-        for el in root.xpath(_BYLINE_XPATH)[:6]:
-            sub = el.xpath(".//*[contains(@class,'name') or @itemprop='name']")
+        for el in _BYLINE(root)[:6]:
+            sub = _BYLINE_NAME(el)
             t = collapse((sub[0] if sub else el).xpath("string()"))
             n = _clean_author(t) if len(t) <= 60 else None
             if n and len(n.split()) <= 5 and not any(ch.isdigit() for ch in n):
@@ -240,10 +245,13 @@ def markup_author(root, ld_json_texts=()) -> str | None:
     return "; ".join(names[:4]) or None
 
 
-_BYLINE_XPATH = ("//body//*[not(self::script or self::style or self::meta or self::link or self::img)]"
+_BYLINE = etree.XPath("//body//*[not(self::script or self::style or self::meta or self::link or self::img)]"
                  "[contains(@class,'author') or contains(@class,'byline') or contains(@id,'author') "
                  "or contains(@class,'writer') or contains(@class,'autor')]"
                  "[not(contains(@class,'bio') or contains(@class,'avatar') or contains(@class,'comment'))]")
+_BYLINE_NAME = etree.XPath(".//*[contains(@class,'name') or @itemprop='name']")
+_AUTHOR_PROP = etree.XPath("//*[@itemprop='author'] | //a[@rel='author']")
+_NAME_PROP = etree.XPath(".//*[@itemprop='name']")
 
 
 # "(TH)", "(tổng hợp)", "(ST)": how the text was made, not the author's unit

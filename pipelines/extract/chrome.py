@@ -414,6 +414,9 @@ def climb_titlebar(el, protect) -> object:
     return cur
 
 
+_NUM_DATE_RE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
+
+
 def linky_rest(parent, head, head_text_len: int) -> bool:
     t = short_text(parent, 6000)
     if t is None:
@@ -425,7 +428,7 @@ def linky_rest(parent, head, head_text_len: int) -> bool:
     links = link_text_len(parent)
     nonlink = rest - links + (link_text_len(head) if head is not None else 0)
     # dates printed next to related links count as link-ish
-    nonlink -= 12 * len(re.findall(r"\d{1,2}/\d{1,2}/\d{4}", t))
+    nonlink -= 12 * len(_NUM_DATE_RE.findall(t))
     return nonlink <= max(25, 0.3 * rest)
 
 

@@ -90,8 +90,11 @@ def looks_binary(body: bytes) -> bool:
         return False
     if not head:
         return False
-    ctrl = sum(1 for b in head if b < 9 or 13 < b < 32)
+    ctrl = len(head) - len(head.translate(None, _CTRL_BYTES))
     return ctrl > len(head) * 0.05
+
+
+_CTRL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b)
 
 
 def _vietnamese_cp1258_score(body: bytes) -> int:
@@ -132,16 +135,14 @@ def charset_label(codec_name: str) -> str:
     return _WHATWG_NAMES.get(codec_name, codec_name)
 
 
+_COMBINING_RE = re.compile("[\u0300-\u036f]")
+_PRECOMPOSED_RE = re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u1ef9]")
+
+
 def _mostly_decomposed(text: str) -> bool:
-    marks = 0
-    pre = 0
-    for ch in text:
-        o = ord(ch)
-        if 0x300 <= o <= 0x36F:
-            marks += 1
-        elif 0xC0 <= o <= 0x1EF9 and o not in (0xD7, 0xF7):
-            pre += 1
-    return marks >= 20 and pre < marks * 0.2
+    """Combining marks (U+0300-036F) outnumber precomposed letters (U+00C0-1EF9) five to one."""
+    marks = len(_COMBINING_RE.findall(text))
+    return marks >= 20 and len(_PRECOMPOSED_RE.findall(text)) < marks * 0.2
 
 
 def _utf8(text: str) -> tuple[str, str]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -151,8 +152,13 @@ def resolve(base: str, href: str | None) -> str | None:
     low = href[:11].lower()
     if low.startswith(("javascript:", "data:", "mailto:", "tel:", "about:", "vbscript:")):
         return href if low.startswith(("mailto:", "tel:")) else None
+    return _join(base or "", href)
+
+
+@lru_cache(maxsize=16384)
+def _join(base: str, href: str) -> str | None:
     try:
-        return urljoin(base or "", href)
+        return urljoin(base, href)
     except (ValueError, TypeError):
         return href if href[:8].lower().startswith(("http://", "https://")) else None
 

@@ -16,8 +16,13 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from datetime import datetime
-from functools import lru_cache
+
+import htmldate  # imported once with the module, never inside a call
+import lxml.html
+import trafilatura
+from trafilatura.metadata import extract_title
 
 from .dates import VN_TZ
 from .dom import text_of
@@ -29,20 +34,16 @@ PROSE_PARAGRAPH = 60
 MAX_LINK_LINES = 0.3
 
 
-@lru_cache(maxsize=None)
-def _libs():
-    import htmldate
-    import lxml.html
-    import trafilatura
-    return trafilatura, htmldate, lxml.html
+_local = threading.local()
 
 
 def library_tree(text: str):
     """An lxml.html tree of the decoded page for trafilatura / htmldate (parsed from the string: no fetch)."""
-    _, _, lhtml = _libs()
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
     try:
-        return lhtml.document_fromstring(text.encode("utf-8", "replace"),
-                                         parser=lhtml.HTMLParser(encoding="utf-8", remove_comments=True))
+        return lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=parser)
     except (ValueError, Exception):  # lxml raises ParserError/XMLSyntaxError on junk
         return None
 
@@ -53,9 +54,8 @@ _LIST_MARK_RE = re.compile(r"^\s*- ")  # trafilatura marks list items "- "; our 
 def library_body(tree) -> str:
     """trafilatura's main text (its default settings, as its benchmark runs it) as our paragraphs
     (whitespace-collapsed, list marks dropped, joined by a blank line)."""
-    traf, _, _ = _libs()
     try:
-        text = traf.extract(tree, include_comments=False)
+        text = trafilatura.extract(tree, include_comments=False)
     except Exception:  # a library failure is a missing fallback, never a failed record
         return ""
     if not text:
@@ -65,9 +65,7 @@ def library_body(tree) -> str:
 
 
 def library_title(tree) -> str | None:
-    traf, _, _ = _libs()
     try:
-        from trafilatura.metadata import extract_title
         return collapse(extract_title(tree) or "") or None
     except Exception:
         return None
@@ -77,9 +75,8 @@ def library_date(tree, url: str | None, extensive: bool = False):
     """htmldate's publication date (YYYY-MM-DD) or None; the URL is only read for a date in its path.
     Not extensive: dates in the page's markup (meta, JSON-LD, <time>, URL) only, never a date guessed from
     free text (a static page stays undated)."""
-    _, hd, _ = _libs()
     try:
-        return hd.find_date(tree, url=url or None, original_date=True, extensive_search=extensive,
+        return htmldate.find_date(tree, url=url or None, original_date=True, extensive_search=extensive,
                             outputformat="%Y-%m-%d")
     except Exception:
         return None
@@ -200,7 +197,7 @@ _VI_LETTERS_RE = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵ�
 
 def is_vietnamese(text: str) -> bool:
     """Vietnamese text: at least one letter in twenty-five is one only Vietnamese writes."""
-    letters = sum(1 for ch in text[:3000] if ch.isalpha())
+    letters = sum(map(str.isalpha, text[:3000]))
     return bool(letters) and len(_VI_LETTERS_RE.findall(text[:3000])) * 25 >= letters
 
 

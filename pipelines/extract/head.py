@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from .dom import resolve, text_content
@@ -73,6 +74,7 @@ def self_urls(links, meta, base, print_links) -> list:
     return self_urls
 
 
+@lru_cache(maxsize=16384)
 def url_key(u: str) -> str:
     u = resolve("http://x/", u) or u
     u = u.split("#", 1)[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from functools import lru_cache
 
 from lxml import etree
 
@@ -528,8 +529,16 @@ _TITLE_SITE_SEP_RE = re.compile(r"\s+(?:[|»]|::)\s+(?=[^|»:]*$)")
 _PROPER_NAME_RE = re.compile(r"^(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ.&]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ.&]*){0,3}$")
 
 
+_NON_WORD_RE = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=4096)
+def _norm_cmp(s: str) -> str:
+    return _NON_WORD_RE.sub(" ", s.lower()).strip()
+
+
 def norm_cmp(s: str) -> str:
-    return re.sub(r"[\W_]+", " ", (s or "").lower()).strip()
+    return _norm_cmp(s) if s else ""
 
 
 class TitleCand:
@@ -541,6 +550,12 @@ class TitleCand:
 
 _DATE_ONLY_RE = re.compile(r"^[\s(\[]*(?:[^\d]{0,25})?\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}[^()\[\]]{0,24}[)\]]?\s*$")
 _LEADISH_RE = re.compile(r"sapo|summary|(?:^|[\s_-])lead|tomtat|tom-tat|intro|teaser|abstract|chapeau|description|mota", re.I)
+
+
+_TITLE_ATTR_RE = re.compile(r"title|tieude|tieu-de|headline", re.I)
+_NUM_DATE_RE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
+_TEXT_WITH_SLASH = etree.XPath("//text()[contains(., '/')]")
+_HEADING_SCORE = {"h1": 20, "h2": 14, "h3": 10, "h4": 6, "h5": 3, "h6": 3}
 
 
 def title_candidates(els, refs: list[str], chrome_set: set, penalize_texts: set, adjacent_date=frozenset(),
@@ -564,9 +579,9 @@ def title_candidates(els, refs: list[str], chrome_set: set, penalize_texts: set,
         wc = word_count(text)
         sc = 0.0
         tag = el.tag
-        sc += {"h1": 20, "h2": 14, "h3": 10, "h4": 6, "h5": 3, "h6": 3}.get(tag, 0)
+        sc += _HEADING_SCORE.get(tag, 0)
         a = attr_str(el)
-        if a and re.search(r"title|tieude|tieu-de|headline", a, re.I):
+        if a and _TITLE_ATTR_RE.search(a):
             sc += 10
         if has_date:
             sc += 45
@@ -623,16 +638,23 @@ def dated_heading_elements(root, adjacent: set | None = None) -> list:
     When the date stands alone right after a short line (``<b>Title</b><br>(date)``), that line is
     returned too and recorded in ``adjacent``."""
     res = []
+    # only an element whose own text or a child's tail holds a "/" can hold a numeric date
+    owners = set()
+    for t in _TEXT_WITH_SLASH(root):
+        o = t.getparent()
+        if o is not None and t.is_tail:
+            o = o.getparent()
+        if o is not None:
+            owners.add(o)
+    if not owners:
+        return res
     for el in root.iter():
-        if not isinstance(el.tag, str) or el.tag in ("script", "style", "a", "li", "body", "html"):
+        if el not in owners or el.tag in ("script", "style", "a", "li", "body", "html"):
             continue
         t = el.text
         tails = "".join(c.tail or "" for c in el)
         own = (t or "") + tails
-        if "/" not in own or "(" not in own and "[" not in own:
-            # the date may be in a child span: test children cheaply below
-            pass
-        if not re.search(r"\d{1,2}/\d{1,2}/\d{4}", own):
+        if not _NUM_DATE_RE.search(own):
             continue
         cur = el
         for _ in range(3):

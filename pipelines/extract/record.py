@@ -170,7 +170,7 @@ def _extract(rec, body, url, content_type, captured_at):
     sc = scan(page)
     # the author the markup names (JSON-LD, meta, itemprop), read before scripts and chrome go
     named_author = A.markup_author(root, [el.text for el in root.iter("script")
-                                          if el.text and "ld+json" in (el.get("type") or "")])
+                                          if el.text and "ld+json" in (el.get("type") or "")], source=text)
     script_imgs = []  # (parent element, image URLs) of inline JS arrays (album slideshows)
     for el in sc.junk:
         if el.tag == "script" and el.text and el.getparent() is not None:
@@ -269,8 +269,11 @@ def _extract(rec, body, url, content_type, captured_at):
         chrome.append(crumb_el)
     chrome.extend(pager_els)
     chrome_set = set(chrome) | set(follow_drop)
+    heads_and_ancestors = set(sc.related_heads)
+    for h in sc.related_heads:
+        heads_and_ancestors.update(h.iterancestors())
     related_set = set(follow_drop) | {b for b in chrome if b is not None and (
-        RELATED_CLASS_RE.search(attr_str(b)) or next((1 for h in sc.related_heads if is_ancestor(b, h)), None))}
+        b in heads_and_ancestors or RELATED_CLASS_RE.search(attr_str(b)))}
 
     # titles printed by the skin's portlet title bar, remembered with their portlet
     portlet_titles = []
@@ -298,9 +301,15 @@ def _extract(rec, body, url, content_type, captured_at):
     self_keys = {url_key(u) for u in (url, base, links.get("canonical"), links.get("bookmark"), meta.get("og:url"))
                  if u}
 
+    self_link_memo: dict = {}
+
     def is_self_link(a) -> bool:
-        u = resolve(base, a.get("href"))
-        return bool(u) and url_key(u) in self_keys
+        href = a.get("href")
+        hit = self_link_memo.get(href)
+        if hit is None:
+            u = resolve(base, href)
+            hit = self_link_memo[href] = bool(u) and url_key(u) in self_keys
+        return hit
 
     cands = title_candidates(cand_els, refs, chrome_set, penal, adjacent, is_self_link=is_self_link)
     cands.sort(key=lambda c: -c.score)
