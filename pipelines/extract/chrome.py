@@ -4,6 +4,7 @@ print link)."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .dom import HEADING_TAGS, JUNK_TAGS, attr_str, drop, link_text_len
 from .text import collapse, has_chrome_literal, CHROME_LITERALS
@@ -118,6 +119,12 @@ _CF_CLASS_RE = re.compile(r"__cf_email__")
 
 _ACTION_WORDS = frozenset(w.replace("\\", "") for ph in _ACTION_PHRASES for w in ph.split())
 _ACTION_SPLIT_RE = re.compile(r"[\s|•·/\\\-–—›»«‹>\[\]():,;\u2028\xa0]+")
+
+
+@lru_cache(maxsize=8192)
+def related_class(attrs: str) -> bool:
+    """A class/id naming a related or other-news box."""
+    return bool(RELATED_CLASS_RE.search(attrs))
 
 
 def is_action_text(s: str) -> bool:

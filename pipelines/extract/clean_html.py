@@ -17,6 +17,7 @@ ALLOWED_ATTRS = {"a": {"href"}, "img": {"src", "alt"}}
 URL_SCHEMES = {"http", "https", "mailto", "tel", "ftp"}
 _EMPTY_RE = re.compile(r"<(p|h[2-6]|li|blockquote|figcaption|strong|em|b|i|td|th)>(?:\s|&nbsp;|<br>)*</\1>")
 _WS_RE = re.compile(r"[ \t\r\n\f\v]+")
+_BLOCK_SPACE_RE = re.compile(r"\s*(<(?:/?(?:p|h[2-6]|ul|ol|li|table|tr|td|th|figure|figcaption|blockquote)|br)>)\s*")
 
 
 def sanitize(fragment: str) -> str:
@@ -35,7 +36,7 @@ def sanitize(fragment: str) -> str:
     while prev != out:
         prev = out
         out = _EMPTY_RE.sub("", out)
-    out = re.sub(r"\s*(<(?:/?(?:p|h[2-6]|ul|ol|li|table|tr|td|th|figure|figcaption|blockquote)|br)>)\s*", r"\1", out)
+    out = _BLOCK_SPACE_RE.sub(r"\1", out)
     return nfc(out.strip()) or ""
 
 

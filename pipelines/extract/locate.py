@@ -334,7 +334,8 @@ def _row_text(tr) -> str:
     return " | ".join(cells)
 
 
-def build_blocks(body, has_block) -> list[Block]:
+def build_blocks(body, has_block, order: dict | None = None) -> list[Block]:
+    """The leaf text blocks of ``body`` in page order; ``order``: doc_order(body) when already computed."""
     out: list[Block] = []
 
     def leaf(el, kind):
@@ -378,9 +379,8 @@ def build_blocks(body, has_block) -> list[Block]:
         walk(body)
     else:
         leaf(body, "p")
-    order = {}
-    for i, e in enumerate(body.iter()):
-        order[e] = i
+    if order is None:
+        order = doc_order(body)
     for i, b in enumerate(out):
         b.idx = i
         b.pos = order.get(b.el, 0)
@@ -400,8 +400,11 @@ def subtree_end(el, order) -> int:
 
 def _hint(el) -> float:
     a = attr_str(el)
-    if not a:
-        return 1.0
+    return _hint_of(a) if a else 1.0
+
+
+@lru_cache(maxsize=8192)
+def _hint_of(a: str) -> float:
     f = 1.0
     if _POS_HINT_RE.search(a):
         f *= 1.3

@@ -14,7 +14,7 @@ from . import authors as A
 from . import generic
 from . import kinds as K
 from .body import META_LABEL_RE, block_text, body_items, filter_region, find_body_region, join_blocks
-from .chrome import (RELATED_CLASS_RE, action_bar, climb_titlebar, decode_cloudflare_emails,
+from .chrome import (action_bar, related_class, climb_titlebar, decode_cloudflare_emails,
                      find_breadcrumb, is_action_text, is_pager_text,
                      pager_box, related_box, scan, selected_nav_text, short_text, linky_rest)
 from .clean_html import build_body_html
@@ -273,7 +273,7 @@ def _extract(rec, body, url, content_type, captured_at):
     for h in sc.related_heads:
         heads_and_ancestors.update(h.iterancestors())
     related_set = set(follow_drop) | {b for b in chrome if b is not None and (
-        b in heads_and_ancestors or RELATED_CLASS_RE.search(attr_str(b)))}
+        b in heads_and_ancestors or related_class(attr_str(b)))}
 
     # titles printed by the skin's portlet title bar, remembered with their portlet
     portlet_titles = []
@@ -375,10 +375,8 @@ def _extract(rec, body, url, content_type, captured_at):
 
     # ---- blocks and containers
     has_block = normalize_blocks(page)
-    blocks = build_blocks(page, has_block)
     order = doc_order(page)
-    for b in blocks:
-        b.pos = order.get(b.el, 0)
+    blocks = build_blocks(page, has_block, order)
     scores_all, tot_all, lnk_all = score_containers(blocks)
     c_global, cg_score = best_container(scores_all)
     c_global = merge_siblings(c_global, scores_all, tot_all, lnk_all)
