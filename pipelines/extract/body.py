@@ -4,6 +4,7 @@ top), block text, and the items of the body HTML."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from . import authors as A
 from .chrome import is_action_text, is_footer_text, is_pager_text, is_related_heading
@@ -33,7 +34,12 @@ _TOP_AUTHOR_RE = re.compile(r"^(?:tác\s+giả|người\s+viết|(?:bài|tin)\s*
 
 
 def block_text(b) -> str:
-    return clean_text(strip_chrome_literals(b.text))
+    return _clean_block_text(b.text)
+
+
+@lru_cache(maxsize=4096)
+def _clean_block_text(text: str) -> str:
+    return clean_text(strip_chrome_literals(text))
 
 
 def join_blocks(blocks) -> str:

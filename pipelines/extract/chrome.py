@@ -131,6 +131,11 @@ def is_action_text(s: str) -> bool:
     """True when a short text consists only of action links ("In trang | Gửi email | Quay lại")."""
     if not s or len(s) > 120:
         return False
+    return _is_action_text(s)
+
+
+@lru_cache(maxsize=16384)
+def _is_action_text(s: str) -> bool:
     # cheap necessary condition: every word is a word of some action phrase
     for w in _ACTION_SPLIT_RE.split(s.lower()):
         if w and w not in _ACTION_WORDS and w not in ("a+", "a-", "google+", "e"):
