@@ -70,9 +70,9 @@ def _timed(fn, pages):
     return out, errors, busy
 
 
-def _paired_rates(fn_a, fn_b, pages, rounds: int = 2):
+def paired_rates(fn_a, fn_b, pages, rounds: int = 2):
     """Pages/s of two extractors timed page by page in alternation, so that the load of a shared machine
-    weighs on both alike."""
+    weighs on both alike (``pages``: (id, html, url) tuples; each extractor is called ``fn(html, url)``)."""
     ta = tb = 0.0
     for _ in range(rounds):
         for _pid, html, url in pages:
@@ -106,7 +106,7 @@ def bench_devsets(root: Path) -> dict:
     loaded = [(p["id"], sb.decode_html(sb._read(Path(p["path"])), False), p["url"]) for p in pages]
     recs, errs, _ = _timed(ours_record, loaded)
     tbody, terrs, _ = _timed(anchors.trafilatura_body, loaded)
-    ours_rate, traf_rate = _paired_rates(ours_record, anchors.trafilatura_body, loaded)
+    ours_rate, traf_rate = paired_rates(ours_record, anchors.trafilatura_body, loaded)
     body_ours, _ = sb.score_trafilatura(truth, {k: (r or {}).get("body_text") for k, r in recs.items()}, 0, 0)
     body_traf, _ = sb.score_trafilatura(truth, tbody, 0, 0)
     empty = sum(1 for k, r in recs.items() if truth[k]["with"] and not (r or {}).get("body_text"))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pyarrow.dataset as ds
 
-from bench.extraction_quality import bench_quality
+from bench.extraction_quality import bench_quality, paired_rates
 from bench.parquet_layout import bench_archive
 from bench.reextract import bench_reextract
 from bench.hostile import bench_hostile
@@ -39,14 +39,6 @@ def _fetch_all(urls):
     return pages
 
 
-def _rate(fn, pages, rounds):
-    started = time.perf_counter()
-    for _ in range(rounds):
-        for url, body, ctype in pages:
-            fn(url, body, ctype)
-    return rounds * len(pages) / (time.perf_counter() - started)
-
-
 def bench_extraction(base_url: str, articles: int, seed: int, rounds: int, limit: int = 500) -> list[dict]:
     import trafilatura
 
@@ -55,9 +47,20 @@ def bench_extraction(base_url: str, articles: int, seed: int, rounds: int, limit
 
     urls = [t["urls"]["friendly"] for t in iter_truth(base_url, articles=articles, seed=seed) if t["kind"] == "article"]
     urls = urls[:limit]
-    pages = _fetch_all(urls)
-    ours = _rate(lambda u, b, c: extract_record(b, u, content_type=c), pages, rounds)
-    theirs = _rate(lambda u, b, c: trafilatura.bare_extraction(b, url=u, with_metadata=True), pages, rounds)
+    fetched = _fetch_all(urls)
+    pages = [(u, b, u) for u, b, _ in fetched]  # paired_rates' (id, html, url)
+    ctypes = {u: c for u, _, c in fetched}
+
+    def ours_fn(body, url):
+        return extract_record(body, url, content_type=ctypes[url])
+
+    def theirs_fn(body, url):
+        return trafilatura.bare_extraction(body, url=url, with_metadata=True)
+
+    # one untimed round warms both (imports, caches), then page by page in alternation (a shared machine's
+    # load weighs on both alike)
+    paired_rates(ours_fn, theirs_fn, pages, rounds=1)
+    ours, theirs = paired_rates(ours_fn, theirs_fn, pages, rounds)
     print(f"extraction  pages={len(pages)} rounds={rounds}")
     print(f"  portal-archive extract : {ours:8.1f} pages/s")
     print(f"  trafilatura (baseline) : {theirs:8.1f} pages/s")

@@ -37,7 +37,7 @@ def block_text(b) -> str:
     return _clean_block_text(b.text)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=512)
 def _clean_block_text(text: str) -> str:
     return clean_text(strip_chrome_literals(text))
 

@@ -134,7 +134,7 @@ def is_action_text(s: str) -> bool:
     return _is_action_text(s)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=2048)
 def _is_action_text(s: str) -> bool:
     # cheap necessary condition: every word is a word of some action phrase
     for w in _ACTION_SPLIT_RE.split(s.lower()):

@@ -155,7 +155,7 @@ def resolve(base: str, href: str | None) -> str | None:
     return _join(base or "", href)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=2048)
 def _join(base: str, href: str) -> str | None:
     try:
         return urljoin(base, href)

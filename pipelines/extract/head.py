@@ -74,7 +74,7 @@ def self_urls(links, meta, base, print_links) -> list:
     return self_urls
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=2048)
 def url_key(u: str) -> str:
     u = resolve("http://x/", u) or u
     u = u.split("#", 1)[0]

@@ -535,7 +535,7 @@ _PROPER_NAME_RE = re.compile(r"^(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ.&]*)(?:\s+[A-ZĐÀ-Ỹ
 _NON_WORD_RE = re.compile(r"[\W_]+")
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=512)
 def _norm_cmp(s: str) -> str:
     return _NON_WORD_RE.sub(" ", s.lower()).strip()
 
