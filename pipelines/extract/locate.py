@@ -558,6 +558,7 @@ _LEADISH_RE = re.compile(r"sapo|summary|(?:^|[\s_-])lead|tomtat|tom-tat|intro|te
 _TITLE_ATTR_RE = re.compile(r"title|tieude|tieu-de|headline", re.I)
 _NUM_DATE_RE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
 _TEXT_WITH_SLASH = etree.XPath("//text()[contains(., '/')]")
+_TEXT_OF_LENGTH = etree.XPath(".//text()[string-length(.) >= $lo and string-length(.) <= $hi]")
 _HEADING_SCORE = {"h1": 20, "h2": 14, "h3": 10, "h4": 6, "h5": 3, "h6": 3}
 
 
@@ -694,11 +695,13 @@ def ref_title_elements(root, refs: list[str]) -> list:
     res = []
     lo = min(len(r) for r in refset) * 0.8
     hi = max(len(r) for r in refset) * 1.5 + 10
-    for el in root.iter():
-        t = el.text
-        if not t or len(t) < lo or len(t) > hi or not isinstance(el.tag, str) or el.tag in (
-                "title", "a", "option", "script", "style"):
+    for t in _TEXT_OF_LENGTH(root, lo=lo, hi=hi):  # in page order: an element's own text opens it
+        if not t.is_text:
             continue
+        el = t.getparent()
+        if el.tag in ("title", "a", "option", "script", "style"):
+            continue
+        t = str(t)  # (a plain string: the cache must not keep the tree alive)
         if norm_cmp(t) in refset:
             cur = el
             # climb to the outermost element with the same text (e.g. <font><b>Title</b></font>)

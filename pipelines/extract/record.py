@@ -36,7 +36,7 @@ from .tail import find_author_tail, is_date_line
 from .text import clean_text, collapse, halve_repeated, nfc, word_count
 from .title import PORTLET_BOX_RE, PORTLET_TITLE_CLASS_RE, strip_literals, add_heading_lines, choose_title, pick_heading
 
-EXTRACTOR_VERSION = "2.0.0"
+EXTRACTOR_VERSION = "2.0.1"
 
 # design.md (binding): the summary is the lead only when the page has a separate lead element; without
 # one it is null and the first paragraph stays in the body. Kept as a switch for other deployments.
