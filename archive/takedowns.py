@@ -83,10 +83,10 @@ def record_facts(con, record_id: str) -> dict[str, Any] | None:
     under, preferred first), or None if the archive has no such record."""
     newest = None
     for table in RECORD_TABLES:
-        row = con.execute(f'SELECT snapshot_id, site, url FROM "{table}" WHERE record_id = ?'
-                          " ORDER BY snapshot_id DESC, version DESC LIMIT 1", [record_id]).fetchone()
-        if row and (newest is None or row[0] > newest[1]):
-            newest = (table, *row)
+        for row in con.execute(f'SELECT snapshot_id, site, url FROM "{table}" WHERE record_id = ?'
+                               " ORDER BY snapshot_id DESC, version DESC LIMIT 1", [record_id]).fetchall():
+            if newest is None or row[0] > newest[1]:
+                newest = (table, *row)
     if newest is None:
         return None
     table, _, site, url = newest
@@ -126,6 +126,8 @@ def _urls_sql(where: str) -> str:
 def hidden_urls(con) -> list[str]:
     """URLs that only records taken down were seen under or embed (their pages, state URLs, aliases, images,
     attachments, video files), never a record still shown: what a replay of the archive must not serve."""
+    if not con.execute("SELECT count(*) FROM taken_down").fetchall()[0][0]:
+        return []
     taken = "r.record_id IN (SELECT record_id FROM taken_down)"
     shown = "r.record_id NOT IN (SELECT record_id FROM taken_down)"
     sql = f"SELECT u FROM (({_urls_sql(taken)}) EXCEPT ({_urls_sql(shown)})) AS t(u) WHERE u IS NOT NULL ORDER BY 1"
@@ -135,8 +137,8 @@ def hidden_urls(con) -> list[str]:
 def latest_action(con, record_id: str) -> dict[str, Any] | None:
     """The latest takedowns row of a record (a dict), or None."""
     rel = con.execute("SELECT * FROM takedowns WHERE record_id = ? ORDER BY action_at DESC LIMIT 1", [record_id])
-    row = rel.fetchone()
-    return dict(zip([d[0] for d in rel.description], row)) if row else None
+    rows = rel.fetchall()
+    return dict(zip([d[0] for d in rel.description], rows[0])) if rows else None
 
 
 def _nfc(text: str) -> str:
@@ -168,7 +170,7 @@ def record_action(root: str | os.PathLike[str], record_id: str, *, reason: str, 
                 raise TakedownError(f"no record {record_id!r} in {root}: give a record_id of a record table "
                                     "(portal-archive query … \"SELECT record_id, url FROM articles\") or --url")
             last = latest_action(con, record_id)
-            last_at = con.execute("SELECT max(action_at) FROM takedowns").fetchone()[0]
+            last_at = con.execute("SELECT max(action_at) FROM takedowns").fetchall()[0][0]
         finally:
             con.close()
         taken = bool(last) and last["action"] == "take"

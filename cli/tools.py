@@ -111,7 +111,7 @@ def warn_taken_down(root) -> None:
 
     con = connect(root)
     try:
-        n = con.execute("SELECT count(*) FROM taken_down").fetchone()[0]
+        n = con.execute("SELECT count(*) FROM taken_down").fetchall()[0][0]
     finally:
         con.close()
     if n:

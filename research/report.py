@@ -11,6 +11,7 @@ from pathlib import Path
 from archive import RECORD_TABLES, connect
 from archive.atomic import replace_with
 from archive.query import site_names, unknown_site
+from archive.takedowns import hidden_urls
 
 from .fields import DATE_COLUMN
 
@@ -73,8 +74,12 @@ def collect(archive_dir: str | os.PathLike[str], site: str | None = None) -> dic
                 raise LookupError(unknown_site(archive_dir, site, sites))
             con.execute("CREATE TEMP TABLE site_records AS " + " UNION ".join(
                 f'SELECT record_id FROM "{t}" WHERE site = $site' for t in RECORD_TABLES), params)
+        con.execute("CREATE TEMP TABLE hidden (url VARCHAR)")  # media and URLs only records taken down had
+        hidden = hidden_urls(con)
+        if hidden:
+            con.executemany("INSERT INTO hidden VALUES (?)", [[u] for u in hidden])
         of_site = " WHERE site = $site" if site else ""
-        and_site = " AND site = $site" if site else ""
+        and_shown = (" AND site = $site" if site else "") + " AND url NOT IN (SELECT url FROM hidden)"
         dated = " UNION ALL ".join(
             f"SELECT '{RECORD_TABLES[t]}' AS kind, {_date_sql(t)} AS day, "
             f"{'section' if t in ('articles', 'static_pages') else 'NULL'} AS section FROM {t}_latest{of_site}"
@@ -95,9 +100,9 @@ def collect(archive_dir: str | os.PathLike[str], site: str | None = None) -> dic
             "completeness": [],
             "media": rows("SELECT coalesce(split_part(mime_type, ';', 1), 'unknown') AS type, count(*), sum(size) "
                           "FROM (SELECT DISTINCT sha256, mime_type, size FROM media_files WHERE sha256 IS NOT NULL"
-                          f"{and_site}) GROUP BY ALL ORDER BY 3 DESC NULLS LAST"),
-            "media_failed": rows(f"SELECT count(DISTINCT url) FROM media_files WHERE sha256 IS NULL{and_site}")[0][0],
-            "errors": rows(f"SELECT reason, snapshot_id, count(*) FROM errors{of_site} GROUP BY ALL ORDER BY ALL"),
+                          f"{and_shown}) GROUP BY ALL ORDER BY 3 DESC NULLS LAST"),
+            "media_failed": rows(f"SELECT count(DISTINCT url) FROM media_files WHERE sha256 IS NULL{and_shown}")[0][0],
+            "errors": rows(f"SELECT reason, snapshot_id, count(*) FROM errors WHERE true{and_shown} GROUP BY ALL ORDER BY ALL"),
             "snapshots": rows(_history_sql(site)),
         }
         for table, checks in COMPLETENESS.items():

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from archive import RECORD_TABLES, connect
 from archive.atomic import replace_with
-from archive.takedowns import state_token
+from archive.takedowns import hidden_urls, state_token
 
 from .fields import (LOCAL, TEXT_COLUMNS, author_of, capture_timestamp, date_of, sqlite_value, text_of)
 from .fold import fold
@@ -152,12 +152,13 @@ def _write_record_tables(con, db, snapshot, replay_prefix, counts, keep=None) ->
 
 
 def _write_other_tables(con, db, snapshot, counts) -> None:
+    hidden = set(hidden_urls(con))  # the media and failed URLs only records taken down had
     for table in OTHER_TABLES:
         rel_sql = f"SELECT * FROM {_q(table)}" + (" WHERE snapshot_id <= ?" if snapshot else "") + " ORDER BY ALL"
         columns = con.sql(f"SELECT * FROM {_q(table)} LIMIT 0").columns
         _create_table(db, table, columns)
         rows = (tuple(sqlite_value(r[c], tz=dt.timezone.utc) for c in columns)
-                for r in iter_rows(con, rel_sql, [snapshot] if snapshot else []))
+                for r in iter_rows(con, rel_sql, [snapshot] if snapshot else []) if r.get("url") not in hidden)
         counts[table] = len(_insert(db, table, columns, list(rows)))
 
 

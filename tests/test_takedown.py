@@ -57,7 +57,7 @@ def _victim(archive: Path) -> dict:
             "WHERE array_to_string(urls_seen, ' ') LIKE '%!ut/p%' AND len(images) > 0 AND (SELECT count(*) FROM "
             "articles b, unnest(b.images) AS x(i) WHERE x.i.url = a.images[1].url AND b.record_id <> a.record_id) = 0 "
             "ORDER BY record_id LIMIT 1")
-        return dict(zip([d[0] for d in rel.description], rel.fetchone()))
+        return dict(zip([d[0] for d in rel.description], rel.fetchall()[0]))
     finally:
         con.close()
 
@@ -103,6 +103,9 @@ def _serve_checks(archive: Path, victim: dict, other_url: str) -> tuple[list, in
         status, body = _get(f"http://127.0.0.1:{port}/serve/records.json?record_id={victim['record_id']}&_shape=array")
         assert status == 200
         rows = json.loads(body)
+        status, body = _get(f"http://127.0.0.1:{port}/serve/media_files.json?url={victim['image']}&_shape=array")
+        assert status == 200
+        rows += json.loads(body)  # its image's download is not listed either
         gone, image, kept = (_get(f"http://127.0.0.1:{replay}/archive/2100id_/{u}")[0]
                              for u in (victim["url"], victim["image"], other_url))
         return rows, gone, image, kept
@@ -224,7 +227,7 @@ def test_replay_hides_only_what_no_shown_record_needs(small, tmp_path):
     archive = _copy(small, tmp_path)
     con = connect(archive)
     rid, video_url, seen = con.execute("SELECT record_id, video_url, urls_seen FROM videos_latest "
-                                       "ORDER BY record_id LIMIT 1").fetchone()
+                                       "ORDER BY record_id LIMIT 1").fetchall()[0]
     con.close()
     page_url = next(u for u in seen if u != video_url)
     run_cli("takedown", "--archive", str(archive), "--record", rid, "--reason", "copyright")
