@@ -18,6 +18,7 @@ import pytest
 
 from archive import connect
 from archive.summary import summarize
+from cli.takedown import default_user
 from research.report import collect
 from research.serve import stop
 from tests.conftest import ROOT, free_port, run_cli
@@ -190,6 +191,9 @@ def test_a_recrawl_does_not_resurrect_it(small, tmp_path):
     assert rid not in _ids(archive, "SELECT record_id FROM articles_latest")
     assert rid not in _search_ids(archive, victim["title"])
     assert summarize(archive)["records_taken_down"] == 1
+    con = connect(archive)
+    assert con.execute("SELECT who FROM takedowns").fetchall() == [(default_user(),)]  # --by defaults to the OS user
+    con.close()
     package = run_cli("package", "--archive", str(archive), "--wacz", "-o", str(tmp_path / "a.wacz"))
     assert "holds the captures of the 1 records taken down" in package.stderr  # the evidence package says so
 
@@ -272,3 +276,17 @@ def test_serves_database_is_rebuilt_after_a_takedown_and_its_undo(small, tmp_pat
     run_cli("takedown", "--archive", str(archive), "--record", rid, "--reason", "y", "--undo")
     logs, n = build()
     assert len(logs) == 1 and n == 1
+
+
+def test_diff_leaves_out_records_taken_down(mutated_history, tmp_path):
+    from research.diff import diff_snapshots
+
+    archive = tmp_path / "archive"
+    shutil.copytree(mutated_history[0], archive)
+    before = diff_snapshots(archive, "previous", "latest")
+    added, changed = before.added[0].record_id, before.changed[0].record_id
+    for rid in (added, changed):
+        run_cli("takedown", "--archive", str(archive), "--record", rid, "--reason", "x")
+    after = diff_snapshots(archive, "previous", "latest")
+    assert {r.record_id for r in after.added} == {r.record_id for r in before.added} - {added}
+    assert {c.record_id for c in after.changed} == {c.record_id for c in before.changed} - {changed}
