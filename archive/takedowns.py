@@ -177,7 +177,8 @@ def record_action(root: str | os.PathLike[str], record_id: str, *, reason: str, 
         if undo and not taken:
             raise TakedownError(f"record {record_id} is not taken down: nothing to undo")
         if not undo and taken:
-            raise TakedownError(f"record {record_id} is already taken down (since {last['action_at']:%Y-%m-%d %H:%M:%S} UTC"
+            since = last["action_at"].astimezone(dt.timezone.utc)
+            raise TakedownError(f"record {record_id} is already taken down (since {since:%Y-%m-%d %H:%M:%S} UTC"
                                 f" by {last['who']}: {last['reason']}); nothing written")
         now = dt.datetime.now(dt.timezone.utc)
         if last_at is not None and now <= last_at:

@@ -62,15 +62,15 @@ def resolve_url(root, url: str) -> str:
 
 def run(args) -> int:
     from archive.takedowns import record_action
+    from cli.search import refresh_index
 
     root = archive_dir(args.archive)
-    record_id = args.record.strip() if args.record else resolve_url(root, args.url.strip())
+    url = args.url.strip() if args.url else None
+    record_id = args.record.strip() if args.record else resolve_url(root, url)
     row = record_action(root, record_id, reason=args.reason, who=args.by or default_user(), undo=args.undo,
-                        requested_url=args.url)
+                        requested_url=url)
     verb = "restored" if args.undo else "taken down"
     print(f"{verb}: {row['table']} {row['record_id']} {row['url']} ({len(row['urls'])} URLs; "
           f"by {row['who']} at {row['action_at']:%Y-%m-%d %H:%M:%S} UTC; reason: {row['reason']})")
-    from cli.search import refresh_index
-
-    refresh_index(root)
+    refresh_index(root)  # the search index drops (or takes back) the record now
     return 0

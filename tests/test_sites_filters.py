@@ -77,6 +77,22 @@ def test_reextract_keeps_each_records_site_and_id(sites_archive, tmp_path):
     assert sorted(r[:2] for r in _latest(archive)) == before
 
 
+def test_reextract_sites_applies_each_sites_charset_override(sites_archive, tmp_path):
+    from cli.tools import site_charsets
+    from pipelines.rows import page_content_type
+
+    toml = tmp_path / "sites.toml"
+    toml.write_text('[[site]]\nname = "dienchau"\nstart_url = "http://127.0.0.1:9/"\n[site.extract]\n'
+                    'charset = "windows-1258"\n\n[[site]]\nname = "hoangmai"\nstart_url = "http://127.0.0.1:8/"\n',
+                    encoding="utf-8")
+    charsets = site_charsets(str(toml))
+    assert charsets == {"dienchau": "windows-1258"}
+    pointers = list(unique_captures(sites_archive, charsets))
+    assert {p["site"] for p in pointers if p.get("charset")} == {"dienchau"}
+    page = capture_page(sites_archive, next(p for p in pointers if p["site"] == "dienchau"))
+    assert page_content_type(page) == "text/html; charset=windows-1258"
+
+
 def test_takedown_by_url_takes_the_record_of_that_urls_site(sites_archive, tmp_path):
     archive = tmp_path / "archive"
     shutil.copytree(sites_archive, archive)
