@@ -643,17 +643,17 @@ def dated_heading_elements(root, adjacent: set | None = None) -> list:
     returned too and recorded in ``adjacent``."""
     res = []
     # only an element whose own text or a child's tail holds a "/" can hold a numeric date
-    owners = set()
+    owners = {}
     for t in _TEXT_WITH_SLASH(root):
         o = t.getparent()
         if o is not None and t.is_tail:
             o = o.getparent()
-        if o is not None:
-            owners.add(o)
-    if not owners:
-        return res
-    for el in root.iter():
-        if el not in owners or el.tag in ("script", "style", "a", "li", "body", "html"):
+        if o is not None and o not in owners:
+            key = _path_in(o, root)
+            if key is not None:
+                owners[o] = key
+    for el in sorted(owners, key=owners.get):  # in page order
+        if el.tag in ("script", "style", "a", "li", "body", "html"):
             continue
         t = el.text
         tails = "".join(c.tail or "" for c in el)
@@ -685,6 +685,19 @@ def dated_heading_elements(root, adjacent: set | None = None) -> list:
                 break
             cur = p
     return res
+
+
+def _path_in(el, root) -> list | None:
+    """The child indexes from ``root`` down to ``el`` (its page order as a sort key); None outside ``root``."""
+    path = []
+    while el is not root:
+        p = el.getparent()
+        if p is None:
+            return None
+        path.append(p.index(el))
+        el = p
+    path.reverse()
+    return path
 
 
 def ref_title_elements(root, refs: list[str]) -> list:
