@@ -1,0 +1,31 @@
+"""The locating steps that select candidates in lxml (text nodes holding "/", texts of a title's length)
+return what a walk of every element returns, in page order."""
+from __future__ import annotations
+
+from pipelines.extract.dom import parse_html
+from pipelines.extract.locate import dated_heading_elements, doc_order, ref_title_elements
+
+T1 = "Hội nghị sơ kết công tác dân vận năm 2024"
+T2 = "Lễ kỷ niệm ngày thành lập Hội Nông dân Việt Nam"
+
+
+def test_dated_headings_in_page_order_whoever_holds_the_date():
+    # the paragraph's date is the tail of a child that holds a date of its own: the text nodes meet the
+    # child's date first, the page order puts the paragraph first
+    page = parse_html(
+        "<html><head><title>Tin 12/2024</title></head><body>"
+        f"<p class='t'>{T1} <span>{T2} (01/02/2023 08:00)</span> (21/10/2024 17:02)</p>"
+        f"<div class='x'><b>{T2}</b><span>(05/06/2022)</span></div></body></html>").find("body")
+    found = dated_heading_elements(page, set())
+    order = doc_order(page)
+    assert [e.tag for e in found[:2]] == ["p", "span"]
+    assert [order[e] for e in found] == sorted(order[e] for e in found)
+    assert all(e.tag != "title" for e in found)  # the head's "Tin 12/2024" is not the page's
+
+
+def test_reference_title_elements_are_own_texts_not_tails():
+    page = parse_html(
+        f"<html><body><div><font><b>{T1}</b></font></div><p><a href='/x'>{T1}</a></p>"
+        f"<p><span>Tin</span>{T1}</p><h3>{T2}</h3></body></html>").find("body")
+    found = ref_title_elements(page, [T1, T2])
+    assert [e.tag for e in found] == ["div", "h3"]  # climbed <b> → <font> → <div>; a link and a tail are not
