@@ -1,7 +1,8 @@
 """``make bench``: every performance figure as a ratio to a baseline measured in the same run, printed as one
 table (measure, ours, baseline, ratio, target, met?) and written as JSON to ``bench/results.json``.
 
-* extraction: our extractor vs trafilatura, pages/s on the same replica article pages;
+* extraction: our extractor vs trafilatura, pages/s on the same replica article pages (timed page by page in
+  alternation after one warm-up round);
 * crawl: our full crawl (discovery, identity, extraction, Parquet) vs a bare-fetch spider that GETs
   exactly the URLs our crawl fetched, same concurrency, against the same replica process.
 * sites (issue 12, bench/sites.py): 20 sibling replicas, 200 ms latency, Crawl-delay 1 s each: our rate
