@@ -20,16 +20,19 @@ thread (Scrapy pipelines run in the reactor thread).
 Durability order: before a ``changes`` part is written, every other table's
 buffer is flushed, so a record with a ``changes`` row on disk also has its
 record row, pages, media and aliases on disk.  That is what makes
-:meth:`ArchiveWriter.done_in_snapshot` safe to skip.
+:meth:`ArchiveWriter.done_in_snapshot` safe to skip.  And before any part is
+written, :attr:`ArchiveWriter.durable_first` runs (the crawl's fsync of its WARC
+records, once per batch), so a row on disk never points at a record that is not.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +56,10 @@ DATA_TABLES = (*RECORD_TABLES, *LOG_TABLES, "changes")
 #: Tables whose rows are kept once per snapshot: table -> the columns that say "the same row".
 #: A resumed run (or a record seen twice) does not write such a row again.
 ONCE_PER_SNAPSHOT = {"media_files": ("url",), "errors": ("url", "reason"), "url_aliases": ("record_id", "url")}
+
+#: add_item flushes every table once its buffered rows hold about this much text, even before ``batch_rows``
+#: rows: wide records (long bodies) keep the crawl's memory bounded by size, not only by count.
+BATCH_BYTES = 16 * 1024 * 1024
 
 #: Old column names accepted in rows (table -> {old: new}).
 LEGACY_KEYS = {"pages": {"article_id": "record_id"}, "url_aliases": {"article_id": "record_id"}}
@@ -112,14 +119,25 @@ def remove_temps(root: Path) -> list[Path]:
     return removed
 
 
-def _keys_on_disk(table_dir: Path, snapshot_id: str, columns: tuple[str, ...]) -> set[tuple]:
-    """The ``columns`` tuples of the rows of ``snapshot_id``'s parts of one table (a resumed run's memory)."""
+def once_key(values: tuple) -> bytes:
+    """16-byte digest of a row's ONCE_PER_SNAPSHOT columns: what the writer remembers per row, not the URLs
+    themselves (memory flat as the portal grows)."""
+    return hashlib.blake2b(repr(values).encode("utf-8"), digest_size=16).digest()
+
+
+def _row_bytes(row: Mapping[str, Any]) -> int:
+    """About the size of a row's text and bytes (what makes a record wide: body text and HTML)."""
+    return sum(len(v) for v in row.values() if isinstance(v, (str, bytes)))
+
+
+def _keys_on_disk(table_dir: Path, snapshot_id: str, columns: tuple[str, ...]) -> set[bytes]:
+    """The :func:`once_key` of the rows of ``snapshot_id``'s parts of one table (a resumed run's memory)."""
     import pyarrow.parquet as pq
 
-    keys: set[tuple] = set()
+    keys: set[bytes] = set()
     for part in numbered_parts(table_dir, snapshot_id):
         table = pq.read_table(part, columns=list(columns))
-        keys.update(zip(*(table.column(c).to_pylist() for c in columns)))
+        keys.update(map(once_key, zip(*(table.column(c).to_pylist() for c in columns))))
     return keys
 
 
@@ -160,6 +178,7 @@ class ArchiveWriter:
         settings: Mapping[str, Any] | str | None = None,
         software_version: str = "",
         batch_rows: int = 1000,
+        batch_bytes: int = BATCH_BYTES,
         snapshot_id: str | None = None,
         resume: bool | str = "auto",
         command: str = "writer",
@@ -178,6 +197,8 @@ class ArchiveWriter:
         self.settings = _settings_json(settings)
         self.software_version = software_version
         self.batch_rows = batch_rows
+        self.batch_bytes = batch_bytes
+        self._buffered_bytes = 0  # text and bytes of the rows add_item buffered since the last flush (about)
         ensure_archive_root(self.root)
         self._lock = ArchiveLock(self.root, command)
         self._lock.acquire()
@@ -248,14 +269,17 @@ class ArchiveWriter:
                 part_prefix=self.snapshot_id,
                 batch_rows=self.batch_rows,
                 manifest_root=root,
-                before_flush=self._flush_all_but_changes if t == "changes" else None,
+                before_flush=self._flush_all_but_changes if t == "changes" else self.sync_referenced,
             )
         self._done: set[str] = record_ids_done(root, self.snapshot_id) if self.resumed else set()
-        self._keys: dict[str, set[tuple]] = {
+        self._keys: dict[str, set[bytes]] = {
             t: _keys_on_disk(root / t, self.snapshot_id, cols) if self.resumed else set()
             for t, cols in ONCE_PER_SNAPSHOT.items()
         }
         self._previous: dict[str, PrevRecord] | None = None
+        #: called before any part is written: what rows point to (WARC records written without their own
+        #: fsync) reaches the disk before the rows do
+        self.durable_first: list[Callable[[], None]] = []
         self._counts = {"new": 0, "changed": 0, "unchanged": 0, "removed": 0, "duplicate": 0}
         self._closed = False
         #: the snapshots row, once closed
@@ -406,7 +430,7 @@ class ArchiveWriter:
                     {"record_id": record_id, "url": url, "seen_at": seen_at, "snapshot_id": self.snapshot_id}))
 
     def _write_once(self, table: str, clean: dict[str, Any]) -> bool:
-        key = tuple(clean[c] for c in ONCE_PER_SNAPSHOT[table])
+        key = once_key(tuple(clean[c] for c in ONCE_PER_SNAPSHOT[table]))
         if key in self._keys[table]:
             return False
         self._writers[table].write(clean, validated=True)
@@ -449,7 +473,8 @@ class ArchiveWriter:
         finally:
             for writer in self._writers.values():
                 writer.hold = False
-        if any(w.buffered >= w.batch_rows for w in self._writers.values()):
+        self._buffered_bytes += sum(_row_bytes(r) for _t, r in rows)
+        if self._buffered_bytes >= self.batch_bytes or any(w.buffered >= w.batch_rows for w in self._writers.values()):
             self.flush()
         return changes
 
@@ -499,7 +524,13 @@ class ArchiveWriter:
         elif current != value:
             raise ValueError(f"{table}.{key}: row has {current!r}, this writer writes {value!r}")
 
+    def sync_referenced(self) -> None:
+        """Run :attr:`durable_first` (the WARC and media fsyncs of a batch)."""
+        for sync in self.durable_first:
+            sync()
+
     def _flush_all_but_changes(self) -> None:
+        self.sync_referenced()
         for name, writer in self._writers.items():
             if name != "changes":
                 writer.flush()
@@ -508,6 +539,7 @@ class ArchiveWriter:
         """Write every buffered row to disk now (one part per table with buffered rows)."""
         self._flush_all_but_changes()
         self._writers["changes"].flush()
+        self._buffered_bytes = 0
 
     @property
     def stats(self) -> dict[str, int]:

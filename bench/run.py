@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import urllib.request
 from pathlib import Path
 
@@ -173,8 +174,10 @@ def quality_rows(q: dict) -> list[dict]:
 
 
 SIZES = {  # full run, and --quick
-    False: {"articles": 2000, "memory_articles": 2000, "search_records": 200_000, "sites_articles": 60},
-    True: {"articles": 500, "memory_articles": 1000, "search_records": 20_000, "sites_articles": 10},
+    False: {"articles": 2000, "crawl_articles": 2000, "memory_articles": 2000, "search_records": 200_000,
+            "sites_articles": 60},
+    True: {"articles": 500, "crawl_articles": 500, "memory_articles": 1000, "search_records": 20_000,
+           "sites_articles": 10},
 }
 
 
@@ -191,27 +194,44 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     sizes = dict(SIZES[args.quick])
     if args.articles:
-        sizes["articles"] = sizes["memory_articles"] = args.articles
+        sizes["articles"] = sizes["crawl_articles"] = sizes["memory_articles"] = args.articles
     if args.search_records:
         sizes["search_records"] = args.search_records
     started = time.perf_counter()
     rows = []
-    with replica_process(sizes["articles"], args.seed) as url:
-        rows += bench_extraction(url, sizes["articles"], args.seed, args.rounds)
-        rows += quality_rows(bench_quality(url, sizes["articles"], args.seed))
-    rows += bench_crawl(sizes["articles"], args.seed)
-    rows += bench_wacz(max(50, sizes["articles"] // 4), args.seed)
+
+    def extraction():
+        with replica_process(sizes["articles"], args.seed) as url:
+            return (part("extraction", bench_extraction, url, sizes["articles"], args.seed, args.rounds)
+                    + part("extraction quality", lambda: quality_rows(bench_quality(url, sizes["articles"], args.seed))))
+
+    rows += part("extraction", extraction)
+    rows += part("crawl", bench_crawl, sizes["crawl_articles"], args.seed)
+    rows += part("wacz", bench_wacz, max(50, sizes["articles"] // 4), args.seed)
     if args.memory:
-        rows += bench_memory(sizes["memory_articles"], args.seed)
-    rows += bench_search(sizes["search_records"])
-    rows += bench_sites(articles=sizes["sites_articles"])
-    rows += bench_hostile()
+        rows += part("memory", bench_memory, sizes["memory_articles"], args.seed)
+    rows += part("search", bench_search, sizes["search_records"])
+    rows += part("sites", bench_sites, articles=sizes["sites_articles"])
+    rows += part("hostile", bench_hostile)
     seconds = time.perf_counter() - started
+    failed = [r for r in rows if r.get("failed")]
     print(f"\nmake bench{' --quick' if args.quick else ''}: {seconds:.0f}s; {len(rows)} figures "
-          f"(written to {args.output})\n")
+          f"(written to {args.output}){f'; {len(failed)} parts FAILED' if failed else ''}\n")
     print(format_table(rows))
     write_results(args.output, rows, quick=args.quick, seconds=seconds, sizes=sizes)
-    return 0
+    return 1 if failed else 0
+
+
+def part(name: str, fn, *args, **kwargs) -> list[dict]:
+    """The rows of one part of the bench; a part that fails becomes one row "FAILED: reason" (the other parts
+    still run and the table is still printed; ``make bench`` then exits non-zero)."""
+    try:
+        return fn(*args, **kwargs)
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - every failure becomes a row
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"bench: {name} FAILED: {reason}", file=sys.stderr)
+        traceback.print_exc()
+        return [{**row(f"{name}: FAILED: {reason[:120]}", None, met=False), "failed": True}]
 
 
 if __name__ == "__main__":

@@ -1,6 +1,10 @@
 """One crawl's capture session: the archive writer, the WARC writer and the media store, shared by
 the Scrapy components of that crawl (item pipelines and the WARC downloader middleware).
 
+WARC records are written on one thread of their own, in the order they were handed over (gzip and
+SHA-256 release the GIL, so they run beside the event loop, on the other core); they are fsynced once
+per Parquet batch, before any row pointing at them is written (``ArchiveWriter.durable_first``).
+
 Opened on first use, closed by :class:`pipelines.scrapy_pipelines.ArchivePipeline` when the spider
 closes: WARC files are finalized and indexed (CDXJ) before the snapshot row is written.
 """
@@ -8,7 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import version
+
+from twisted.internet.defer import Deferred, fail
 
 from archive.media import MediaStore
 from archive.store import ArchiveWriter
@@ -57,6 +64,7 @@ class Capture:
                            self.writer.snapshot_id, len(recovered))
         self.media = MediaStore(self.root)
         self._warc = None
+        self._warc_thread: ThreadPoolExecutor | None = None  # the one thread that writes WARC records
         self._originals = Originals(self.root)
         crawler.stats.set_value("portal/snapshot_id", self.writer.snapshot_id)
         crawler.stats.set_value("portal/resumed", bool(self.writer.resumed))
@@ -106,9 +114,39 @@ class Capture:
             self._warc = self.guarded(
                 WarcWriter, self.root, self.writer.snapshot_id,
                 max_bytes=self.crawler.settings.getint("PORTAL_WARC_MAX_BYTES", 100_000_000),
-                software=self.software, settings=json.loads(self.settings_json),
+                software=self.software, settings=json.loads(self.settings_json), sync_each=False,
             )
+            self._warc_thread = ThreadPoolExecutor(1, thread_name_prefix="warc-writer")
+            self.writer.durable_first.append(lambda: self.on_warc_thread(self._warc.sync))
         return _GuardedWarc(self, self._warc) if self._warc is not None else None
+
+    def on_warc_thread(self, fn, *args):
+        """``fn(*args)`` on the WARC thread, after every record handed over before; waits for it."""
+        if self._warc_thread is None:
+            return fn(*args)
+        return self._warc_thread.submit(fn, *args).result()
+
+    def write_warc(self, fn, **kwargs) -> Deferred:
+        """``fn(**kwargs)`` (a WarcWriter write) on the WARC thread; a Deferred firing with its pointer. An
+        OSError stops the crawl (:meth:`fail`) and fails the Deferred with :class:`ArchiveWriteFailed`."""
+        from twisted.internet import reactor
+
+        if self.failed is not None:
+            return fail(ArchiveWriteFailed(self.failed))
+        result: Deferred = Deferred()
+
+        def done(future):
+            exc = future.exception()
+            if exc is None:
+                result.callback(future.result())
+            elif isinstance(exc, OSError):
+                self.fail(exc)
+                result.errback(ArchiveWriteFailed(self.failed))
+            else:
+                result.errback(exc)
+
+        self._warc_thread.submit(fn, **kwargs).add_done_callback(lambda f: reactor.callFromThread(done, f))
+        return result
 
     def revisit_refers(self, record_id: str | None) -> dict:
         """``refers_to_*`` and ``payload_digest`` of the capture a 304 for ``record_id`` confirms."""
@@ -120,7 +158,9 @@ class Capture:
         if self.failed is None:
             try:
                 if self._warc is not None:
-                    self._warc.close()
+                    self.on_warc_thread(self._warc.close)
+                    self._warc_thread.shutdown()
+                    self._warc_thread = None
                     write_cdxj(self.root, self.writer.snapshot_id)
                 return self.writer.close(status=status, mark_removed=False)  # removals are the spider's, on evidence
             except OSError as exc:
@@ -134,13 +174,18 @@ class ArchiveWriteFailed(Exception):
 
 
 class _GuardedWarc:
-    """The crawl's WarcWriter, whose write errors stop the crawl (the downloader middleware writes through it)."""
+    """The crawl's WarcWriter, written on the WARC thread, whose write errors stop the crawl (the downloader
+    middleware writes through it); each write returns a Deferred of the record's pointer."""
 
     def __init__(self, capture: Capture, warc: WarcWriter):
         self._capture, self._warc = capture, warc
 
-    def write_exchange(self, **kwargs):
-        return self._capture.guarded(self._warc.write_exchange, **kwargs)
+    def write_exchange(self, **kwargs) -> Deferred:
+        return self._capture.write_warc(self._warc.write_exchange, **kwargs)
 
-    def write_revisit(self, **kwargs):
-        return self._capture.guarded(self._warc.write_revisit, **kwargs)
+    def write_revisit(self, record_id: str | None = None, **kwargs) -> Deferred:
+        """A revisit naming the capture of ``record_id`` it confirms (looked up on the WARC thread too)."""
+        return self._capture.write_warc(self._revisit, record_id=record_id, **kwargs)
+
+    def _revisit(self, record_id, **kwargs):
+        return self._warc.write_revisit(**kwargs, **self._capture.revisit_refers(record_id))

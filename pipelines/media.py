@@ -9,12 +9,16 @@ A missing or broken file becomes an ``errors`` row; the crawl goes on.
 """
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.pipelines.files import FilesPipeline
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.threads import deferToThread
 
+from archive.media import MediaStore, StoredMedia, describe
 from pipelines.capture import Capture
 from pipelines.records import WARC_FIELDS, error_row, link_media, media_urls
 
@@ -28,6 +32,11 @@ def media_failure(exc: BaseException) -> tuple[str, BaseException]:
             return reason, seen
         seen = seen.__cause__ or seen.__context__
     return "media_failed", exc
+
+
+def store_media(store: MediaStore, body: bytes, content_type: str | None) -> tuple[StoredMedia, dict]:
+    """Store ``body`` (content-addressed) and describe it (size, MIME type, image size); thread-safe."""
+    return store.put(body), describe(body, content_type)
 
 
 class _NoStatStore:
@@ -51,7 +60,7 @@ class MediaPipeline(FilesPipeline):
         hosts = crawler.settings.getlist("PORTAL_MEDIA_HOSTS")
         self.any_host = "*" in hosts
         self.extra_hosts = {h.lower() for h in hosts if h != "*"}
-        self.described: set[str] = set()  # URLs that already have their media row in this crawl
+        self.described: set[bytes] = set()  # fingerprints of the URLs that have their media row in this crawl
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -72,8 +81,12 @@ class MediaPipeline(FilesPipeline):
         ]
 
     async def file_downloaded(self, response, request, info, *, item=None):
-        stored = Capture.of(self.crawler).media.put(response.body)
+        # hashing, writing, fsyncing and sniffing the file happen in a thread: the event loop goes on downloading
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
+        stored, described = await maybe_deferred_to_future(
+            deferToThread(store_media, Capture.of(self.crawler).media, response.body, content_type))
         request.meta["media_path"] = str(stored.path)
+        request.meta["media_described"] = described
         return stored.sha256
 
     def file_path(self, request, response=None, info=None, *, item=None):
@@ -81,7 +94,7 @@ class MediaPipeline(FilesPipeline):
 
     async def media_downloaded(self, response, request, info, *, item=None):
         result = await super().media_downloaded(response, request, info, item=item)
-        described = Capture.of(self.crawler).media.describe(response.body, response.headers.get("Content-Type", b"").decode("latin-1") or None)
+        described = request.meta.pop("media_described")
         warc = request.meta.get("warc") or {}
         result.update(sha256=result["checksum"], path=request.meta["media_path"], http_status=response.status,
                       fetched_at=datetime.now(timezone.utc), **described, **{k: warc.get(k) for k in WARC_FIELDS})
@@ -96,18 +109,24 @@ class MediaPipeline(FilesPipeline):
         extra = []
         now = datetime.now(timezone.utc)
         for url, (ok, value) in zip(requests, results):
+            key = hashlib.blake2b(url.encode("utf-8"), digest_size=8).digest()
             if ok:
                 sha_by_url[url] = value["sha256"]
-                if url not in self.described:
-                    self.described.add(url)
+                if key not in self.described:
+                    self.described.add(key)
                     extra.append(("media_files", {
                         "url": url, "site": item.get("site"), "sha256": value["sha256"], "size": value["size"], "mime_type": value["mime_type"],
                         "width": value["width"], "height": value["height"], "path": value["path"],
                         "http_status": value["http_status"], "fetched_at": value["fetched_at"],
                         **{k: value.get(k) for k in WARC_FIELDS},
                     }))
-            elif url not in self.described:
-                self.described.add(url)
+                    # FilesPipeline keeps this dict as the URL's cached result for the whole crawl: later
+                    # items need only the hash (memory flat as the portal grows)
+                    sha = value["sha256"]
+                    value.clear()
+                    value["sha256"] = sha
+            elif key not in self.described:
+                self.described.add(key)
                 self.crawler.stats.inc_value("portal/errors")
                 reason, exc = media_failure(value.value)
                 extra.append(("errors", error_row(

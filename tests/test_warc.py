@@ -252,6 +252,36 @@ def test_sigkill_after_writes_loses_nothing_and_recover_finishes_the_file(tmp_pa
     assert p2.warc_file.endswith("-00002.warc.gz")
 
 
+def test_batched_fsync_makes_records_durable_before_any_row_pointing_at_them(tmp_path, monkeypatch):
+    """A crawl's WarcWriter (sync_each=False) fsyncs once per Parquet batch, before the part is published."""
+    import archive.writer
+    from archive.store import ArchiveWriter
+    from archive.warc import WarcWriter
+
+    events = []
+    real_fsync, real_parquet = os.fsync, archive.writer.TableWriter._write_parquet
+    monkeypatch.setattr(os, "fsync", lambda fd: events.append("fsync") or real_fsync(fd))
+    monkeypatch.setattr(archive.writer.TableWriter, "_write_parquet",
+                        lambda self, *a: events.append(f"part {self.table}") or real_parquet(self, *a))
+    writer = ArchiveWriter(tmp_path, seeds=["http://x.test/"], batch_rows=3)
+    warc = WarcWriter(tmp_path, writer.snapshot_id, sync_each=False)
+    writer.durable_first.append(warc.sync)
+    pointers = [exchange(warc, "http://x.test/0", b"body")]  # opens the file (its warcinfo is fsynced)
+    events.clear()
+    for i in range(3):
+        p = pointers[0] if i == 0 else exchange(warc, f"http://x.test/{i}", b"body")
+        assert "fsync" not in events  # no fsync per record
+        writer.add_item([("pages", {"url": f"http://x.test/{i}", "status": 200, "fetched_at": T0, "page_type": "other",
+                                    **p.as_row()})])
+    part = events.index("part pages")
+    assert "fsync" in events[:part]  # the records reached the disk before the rows naming them
+    events.clear()
+    writer.flush()  # nothing new written: no fsync needed
+    assert events == []
+    writer.close()
+    warc.close()
+
+
 def test_recover_truncates_a_partial_member(tmp_path):
     from archive.warc import WarcWriter, read_pointer, recover
     from archive.warc.gzmembers import scan

@@ -8,12 +8,17 @@ has grown past ``max_bytes``.  While being written a file is named ``….warc.gz
 locked (``flock``); it is renamed to ``….warc.gz`` (never overwriting) and
 recorded in ``_manifest.jsonl`` when rotated or closed.
 
-Durability: every ``write_*`` call appends its records, flushes and ``fsync``\\ s
-the file before it returns the pointer, so a process killed afterwards (even
-SIGKILL) keeps the record.  A crash during a write leaves at most one partial
-gzip member at the end of the ``.open`` file: :func:`recover` cuts it off and
-finishes the file; the next WarcWriter of the snapshot calls it for its own
-snapshot and then continues with the next sequence number.
+Durability: every ``write_*`` call appends its records and flushes them to the
+operating system before it returns the pointer, so a process killed afterwards
+(even SIGKILL) keeps the record.  With ``sync_each=True`` (the default) it also
+``fsync``\\ s the file, so a power cut keeps it too; a crawl passes ``False`` and
+calls :meth:`WarcWriter.sync` once per batch instead, before any Parquet row
+pointing at those records is published (one fsync per batch, not per record).
+A crash during a write leaves at most one partial gzip member at the end of the
+``.open`` file (a power cut: an unsynced tail): :func:`recover` keeps the complete
+members before the first damaged one, cuts the rest off and finishes the file;
+the next WarcWriter of the snapshot calls it for its own snapshot and then
+continues with the next sequence number.
 
 Bodies: pass the response body as received after removing the
 *Transfer-Encoding* (de-chunked) but with its *Content-Encoding* as served
@@ -204,9 +209,12 @@ class WarcWriter:
         max_bytes: int = 100_000_000,
         software: str = "portal-archive/x.y",
         settings: Mapping[str, Any] | None = None,
+        sync_each: bool = True,
     ):
         self.root = Path(root).absolute()
         self.snapshot_id = check_snapshot_id(snapshot_id)
+        self.sync_each = sync_each
+        self._unsynced = False  # records flushed to the OS but not yet fsynced (sync_each=False)
         if max_bytes <= 0:
             raise ValueError("max_bytes must be positive")
         self.max_bytes = int(max_bytes)
@@ -284,6 +292,7 @@ class WarcWriter:
         try:
             fh.flush()
             os.fsync(fh.fileno())
+            self._unsynced = False
             # rename while still holding the lock, so a concurrent recover() never touches it
             if not publish_new(path, final):
                 raise WarcWriteError(f"cannot finish {path}: {final.name} already exists")
@@ -318,7 +327,10 @@ class WarcWriter:
                 warc.write_record(record)
                 spans.append((offset, fh.tell() - offset))
             fh.flush()
-            os.fsync(fh.fileno())
+            if self.sync_each:
+                os.fsync(fh.fileno())
+            else:
+                self._unsynced = True
         except BaseException:
             # leave no partial member behind: cut the file back to where this call started
             try:
@@ -486,10 +498,17 @@ class WarcWriter:
         return self._closed
 
     def flush(self) -> None:
-        """Flush and fsync the current file (every write already does)."""
+        """Flush and fsync the current file (with ``sync_each``, every write already does)."""
         if self._fh is not None:
             self._fh.flush()
             os.fsync(self._fh.fileno())
+        self._unsynced = False
+
+    def sync(self) -> None:
+        """Make every record written so far durable (fsync), if any is not yet: the batch point of
+        ``sync_each=False``."""
+        if self._unsynced:
+            self.flush()
 
     def close(self) -> None:
         """Finish the current file (rename to ``.warc.gz`` + manifest). Idempotent."""

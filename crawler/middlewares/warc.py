@@ -1,12 +1,15 @@
 """Write every HTTP exchange to WARC: each redirect hop, each retry, media and robots.txt.
 
 Sits next to the downloader (priority 950), so it sees responses as served, before redirects,
-retries and decompression are handled. The pointer to the response record is left in
+retries and decompression are handled. The records are written on the capture's WARC thread while the
+event loop goes on (:mod:`pipelines.capture`). The pointer to the response record is left in
 ``request.meta["warc"]`` for the item pipelines to store beside the extracted record.
 """
 from __future__ import annotations
 
 from datetime import datetime, timezone
+
+from scrapy.utils.defer import maybe_deferred_to_future
 
 from pipelines.capture import Capture
 
@@ -27,7 +30,7 @@ class WarcCaptureMiddleware:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def process_response(self, request, response, spider=None):
+    async def process_response(self, request, response, spider=None):
         warc = Capture.of(self.crawler).warc
         if warc is None:
             return response
@@ -42,9 +45,10 @@ class WarcCaptureMiddleware:
         )
         if status == 304:
             del kwargs["body"]
-            pointer = warc.write_revisit(**kwargs, **Capture.of(self.crawler).revisit_refers(request.meta.get("record_id")))
+            written = warc.write_revisit(record_id=request.meta.get("record_id"), **kwargs)
         else:
-            pointer = warc.write_exchange(**kwargs)
+            written = warc.write_exchange(**kwargs)
+        pointer = await maybe_deferred_to_future(written)  # written on the WARC thread meanwhile
         request.meta["warc"] = {
             "warc_file": pointer.warc_file, "warc_offset": pointer.warc_offset,
             "warc_length": pointer.warc_length, "warc_record_id": pointer.warc_record_id,

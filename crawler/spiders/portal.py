@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -117,14 +118,24 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _self_urls(response) -> list[str]:
-    """URLs a page declares as itself: canonical, bookmark, NavStateUrl, og:url, its print link."""
-    hrefs = response.xpath(
-        "//link[@rel='canonical' or @rel='bookmark' or @id='com.ibm.lotus.NavStateUrl']/@href"
-        " | //meta[@property='og:url']/@content"
-        " | //a[contains(@href, 'presentationtemplate') or contains(@href, 'presentationTemplate')]/@href"
-    ).getall()
-    return [response.urljoin(h.strip()) for h in hrefs if h.strip()]
+def _self_href(el) -> str | None:
+    """The URL an element declares the page itself at: canonical, bookmark, NavStateUrl, og:url, its print link."""
+    tag = el.tag
+    if tag == "link":
+        if el.get("rel") in ("canonical", "bookmark") or el.get("id") == "com.ibm.lotus.NavStateUrl":
+            return el.get("href")
+    elif tag == "meta":
+        if el.get("property") == "og:url":
+            return el.get("content")
+    elif tag == "a":
+        href = el.get("href")
+        if href is not None and ("presentationtemplate" in href or "presentationTemplate" in href):
+            return href
+    return None
+
+
+#: Link classifications remembered (menus repeat on every page): bounded, so memory stays flat.
+CLASSIFY_CACHE = 16384
 
 
 class PortalSpider(scrapy.Spider):
@@ -155,6 +166,7 @@ class PortalSpider(scrapy.Spider):
         self.attempted = 0  # pages answered or given up (removal checks aside)
         self.failed = 0  # of those, given up for a reason other than BENIGN_REASONS
         self.removal_checks: int | None = None  # None until the crawl went idle once
+        self._classify = lru_cache(maxsize=CLASSIFY_CACHE)(classify)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -227,7 +239,7 @@ class PortalSpider(scrapy.Spider):
             self.pending.pop(meta["record_id"], None)
             yield {**self._page_item(response, None, []), "item_type": "not_modified", "record_id": meta["record_id"]}
             return
-        self_urls = _self_urls(response)
+        self_urls, follow = self._scan(response)
         wcm_path = meta.get("wcm_path") or wcm_path_from_url(response.url) or wcm_path_from_urls(self_urls)
         discovered = 0
         record_page = bool(wcm_path or meta.get("record_id"))  # else a listing, register or menu page
@@ -250,7 +262,6 @@ class PortalSpider(scrapy.Spider):
         else:
             yield self._page_item(response, None, self_urls)
 
-        follow = self._links(response)
         listing_key = self._listing_key(response, self_urls)
         new_here = discovered
         linked = []
@@ -280,23 +291,29 @@ class PortalSpider(scrapy.Spider):
             self.listed.update((listing_key, aid) for aid in fresh)
             yield {"item_type": "listing", "listing": listing_key, "record_ids": fresh, "seen_at": _now()}
 
-    def _links(self, response) -> list:
-        """The page's followable links, resolved against ``<base href>``, each URL once."""
+    def _scan(self, response) -> tuple[list[str], list]:
+        """One pass over the page's elements: the URLs it declares as itself, and its followable links;
+        both resolved against ``<base href>``, each link URL once."""
         base = get_base_url(response)
-        links = {}
-        for a in response.selector.root.iter("a", "area"):
-            href = a.get("href")
+        page_url = response.url.split("#", 1)[0]
+        self_urls, links = [], {}
+        for el in response.selector.root.iter("a", "area", "link", "meta"):
+            declared = _self_href(el)
+            if declared is not None and declared.strip():
+                self_urls.append(urljoin(base, declared.strip()))
+            href = el.get("href") if el.tag in ("a", "area") else None
             if not href:
                 continue
             url = urljoin(base, href.strip())
             if url in links:
                 continue
-            links[url] = classify(
-                href, url, anchor_id=a.get("id") or "", title=a.get("title") or "",
-                text=a.text_content() if a.tag == "a" else (a.get("alt") or ""), css_class=a.get("class") or "",
-                page_url=response.url, allowed_hosts=self.allowed_hosts,
+            link = self._classify(
+                href, url, anchor_id=el.get("id") or "", title=el.get("title") or "",
+                text=el.text_content() if el.tag == "a" else (el.get("alt") or ""), css_class=el.get("class") or "",
+                allowed_hosts=self.allowed_hosts,
             )
-        return [link for link in links.values() if link is not None]
+            links[url] = None if link is not None and link.url == page_url else link  # not the page itself
+        return self_urls, [link for link in links.values() if link is not None]
 
     def _note_content(self, link) -> int:
         aid = self.record_key(link.wcm_path, link.url)
@@ -348,6 +365,8 @@ class PortalSpider(scrapy.Spider):
         The form's action is a state URL that changes on every response, so it is re-read from the
         page each time; the session cookie rides along in Scrapy's cookie jar.
         """
+        if "gotoPage(" not in response.text:
+            return
         numbers = {int(n) for n in _GOTO_PAGE_RE.findall(" ".join(response.xpath("//a/@href | //a/@onclick").getall()))}
         if not numbers:
             return
