@@ -15,7 +15,8 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import version
 
-from twisted.internet.defer import Deferred, fail
+from twisted.internet.defer import Deferred, fail, succeed
+from twisted.python.failure import Failure
 
 from archive.media import MediaStore
 from archive.store import ArchiveWriter
@@ -189,3 +190,39 @@ class _GuardedWarc:
 
     def _revisit(self, record_id, **kwargs):
         return self._warc.write_revisit(**kwargs, **self._capture.revisit_refers(record_id))
+
+
+class PendingPointer:
+    """The WARC pointer (``warc_file, warc_offset, warc_length, warc_record_id``) of a record being written on
+    the WARC thread; :func:`warc_columns` waits for it. Pickles as its columns once written (as None before)."""
+
+    def __init__(self, written: Deferred):
+        self._outcome: dict | Failure | None = None
+        self._waiting: list[Deferred] = []
+        written.addBoth(self._settle)
+
+    def _settle(self, outcome) -> None:
+        self._outcome = outcome.as_row() if not isinstance(outcome, Failure) else outcome
+        waiting, self._waiting = self._waiting, []
+        for d in waiting:
+            (d.errback if isinstance(self._outcome, Failure) else d.callback)(self._outcome)
+        return None  # a failure is the waiters' (the crawl is stopping: Capture.fail)
+
+    def wait(self) -> Deferred:
+        if self._outcome is None:
+            d: Deferred = Deferred()
+            self._waiting.append(d)
+            return d
+        return fail(self._outcome) if isinstance(self._outcome, Failure) else succeed(self._outcome)
+
+    def __reduce__(self):  # a redirected request carries its hop's pointer in meta (the next hop replaces it)
+        return (dict, (self._outcome,)) if isinstance(self._outcome, dict) else (type(None), ())
+
+
+async def warc_columns(value) -> dict | None:
+    """The WARC columns of ``request.meta["warc"]`` / ``item["warc"]``, once written."""
+    if isinstance(value, PendingPointer):
+        from scrapy.utils.defer import maybe_deferred_to_future
+
+        return await maybe_deferred_to_future(value.wait())
+    return value

@@ -19,7 +19,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from archive.media import MediaStore, StoredMedia, describe
-from pipelines.capture import Capture
+from pipelines.capture import Capture, warc_columns
 from pipelines.records import WARC_FIELDS, error_row, link_media, media_urls
 
 
@@ -95,7 +95,7 @@ class MediaPipeline(FilesPipeline):
     async def media_downloaded(self, response, request, info, *, item=None):
         result = await super().media_downloaded(response, request, info, item=item)
         described = request.meta.pop("media_described")
-        warc = request.meta.get("warc") or {}
+        warc = await warc_columns(request.meta.get("warc")) or {}
         result.update(sha256=result["checksum"], path=request.meta["media_path"], http_status=response.status,
                       fetched_at=datetime.now(timezone.utc), **described, **{k: warc.get(k) for k in WARC_FIELDS})
         return result

@@ -36,7 +36,8 @@ class RowBuilder:
         (record_id, wcm_path, urls_seen, expected_content) and WARC pointer when known; in a crawl of many
         sites, its ``site`` (ids are per site) and the site's extraction overrides (``charset``). ``record``:
         the page already extracted (by a worker process, :mod:`pipelines.tasks`), else it is extracted here."""
-        page.setdefault("content_sha256", sha256_hex(page["body"]))
+        if "content_sha256" not in page:  # the crawl's worker process hashed it already
+            page["content_sha256"] = sha256_hex(page["body"])
         if record is None:
             record = extract_record(page["body"], page["url"], content_type=page_content_type(page),
                                     captured_at=page["fetched_at"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from pipelines.capture import Capture
+from pipelines.capture import Capture, warc_columns
 from pipelines.records import KIND_TABLES, error_row, page_row
 from pipelines.rows import RowBuilder, page_content_type
 from pipelines.tasks import extract_page
@@ -33,6 +33,8 @@ class ExtractPipeline:
         self.pool.warm_up()
 
     async def process_item(self, item, spider=None):
+        if "warc" in item:  # written on the WARC thread: wait for its pointer before any row names it
+            item["warc"] = await warc_columns(item["warc"])
         kind = item.get("item_type")
         if kind == "alias":
             return {"item_type": "rows", "rows": [("url_aliases", {k: item[k] for k in ("record_id", "url", "seen_at")})]}

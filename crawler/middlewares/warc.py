@@ -2,16 +2,15 @@
 
 Sits next to the downloader (priority 950), so it sees responses as served, before redirects,
 retries and decompression are handled. The records are written on the capture's WARC thread while the
-event loop goes on (:mod:`pipelines.capture`). The pointer to the response record is left in
-``request.meta["warc"]`` for the item pipelines to store beside the extracted record.
+event loop goes on (:mod:`pipelines.capture`); the pointer to the response record is left in
+``request.meta["warc"]`` as a :class:`pipelines.capture.PendingPointer`, which the item pipelines await
+before they store it beside the extracted record.
 """
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from scrapy.utils.defer import maybe_deferred_to_future
-
-from pipelines.capture import Capture
+from pipelines.capture import Capture, PendingPointer
 
 
 def _headers(headers) -> list[tuple[str, str]]:
@@ -30,7 +29,7 @@ class WarcCaptureMiddleware:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    async def process_response(self, request, response, spider=None):
+    def process_response(self, request, response, spider=None):
         warc = Capture.of(self.crawler).warc
         if warc is None:
             return response
@@ -48,9 +47,7 @@ class WarcCaptureMiddleware:
             written = warc.write_revisit(record_id=request.meta.get("record_id"), **kwargs)
         else:
             written = warc.write_exchange(**kwargs)
-        pointer = await maybe_deferred_to_future(written)  # written on the WARC thread meanwhile
-        request.meta["warc"] = {
-            "warc_file": pointer.warc_file, "warc_offset": pointer.warc_offset,
-            "warc_length": pointer.warc_length, "warc_record_id": pointer.warc_record_id,
-        }
+        # written on the WARC thread meanwhile: the response goes on (its download slot is free for the next
+        # request); the pipelines wait for the pointer before they write a row naming it
+        request.meta["warc"] = PendingPointer(written)
         return response
