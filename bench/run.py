@@ -216,7 +216,7 @@ def main(argv=None) -> int:
     seconds = time.perf_counter() - started
     failed = [r for r in rows if r.get("failed")]
     print(f"\nmake bench{' --quick' if args.quick else ''}: {seconds:.0f}s; {len(rows)} figures "
-          f"(written to {args.output}){f'; {len(failed)} parts FAILED' if failed else ''}\n")
+          f"(written to {args.output}){'; FAILED: ' + ', '.join(r['part'] for r in failed) if failed else ''}\n")
     print(format_table(rows))
     write_results(args.output, rows, quick=args.quick, seconds=seconds, sizes=sizes)
     return 1 if failed else 0
@@ -231,7 +231,7 @@ def part(name: str, fn, *args, **kwargs) -> list[dict]:
         reason = " ".join(str(exc).split()) or type(exc).__name__
         print(f"bench: {name} FAILED: {reason}", file=sys.stderr)
         traceback.print_exc()
-        return [{**row(f"{name}: FAILED: {reason[:120]}", None, met=False), "failed": True}]
+        return [{**row(f"{name}: FAILED: {reason[:120]}", None, met=False), "failed": True, "part": name}]
 
 
 if __name__ == "__main__":

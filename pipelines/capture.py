@@ -10,8 +10,10 @@ closes: WARC files are finalized and indexed (CDXJ) before the snapshot row is w
 """
 from __future__ import annotations
 
+import importlib
 import json
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import version
 
@@ -118,6 +120,10 @@ class Capture:
                 software=self.software, settings=json.loads(self.settings_json), sync_each=False,
             )
             self._warc_thread = ThreadPoolExecutor(1, thread_name_prefix="warc-writer")
+            # the CDXJ indexer of the close takes ~0.5 s to import (pkg_resources): import it while the crawl
+            # waits on the network, not after (a re-crawl's fixed cost)
+            threading.Thread(target=importlib.import_module, args=("cdxj_indexer.main",), daemon=True,
+                             name="import-cdxj-indexer").start()
             self.writer.durable_first.append(lambda: self.on_warc_thread(self._warc.sync))
         return _GuardedWarc(self, self._warc) if self._warc is not None else None
 

@@ -1,0 +1,32 @@
+"""make bench: a part that fails becomes a FAILED row; the other parts run, the table and the JSON are still
+written, and the command exits non-zero."""
+from __future__ import annotations
+
+import contextlib
+import json
+
+import bench.run
+from bench.table import row
+
+
+def test_a_failing_part_becomes_a_row_and_the_table_is_still_printed(monkeypatch, tmp_path, capsys):
+    def crawl_fails(*args, **kwargs):
+        raise SystemExit("bench: crawl failed with exit code 2")
+
+    def figure(name):
+        return lambda *args, **kwargs: [row(name, 2.0, 1.0, target=">= 1x", met=True)]
+
+    monkeypatch.setattr(bench.run, "replica_process", lambda *a, **k: contextlib.nullcontext("http://127.0.0.1:1"))
+    monkeypatch.setattr(bench.run, "bench_extraction", figure("extraction"))
+    monkeypatch.setattr(bench.run, "bench_quality", lambda *a, **k: {})
+    monkeypatch.setattr(bench.run, "bench_crawl", crawl_fails)
+    for name in ("bench_wacz", "bench_memory", "bench_search", "bench_sites", "bench_hostile"):
+        monkeypatch.setattr(bench.run, name, figure(name))
+    out = tmp_path / "results.json"
+    assert bench.run.main(["--quick", "--output", str(out)]) == 1
+    printed = capsys.readouterr().out
+    assert "crawl: FAILED: bench: crawl failed with exit code 2" in printed
+    assert "bench_hostile" in printed and "; FAILED: crawl\n" in printed  # the parts after it still ran
+    rows = json.loads(out.read_text(encoding="utf-8"))["rows"]
+    assert [r["measure"] for r in rows if r.get("failed")] == ["crawl: FAILED: bench: crawl failed with exit code 2"]
+    assert len(rows) == 7
