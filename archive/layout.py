@@ -7,10 +7,12 @@
     <root>/_runs/<snapshot>.json                  a snapshot's run record (written when opened)
     <root>/.lock                                  the writer lock (flock)
     <root>/<table>/part-<prefix>-<seq:06d>.parquet  one flush of a TableWriter
+    <root>/<table>/part-<prefix>-<seq:06d>.w-<worker>.parquet  the same, of one worker of a scaled-out crawl
     <root>/<record table>/part-<snapshot>-final.parquet   compacted records of a snapshot
     <root>/<table>/.tmp-*.tmp                       in-flight writes (never read)
 
-The part prefix is the snapshot id, so every file names the crawl run it belongs to.
+The part prefix is the snapshot id, so every file names the crawl run it belongs to; the crawl workers
+that share one snapshot (``crawl --redis``) add their name (:func:`worker_tag`), so no two write one name.
 """
 
 from __future__ import annotations
@@ -25,7 +27,11 @@ FORMAT = "portal-archive"
 RUNS_DIR = "_runs"
 
 _SNAPSHOT_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
-_PART_RE = re.compile(r"part-(?P<prefix>.+)-(?P<seq>\d{6,}|final)\.parquet")
+#: ``.w-<worker>`` before the extension: the worker of a scaled-out crawl that wrote the file
+WORKER_MARK = ".w-"
+_WORKER_RE = re.compile(r"[A-Za-z0-9_]{1,64}")
+_TAG = r"(?:\.w-(?P<worker>[A-Za-z0-9_]{1,64}))?"
+_PART_RE = re.compile(r"part-(?P<prefix>(?:(?!\.w-).)+)-(?P<seq>\d{6,}|final)" + _TAG + r"\.parquet")
 
 
 def new_snapshot_id(now: dt.datetime | None = None, *, after: str | None = None) -> str:
@@ -58,8 +64,17 @@ def check_snapshot_id(snapshot_id: str) -> str:
     return snapshot_id
 
 
-def part_name(prefix: str, seq: int) -> str:
-    return f"part-{prefix}-{seq:06d}.parquet"
+def worker_tag(worker: str | None) -> str:
+    """``.w-<worker>`` (empty for a crawl of one process); a worker name is 1-64 of ``[A-Za-z0-9_]``."""
+    if worker is None:
+        return ""
+    if not isinstance(worker, str) or not _WORKER_RE.fullmatch(worker):
+        raise ValueError(f"invalid worker name {worker!r}: use 1-64 characters from [A-Za-z0-9_]")
+    return WORKER_MARK + worker
+
+
+def part_name(prefix: str, seq: int, worker: str | None = None) -> str:
+    return f"part-{prefix}-{seq:06d}{worker_tag(worker)}.parquet"
 
 
 def final_name(snapshot_id: str) -> str:
@@ -67,26 +82,26 @@ def final_name(snapshot_id: str) -> str:
 
 
 def _numbered_re(prefix: str) -> re.Pattern[str]:
-    return re.compile(rf"part-{re.escape(prefix)}-(\d{{6,}})\.parquet")
+    return re.compile(rf"part-{re.escape(prefix)}-(\d{{6,}})" + _TAG + r"\.parquet")
 
 
 def numbered_parts(table_dir: Path, prefix: str) -> list[Path]:
-    """``part-<prefix>-NNNNNN.parquet`` files in ``table_dir``, in sequence order."""
+    """``part-<prefix>-NNNNNN[.w-<worker>].parquet`` files in ``table_dir`` (every worker's), in sequence order."""
     pattern = _numbered_re(prefix)
     found = []
     if table_dir.is_dir():
         for path in table_dir.iterdir():
             m = pattern.fullmatch(path.name)
             if m:
-                found.append((int(m.group(1)), path))
-    return [p for _, p in sorted(found)]
+                found.append((int(m.group(1)), path.name, path))
+    return [p for _, _, p in sorted(found)]
 
 
 def next_seq(table_dir: Path, prefix: str) -> int:
     parts = numbered_parts(table_dir, prefix)
     if not parts:
         return 1
-    return int(_numbered_re(prefix).fullmatch(parts[-1].name).group(1)) + 1
+    return max(int(_numbered_re(prefix).fullmatch(p.name).group(1)) for p in parts) + 1
 
 
 def final_part(table_dir: Path, snapshot_id: str) -> Path:

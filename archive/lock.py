@@ -6,6 +6,11 @@ closed or its process dies (even by SIGKILL), so a stale lock never needs
 cleaning up.  The file also says who holds it — one JSON object with ``pid``,
 ``host``, ``command``, ``since`` (UTC) and, for a crawl, ``snapshot`` — for the
 message a second writer gets; it is never deleted (deleting a lock file races).
+
+The workers of one scaled-out crawl (``crawl --redis``) share the archive: each holds the lock *shared*
+(``LOCK_SH``), which still keeps every other writer out; a worker that finds no other holder takes it
+exclusively first (:meth:`ArchiveLock.acquire_worker`: it alone may clean up after killed processes), and
+the last worker takes it exclusively again to close the snapshot (:meth:`ArchiveLock.exclusive`).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import datetime as dt
 import json
 import os
 import socket
+import time
 from pathlib import Path
 
 from .exceptions import ArchiveError
@@ -59,8 +65,8 @@ def _read_holder(fd: int) -> dict:
 
 
 class ArchiveLock:
-    def __init__(self, root: str | os.PathLike[str], command: str = "writer"):
-        self.path = Path(root) / LOCK_NAME
+    def __init__(self, root: str | os.PathLike[str], command: str = "writer", name: str = LOCK_NAME):
+        self.path = Path(root) / name  # another name: one crawl worker's own lock (``.lock-worker-NAME``)
         self.command = command
         self._fd: int | None = None
         self._holder: dict = {}
@@ -70,21 +76,59 @@ class ArchiveLock:
         return self._fd is not None
 
     def acquire(self) -> None:
+        if self._fd is None:
+            self._take(worker=False)
+
+    def acquire_worker(self) -> bool:
+        """Take the lock for a crawl worker: exclusively if no process holds it (returns True: this worker
+        is alone and may recover the archive; call :meth:`share` once it has), else shared beside the
+        other workers (False). Raises :class:`ArchiveLockedError` if a writer that is no worker holds it."""
         if self._fd is not None:
-            return
+            raise RuntimeError("lock already held")
+        return self._take(worker=True)
+
+    def _take(self, *, worker: bool) -> bool:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        alone = True
         if fcntl is not None:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
+                alone = False
                 try:
-                    holder = _read_holder(fd)
-                finally:
-                    os.close(fd)
-                raise ArchiveLockedError(self.path.parent, holder) from None
+                    if not worker:
+                        raise
+                    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except OSError:
+                    try:
+                        holder = _read_holder(fd)
+                    finally:
+                        os.close(fd)
+                    raise ArchiveLockedError(self.path.parent, holder) from None
         self._fd = fd
         since = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         self._holder = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command, "since": since}
+        self._write_holder()
+        return alone
+
+    def share(self) -> None:
+        """Exclusive → shared: other workers of the crawl may join (a writer that is no worker stays out)."""
+        if self._fd is not None and fcntl is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_SH)
+
+    def exclusive(self, timeout: float = 120.0) -> None:
+        """Shared → exclusive, waiting up to ``timeout`` seconds for the other workers to let go."""
+        if self._fd is None or fcntl is None:
+            return
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise ArchiveLockedError(self.path.parent, _read_holder(self._fd)) from None
+                time.sleep(0.1)
         self._write_holder()
 
     def note(self, **fields: str) -> None:
@@ -125,8 +169,9 @@ class ArchiveLock:
             pass
 
 
-def check_unlocked(root: str | os.PathLike[str]) -> None:
-    """Raise :class:`ArchiveLockedError` (saying who holds it) if a writer holds ``root``'s lock now.
+def check_unlocked(root: str | os.PathLike[str], *, shared: bool = False) -> None:
+    """Raise :class:`ArchiveLockedError` (saying who holds it) if a writer holds ``root``'s lock now
+    (``shared``: only if it holds it exclusively, as a crawl worker that joins others asks).
 
     For commands that want to refuse before starting work; the writer itself still takes the lock.
     """
@@ -137,7 +182,7 @@ def check_unlocked(root: str | os.PathLike[str]) -> None:
     try:
         if fcntl is not None:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
             except OSError:
                 raise ArchiveLockedError(Path(root), _read_holder(fd)) from None
             fcntl.flock(fd, fcntl.LOCK_UN)

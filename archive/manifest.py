@@ -25,6 +25,11 @@ from typing import Any
 
 from .fixity import sha256_file
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX
+    fcntl = None  # type: ignore[assignment]
+
 MANIFEST = "_manifest.jsonl"
 
 _lock = threading.Lock()
@@ -88,6 +93,8 @@ def _append(root: str | os.PathLike[str], entry: dict[str, Any]) -> None:
     with _lock:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
         try:
+            if fcntl is not None:  # crawl workers of one snapshot append from several processes
+                fcntl.flock(fd, fcntl.LOCK_EX)
             size = os.fstat(fd).st_size
             if size:
                 last = os.pread(fd, 1, size - 1)

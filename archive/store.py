@@ -23,6 +23,12 @@ record row, pages, media and aliases on disk.  That is what makes
 :meth:`ArchiveWriter.done_in_snapshot` safe to skip.  And before any part is
 written, :attr:`ArchiveWriter.durable_first` runs (the crawl's fsync of its WARC
 records, once per batch), so a row on disk never points at a record that is not.
+
+Several writers, one snapshot (``crawl --redis``): each crawl worker opens its own writer with
+``worker=NAME`` and writes its own part files (``part-<snapshot>-<seq>.w-NAME.parquet``). The first
+worker opens (or resumes) the snapshot, the others join it (``snapshot_id``); only a worker that finds the
+archive otherwise unlocked cleans up after killed processes. ``claims`` shares the "once per snapshot"
+rows between them; each worker leaves (:meth:`~ArchiveWriter.leave`) when done, the last one closes the snapshot.
 """
 
 from __future__ import annotations
@@ -41,7 +47,15 @@ from .damage import adopt_unlisted, check_before_write
 from .compact import compact_table, delete_compacted, discard_finals, reconcile_manifest, recover
 from .exceptions import ArchiveError, RowError
 from .fixity import record_sha256
-from .layout import RUNS_DIR, check_snapshot_id, closed_snapshot_ids, new_snapshot_id, numbered_parts, run_record
+from .layout import (
+    RUNS_DIR,
+    check_snapshot_id,
+    closed_snapshot_ids,
+    new_snapshot_id,
+    numbered_parts,
+    run_record,
+    worker_tag,
+)
 from .lock import ArchiveLock
 from .marker import ensure_archive_root
 from .schema import RECORD_TABLES, SCHEMA_VERSION, SNAPSHOTS, TABLES
@@ -183,6 +197,8 @@ class ArchiveWriter:
         resume: bool | str = "auto",
         command: str = "writer",
         repair: bool = False,
+        worker: str | None = None,
+        claims: Any = None,
     ):
         if resume not in ("auto", True, False):
             raise ValueError(f"resume must be 'auto', True or False, got {resume!r}")
@@ -199,26 +215,46 @@ class ArchiveWriter:
         self.batch_rows = batch_rows
         self.batch_bytes = batch_bytes
         self._buffered_bytes = 0  # text and bytes of the rows add_item buffered since the last flush (about)
+        #: the crawl worker this writer is (None: the only writer); its name is in its part files' names
+        self.worker = worker
+        worker_tag(worker)  # a valid name, or ValueError
+        #: shared "once per snapshot" keys of a scaled-out crawl: ``claims.claim(table, key) -> bool``
+        #: (False: another worker has written, or is writing, that row)
+        self.claims = claims
+        #: called after every :meth:`flush` (every row added before it is then on disk)
+        self.after_flush: list[Any] = []
         ensure_archive_root(self.root)
         self._lock = ArchiveLock(self.root, command)
-        self._lock.acquire()
+        #: a worker's own lock: one process per worker name (its earlier run is dead when it gets it)
+        self._worker_lock = ArchiveLock(self.root, f"{command} worker {worker}", name=f".lock-worker-{worker}")
+        if worker is not None:
+            self._worker_lock.acquire()
+        #: False: other workers of the crawl hold the archive; this one joins their snapshot
         try:
+            self.alone = self._lock.acquire_worker() if worker is not None else (self._lock.acquire() or True)
             self._open(snapshot_id, resume, command, repair)
         except BaseException:
             self._lock.release()
+            self._worker_lock.release()
             raise
+        if worker is not None:
+            self._lock.share()
 
     # -- opening ------------------------------------------------------------
     def _open(self, snapshot_id: str | None, resume: bool | str, command: str, repair: bool) -> None:
         root = self.root
-        remove_temps(root)
         #: what --repair found and did (also in _repairs.jsonl and this snapshot's run record)
-        self.repairs = check_before_write(root, repair_damage=repair, command=command)
-        for table in TABLES:
-            (root / table).mkdir(exist_ok=True)
-        (root / RUNS_DIR).mkdir(exist_ok=True)
-        recover(root)
-        reconcile_manifest(root)
+        self.repairs = []
+        if self.alone:  # no other process writes: clean up after killed ones
+            remove_temps(root)
+            self.repairs = check_before_write(root, repair_damage=repair, command=command)
+            for table in TABLES:
+                (root / table).mkdir(exist_ok=True)
+            (root / RUNS_DIR).mkdir(exist_ok=True)
+            recover(root)
+            reconcile_manifest(root)
+        elif snapshot_id is None:
+            raise ArchiveError(f"{root}: other crawl workers are writing it; a worker joins their snapshot")
         closed = closed_snapshot_ids(root)
         run = None
         if snapshot_id is not None:
@@ -242,8 +278,17 @@ class ArchiveWriter:
         if run is None and resume is True:
             raise ArchiveError(f"no unfinished snapshot with seeds {self.seeds!r} to resume in {root}")
 
-        self.resumed = run is not None
-        if run is not None:
+        #: joins the snapshot other live workers write (``crawl --redis``)
+        self.joined = not self.alone
+        if self.joined and run is None:
+            raise ArchiveError(f"{root}: snapshot {snapshot_id} the other workers write has no run record")
+        self.resumed = run is not None and not self.joined
+        if self.joined:
+            self.snapshot_id = run["snapshot_id"]
+            self.started_at = dt.datetime.fromisoformat(run["started_at"])
+            self.resumes = int(run.get("resumes", 0))
+            opened = None
+        elif run is not None:
             self.snapshot_id = run["snapshot_id"]
             self.started_at = dt.datetime.fromisoformat(run["started_at"])
             self.resumes = int(run.get("resumes", 0)) + 1
@@ -258,7 +303,8 @@ class ArchiveWriter:
             self.started_at = _utcnow()
             self.resumes = 0
             opened = [self.started_at.isoformat()]
-        self._write_run(opened)
+        if opened is not None:
+            self._write_run(opened)
         self._lock.note(snapshot=self.snapshot_id)
 
         self._writers: dict[str, TableWriter] = {}
@@ -270,10 +316,12 @@ class ArchiveWriter:
                 batch_rows=self.batch_rows,
                 manifest_root=root,
                 before_flush=self._flush_all_but_changes if t == "changes" else self.sync_referenced,
+                worker=self.worker,
             )
-        self._done: set[str] = record_ids_done(root, self.snapshot_id) if self.resumed else set()
+        on_disk = self.resumed or self.joined
+        self._done: set[str] = record_ids_done(root, self.snapshot_id) if on_disk else set()
         self._keys: dict[str, set[bytes]] = {
-            t: _keys_on_disk(root / t, self.snapshot_id, cols) if self.resumed else set()
+            t: _keys_on_disk(root / t, self.snapshot_id, cols) if on_disk else set()
             for t, cols in ONCE_PER_SNAPSHOT.items()
         }
         self._previous: dict[str, PrevRecord] | None = None
@@ -312,6 +360,10 @@ class ArchiveWriter:
     def done_in_snapshot(self) -> set[str]:
         """Record ids that already have a ``changes`` row in this snapshot (a copy)."""
         return set(self._done)
+
+    def keys_in_snapshot(self, table: str) -> set[tuple]:
+        """The keys (:data:`ONCE_PER_SNAPSHOT`) of ``table``'s rows this snapshot has (a copy)."""
+        return set(self._keys[table])
 
     # -- writing ------------------------------------------------------------
     def _check_open(self) -> None:
@@ -433,6 +485,9 @@ class ArchiveWriter:
         key = once_key(tuple(clean[c] for c in ONCE_PER_SNAPSHOT[table]))
         if key in self._keys[table]:
             return False
+        if self.claims is not None and not self.claims.claim(table, key):  # another worker's row
+            self._keys[table].add(key)
+            return False
         self._writers[table].write(clean, validated=True)
         self._keys[table].add(key)
         return True
@@ -540,6 +595,8 @@ class ArchiveWriter:
         self._flush_all_but_changes()
         self._writers["changes"].flush()
         self._buffered_bytes = 0
+        for hook in self.after_flush:
+            hook()
 
     @property
     def stats(self) -> dict[str, int]:
@@ -570,6 +627,8 @@ class ArchiveWriter:
         if self._closed:
             assert self.snapshot is not None
             return self.snapshot
+        if self.worker is not None:  # the last worker: the others have left, their parts are final
+            self._lock.exclusive()
         if status == "complete" and mark_removed is not False:
             for rid, prev in self.previous.items():
                 if not prev.removed and rid not in self._done:
@@ -598,7 +657,20 @@ class ArchiveWriter:
             delete_compacted(self.root, self.snapshot_id)
         finally:
             self._lock.release()
+            self._worker_lock.release()
         return row
+
+    def leave(self) -> None:
+        """A worker is done with the snapshot, which stays open for the others: flush, finish this
+        worker's part files, let go of the archive. The last worker closes it instead (:meth:`close`)."""
+        if self._closed:
+            return
+        self.flush()
+        for writer in self._writers.values():
+            writer.close()
+        self._closed = True
+        self._lock.release()
+        self._worker_lock.release()
 
     def abort(self) -> None:
         """Stop writing WITHOUT closing: buffered rows are dropped, the lock is released.
@@ -610,6 +682,7 @@ class ArchiveWriter:
             return
         self._closed = True
         self._lock.release()
+        self._worker_lock.release()
 
     def __enter__(self) -> ArchiveWriter:
         return self

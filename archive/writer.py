@@ -44,12 +44,14 @@ class TableWriter:
         batch_rows: int = 1000,
         manifest_root: Path | None = None,
         before_flush: Callable[[], None] | None = None,
+        worker: str | None = None,
     ):
         if not isinstance(batch_rows, int) or batch_rows < 1:
             raise ValueError(f"batch_rows must be a positive integer, got {batch_rows!r}")
         self.table_dir = Path(table_dir)
         self.schema = schema
         self.part_prefix = part_prefix
+        self.worker = worker  # a crawl worker sharing the snapshot: its name is in its parts' names
         self.batch_rows = batch_rows
         meta = schema.metadata or {}
         self.table = meta.get(b"portal_archive.table", self.table_dir.name.encode()).decode()
@@ -128,7 +130,7 @@ class TableWriter:
 
     # -- internals ----------------------------------------------------------
     def _next_name(self) -> str:
-        name = part_name(self.part_prefix, self._seq)
+        name = part_name(self.part_prefix, self._seq, self.worker)
         self._seq += 1
         return name
 

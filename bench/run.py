@@ -7,6 +7,8 @@ table (measure, ours, baseline, ratio, target, met?) and written as JSON to ``be
   exactly the URLs our crawl fetched, same concurrency, against the same replica process.
 * sites (issue 12, bench/sites.py): 20 sibling replicas, 200 ms latency, Crawl-delay 1 s each: our rate
   against the politeness limit of 20 requests/s.
+* scale-out (issue 12, bench/redis_scale.py): 2 scrapy-redis crawl workers vs 1 against the replica at
+  50 ms latency, pages/s, and their duplicate records (0).
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from bench.parquet_layout import bench_archive
 from bench.reextract import bench_reextract
 from bench.hostile import bench_hostile
 from bench.search import run as bench_search
+from bench.redis_scale import bench_redis_scale
 from bench.sites import bench_sites
 from bench.table import format_table, row, write_results
 from bench.wacz_package import bench_wacz
@@ -212,6 +215,7 @@ def main(argv=None) -> int:
         rows += part("memory", bench_memory, sizes["memory_articles"], args.seed)
     rows += part("search", bench_search, sizes["search_records"])
     rows += part("sites", bench_sites, articles=sizes["sites_articles"])
+    rows += part("redis scale-out", bench_redis_scale)
     rows += part("hostile", bench_hostile)
     seconds = time.perf_counter() - started
     failed = [r for r in rows if r.get("failed")]

@@ -34,6 +34,12 @@ def add_arguments(p):
     p.add_argument("--demo", action="store_true", help="start the offline replica on a free loopback port and crawl it")
     p.add_argument("--sites", metavar="SITES.toml",
                    help="crawl every portal listed in SITES.toml into the archive, in one snapshot (see crawler/sites.py)")
+    p.add_argument("--redis", metavar="URL",
+                   help="be one crawl worker of several (on this or other machines) sharing one scrapy-redis queue "
+                        "at URL (redis://host:6379/0) and one snapshot of the archive; see README, Scale-out")
+    p.add_argument("--worker", metavar="NAME",
+                   help="this worker's name with --redis (default: the host name); run a killed worker again "
+                        "under the same name to give back what it held")
     p.add_argument("--articles", type=int, default=300, help="replica size for --demo (default 300)")
     p.add_argument("--seed", type=int, default=1, help="replica seed for --demo")
     p.add_argument("-s", "--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
@@ -106,7 +112,7 @@ def replica_process(articles: int, seed: int, port: int = 0, extra: tuple[str, .
 
 
 def run_crawl(url: str | None, archive: Path, overrides: dict[str, str], *, verbose: bool = False,
-              sites=None) -> dict:
+              sites=None, worker: dict | None = None) -> dict:
     """Run one crawl in this process (of ``url``, or of every site of ``sites``); returns Scrapy's final stats."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
@@ -120,12 +126,18 @@ def run_crawl(url: str | None, archive: Path, overrides: dict[str, str], *, verb
         from crawler.sites import download_slots
 
         settings.set("DOWNLOAD_SLOTS", download_slots(sites), priority="cmdline")
+    spider = "sites" if sites else "portal"
+    if worker:  # one crawl worker of several: scrapy-redis's queue, claims in Redis (crawler/redis_scheduler.py)
+        settings.set("SCHEDULER", "crawler.redis_scheduler.WorkerScheduler", priority="cmdline")
+        settings.set("PORTAL_REDIS_URL", worker["url"], priority="cmdline")
+        settings.set("PORTAL_WORKER", worker["name"], priority="cmdline")
+        spider += "_worker"
     for name, value in overrides.items():
         settings.set(name, value, priority="cmdline")
     process = CrawlerProcess(settings)
     if not verbose:
         quiet_logging()
-    crawler = process.create_crawler("sites" if sites else "portal")
+    crawler = process.create_crawler(spider)
     process.crawl(crawler, **({"sites": sites} if sites else {"start_url": url}))
     process.start()
     return crawler.stats.get_stats()
@@ -164,6 +176,7 @@ def run(args) -> int:
     args.verbose = args.verbose or getattr(args, "show_traceback", False)
     if sum(map(bool, (args.url, args.demo, args.sites))) != 1:
         raise UsageError("give the portal URL (e.g. hoangmai.nghean.gov.vn), or --demo, or --sites SITES.toml")
+    worker = redis_worker(args) if args.redis else None
     url = start_url(args.url) if args.url else None
     sites = None
     if args.sites:
@@ -177,23 +190,26 @@ def run(args) -> int:
     if args.repair:
         overrides["PORTAL_REPAIR"] = "1"
     ensure_archive_root(archive)  # refuse a foreign or newer-format folder before anything is fetched,
-    check_unlocked(archive)  # one another process is writing (the message names it),
-    if not args.repair:
-        check_before_write(archive)  # or one with damage verify reports (--repair records it and goes on)
+    check_unlocked(archive, shared=bool(worker))  # one another process is writing (other workers may),
+    if not args.repair and not worker:  # or one with damage verify reports (--repair records it and goes on;
+        check_before_write(archive)  # a worker alone on the archive checks, others write beside it)
     started = time.monotonic()
     if sites:
         print(f"crawling {len(sites)} sites into {archive}", file=sys.stderr)
-        stats = run_crawl(None, archive, overrides, verbose=args.verbose, sites=sites)
+        stats = run_crawl(None, archive, overrides, verbose=args.verbose, sites=sites, worker=worker)
     elif args.demo:
         # the same address as the last demo when free: record URLs (and so record hashes) stay comparable
         with replica_process(args.articles, args.seed, DEMO_PORT if port_free(DEMO_PORT) else 0) as url:
             print(f"demo: crawling the replica at {url} into {archive}", file=sys.stderr)
             stats = run_crawl(url, archive, overrides, verbose=args.verbose)
     else:
-        stats = run_crawl(url, archive, overrides, verbose=args.verbose)
+        stats = run_crawl(url, archive, overrides, verbose=args.verbose, worker=worker)
     if stats.get("portal/fatal"):  # the archive could not be written (disk full): no summary of a snapshot not kept
         print(f"portal-archive crawl: {stats['portal/fatal']}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    if stats.get("portal/worker_left"):  # a crawl worker that was not the last: the snapshot is not closed yet
+        print(worker_line(stats))
+        return EXIT_INTERRUPTED if stats.get("finish_reason") != "finished" else EXIT_COMPLETE
     summary = summarize(archive, stats.get("portal/snapshot_id"))
     print(format_summary(summary))
     if summary.get("status") in ("complete", "resumed"):  # only those change the latest state it indexes
@@ -205,6 +221,36 @@ def run(args) -> int:
     if code == EXIT_FAILED:
         print(f"portal-archive crawl: {verdict_line(stats, summary)}", file=sys.stderr)
     return code
+
+
+def redis_worker(args) -> dict:
+    """``{"url", "name"}`` of ``--redis URL [--worker NAME]``, checked (and the server reached) before crawling."""
+    import re
+
+    from crawler.shared_state import default_worker
+
+    if args.demo:
+        raise UsageError("--redis takes the portal URL or --sites (every worker crawls the same), not --demo")
+    name = args.worker or default_worker()
+    if not re.fullmatch(r"[A-Za-z0-9_]{1,64}", name):
+        raise UsageError(f"--worker {name!r}: a worker name is 1-64 letters, digits or _")
+    if not re.match(r"(redis|rediss|unix)://", args.redis):
+        raise UsageError(f"--redis {args.redis!r}: give a Redis URL such as redis://127.0.0.1:6379/0")
+    import redis
+
+    try:
+        redis.Redis.from_url(args.redis, socket_connect_timeout=5, socket_timeout=5).ping()
+    except (redis.RedisError, ValueError) as exc:
+        raise UsageError(f"cannot reach Redis at {args.redis} ({exc}); start redis-server or fix --redis") from None
+    return {"url": args.redis, "name": name}
+
+
+def worker_line(stats: dict) -> str:
+    """What a crawl worker that was not the last one did; the last one prints the snapshot's summary."""
+    pages = stats.get("response_received_count", 0)
+    how = "done" if stats.get("finish_reason") == "finished" else f"stopped ({stats.get('finish_reason')})"
+    return (f"worker {stats.get('portal/worker')} {how}: {pages} pages fetched into snapshot "
+            f"{stats.get('portal/snapshot_id')}; the last worker to finish closes the snapshot and prints its summary")
 
 
 def verdict_line(stats: dict, summary: dict) -> str:

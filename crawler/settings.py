@@ -144,3 +144,6 @@ PORTAL_EXTRACT_MEMORY_MB = 1024
 PORTAL_STALL_CHECK = 0.25  # seconds between checks of the event loop (crawler/stall.py); 0 = off
 PORTAL_STALL_WARN = 2.0  # a stall longer than this is logged
 PORTAL_MAX_FAILURE_RATIO = 0.2  # failures over this share of the pages tried: the snapshot is "partial"
+PORTAL_REDIS_URL = ""  # crawl --redis URL: this process is one crawl worker of several (crawler/redis_scheduler.py)
+PORTAL_WORKER = ""  # crawl --worker NAME (default: the host name)
+PORTAL_REDIS_NAMESPACE = ""  # prefix of the crawl's Redis keys (default: from the start URLs)

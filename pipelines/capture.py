@@ -7,6 +7,10 @@ per Parquet batch, before any row pointing at them is written (``ArchiveWriter.d
 
 Opened on first use, closed by :class:`pipelines.scrapy_pipelines.ArchivePipeline` when the spider
 closes: WARC files are finalized and indexed (CDXJ) before the snapshot row is written.
+
+A crawl worker of ``crawl --redis`` (``crawler.portal_shared_state``, :mod:`crawler.shared_state`) opens
+or joins the crawl's one snapshot, writes its own part and WARC files, and leaves when done; the last
+worker indexes every worker's WARC files and closes the snapshot.
 """
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from twisted.internet.defer import Deferred, fail, succeed
 from twisted.python.failure import Failure
 
 from archive.media import MediaStore
-from archive.store import ArchiveWriter
+from archive.store import ONCE_PER_SNAPSHOT, ArchiveWriter
 from archive.warc.cdxj import write_cdxj
 from archive.warc.revisits import Originals
 from archive.warc.writer import WarcWriter, recover
@@ -52,8 +56,7 @@ class Capture:
         self.root = settings.get("PORTAL_ARCHIVE_DIR")
         self.settings_json = json.dumps({k: settings.get(k) for k in RECORDED_SETTINGS}, default=str, sort_keys=True)
         self.software = f"portal-archive/{version('portal-archive')}"
-        self.writer = ArchiveWriter(
-            self.root,
+        options = dict(
             batch_rows=settings.getint("PORTAL_BATCH_ROWS", 1000),
             seeds=list(getattr(crawler.spider, "start_urls", [])),
             settings=self.settings_json,
@@ -61,6 +64,12 @@ class Capture:
             resume="auto" if settings.getbool("PORTAL_RESUME", True) else False,
             command="crawl", repair=settings.getbool("PORTAL_REPAIR", False),
         )
+        #: the crawl's shared state when this process is one crawl worker of several (crawl --redis)
+        self.shared = getattr(crawler, "portal_shared_state", None)
+        if self.shared is None:
+            self.writer = ArchiveWriter(self.root, **options)
+        else:
+            self.writer = self._join(options)
         if self.writer.resumed:
             recovered = recover(self.root)
             logger.warning("resuming interrupted snapshot %s (%d WARC files recovered)",
@@ -71,6 +80,43 @@ class Capture:
         self._originals = Originals(self.root)
         crawler.stats.set_value("portal/snapshot_id", self.writer.snapshot_id)
         crawler.stats.set_value("portal/resumed", bool(self.writer.resumed))
+
+    def _join(self, options) -> ArchiveWriter:
+        """Open (first worker) or join the crawl's snapshot; give back what a killed run of this worker
+        (or, alone on the archive, of any worker) held."""
+        shared = self.shared
+        with shared.opening() as joining:
+            writer = ArchiveWriter(self.root, **options, snapshot_id=joining, worker=shared.worker, claims=shared)
+            try:
+                keys = {t: writer.keys_in_snapshot(t) for t in ONCE_PER_SNAPSHOT}
+                got = shared.opened(writer.snapshot_id, alone=writer.alone, done=writer.done_in_snapshot(), keys=keys)
+            except BaseException:
+                writer.abort()
+                raise
+        writer.after_flush.append(shared.flushed)
+        if got["workers"]:
+            logger.warning("recovered killed worker(s) %s: %d requests back in the queue, %d claims released",
+                           ", ".join(got["workers"]), got["requests"], got["claims"])
+        self.crawler.stats.set_value("portal/worker", shared.worker)
+        return writer
+
+    def _leave(self, status: str) -> bool:
+        """This worker is done: True if it is the last one, which closes the snapshot."""
+        finished = status != "interrupted"
+        self.writer.flush()  # every row of what it finished is on disk
+        if finished:
+            self.shared.flushed(everything=True)
+        else:  # stopped early: what it took and did not finish goes back to the queue
+            keys = {t: self.writer.keys_in_snapshot(t) for t in ONCE_PER_SNAPSHOT}
+            self.shared.recover(self.shared.worker, self.writer.done_in_snapshot(), keys)
+        if self.shared.leave(finished=finished):
+            resumes = self.shared.resumes()
+            self.writer.resumes += resumes
+            self.writer.resumed = self.writer.resumed or resumes > 0
+            return True
+        self.writer.leave()
+        self.crawler.stats.set_value("portal/worker_left", True)
+        return False
 
     # -- a write that fails (disk full, I/O error) stops the crawl -------------------------------
     failed: str | None = None  # one line: why the archive could not be written
@@ -118,6 +164,7 @@ class Capture:
                 WarcWriter, self.root, self.writer.snapshot_id,
                 max_bytes=self.crawler.settings.getint("PORTAL_WARC_MAX_BYTES", 100_000_000),
                 software=self.software, settings=json.loads(self.settings_json), sync_each=False,
+                worker=self.shared.worker if self.shared is not None else None,
             )
             self._warc_thread = ThreadPoolExecutor(1, thread_name_prefix="warc-writer")
             # the CDXJ indexer of the close takes ~0.5 s to import (pkg_resources): import it while the crawl
@@ -168,8 +215,14 @@ class Capture:
                     self.on_warc_thread(self._warc.close)
                     self._warc_thread.shutdown()
                     self._warc_thread = None
-                    write_cdxj(self.root, self.writer.snapshot_id)
-                return self.writer.close(status=status, mark_removed=False)  # removals are the spider's, on evidence
+                if self.shared is not None and not self._leave(status):
+                    return None  # the snapshot stays open for the other workers
+                if self._warc is not None or (self.shared is not None and self.crawler.settings.getbool("PORTAL_WARC", True)):
+                    write_cdxj(self.root, self.writer.snapshot_id)  # every worker's WARC files
+                snapshot = self.writer.close(status=status, mark_removed=False)  # removals are the spider's, on evidence
+                if self.shared is not None:
+                    self.shared.clear()
+                return snapshot
             except OSError as exc:
                 self.fail(exc)
         self.writer.abort()

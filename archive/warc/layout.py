@@ -4,6 +4,7 @@
 
     <root>/warc/<snapshot_id>/portal-archive-<snapshot_id>-<seq:05d>.warc.gz        finished file
     <root>/warc/<snapshot_id>/portal-archive-<snapshot_id>-<seq:05d>.warc.gz.open   being written
+    <root>/warc/<snapshot_id>/portal-archive-<snapshot_id>-<seq:05d>.w-<worker>.warc.gz  of one crawl worker
     <root>/indexes/<snapshot_id>.cdxj                                             CDXJ index
 
 Pointers (``warc_file`` columns) are relative to the archive root and always
@@ -18,21 +19,25 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..layout import worker_tag
+
 WARC_DIR = "warc"
 INDEX_DIR = "indexes"
 WARC_SUFFIX = ".warc.gz"
 OPEN_SUFFIX = ".open"
 FILE_PREFIX = "portal-archive-"
 
-_NAME_RE = re.compile(r"portal-archive-(?P<snapshot>.+)-(?P<seq>\d{5,})\.warc\.gz(?P<open>\.open)?")
+_NAME_RE = re.compile(r"portal-archive-(?P<snapshot>(?:(?!\.w-).)+)-(?P<seq>\d{5,})(?:\.w-[A-Za-z0-9_]{1,64})?"
+                      r"\.warc\.gz(?P<open>\.open)?")
 
 
 def snapshot_dir(root: Path, snapshot_id: str) -> Path:
     return Path(root) / WARC_DIR / snapshot_id
 
 
-def warc_name(snapshot_id: str, seq: int) -> str:
-    return f"{FILE_PREFIX}{snapshot_id}-{seq:05d}{WARC_SUFFIX}"
+def warc_name(snapshot_id: str, seq: int, worker: str | None = None) -> str:
+    """``worker``: the crawl worker writing it (``crawl --redis``), see :func:`archive.layout.worker_tag`."""
+    return f"{FILE_PREFIX}{snapshot_id}-{seq:05d}{worker_tag(worker)}{WARC_SUFFIX}"
 
 
 def parse_warc_name(name: str) -> tuple[str, int, bool] | None:

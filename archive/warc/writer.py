@@ -210,8 +210,10 @@ class WarcWriter:
         software: str = "portal-archive/x.y",
         settings: Mapping[str, Any] | None = None,
         sync_each: bool = True,
+        worker: str | None = None,
     ):
         self.root = Path(root).absolute()
+        self.worker = worker  # a crawl worker sharing the snapshot (crawl --redis): its name is in its files' names
         self.snapshot_id = check_snapshot_id(snapshot_id)
         self.sync_each = sync_each
         self._unsynced = False  # records flushed to the OS but not yet fsynced (sync_each=False)
@@ -240,7 +242,7 @@ class WarcWriter:
     def _open_new_file(self) -> None:
         seq = next_seq(self.folder, self.snapshot_id)
         while True:
-            name = warc_name(self.snapshot_id, seq)
+            name = warc_name(self.snapshot_id, seq, self.worker)
             path = self.folder / (name + OPEN_SUFFIX)
             if (self.folder / name).exists():
                 seq += 1

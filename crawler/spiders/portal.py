@@ -197,6 +197,14 @@ class PortalSpider(scrapy.Spider):
         if self.archived:
             self.logger.warning("resuming: %d records already archived in this snapshot", len(self.archived))
 
+    def claim(self, record_id: str) -> bool:
+        """True if this crawl has not archived ``record_id`` yet (now it has); crawl workers claim it in
+        Redis (:mod:`crawler.spiders.workers`)."""
+        if record_id in self.archived:
+            return False
+        self.archived.add(record_id)
+        return True
+
     def record_key(self, wcm_path: str, url: str) -> str:
         """The record id of the content at ``wcm_path`` (``url``: where it was seen; see SitesSpider)."""
         return article_id(wcm_path)
@@ -235,9 +243,9 @@ class PortalSpider(scrapy.Spider):
         seen_urls = [response.url, *meta.get("redirect_urls", [])]
         if response.status == 304:  # unchanged since the previous snapshot
             self.crawler.stats.inc_value("portal/not_modified")
-            self.archived.add(meta["record_id"])
+            rid = meta["record_id"] if self.claim(meta["record_id"]) else None  # None: archived by another URL
             self.pending.pop(meta["record_id"], None)
-            yield {**self._page_item(response, None, []), "item_type": "not_modified", "record_id": meta["record_id"]}
+            yield {**self._page_item(response, None, []), "item_type": "not_modified", "record_id": rid}
             return
         self_urls, follow = self._scan(response)
         wcm_path = meta.get("wcm_path") or wcm_path_from_url(response.url) or wcm_path_from_urls(self_urls)
@@ -245,12 +253,11 @@ class PortalSpider(scrapy.Spider):
         record_page = bool(wcm_path or meta.get("record_id"))  # else a listing, register or menu page
         if record_page:
             aid = self.record_key(wcm_path, response.url) if wcm_path else meta["record_id"]
-            if aid in self.archived:
+            if not self.claim(aid):
                 yield from self._aliases(aid, seen_urls)
                 wcm_path = None  # already archived: log the page only
             else:
                 discovered += 1
-                self.archived.add(aid)
                 earlier = self.pending.pop(aid, [])
                 for u in [*seen_urls, *self_urls]:
                     self.known_urls[url_fingerprint(u)] = aid

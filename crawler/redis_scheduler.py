@@ -1,0 +1,144 @@
+"""scrapy-redis's scheduler for the crawl workers of ``crawl --redis``: one request queue and one
+duplicate filter in Redis for every worker, on one or more machines.
+
+* :class:`IdentityDupeFilter` — scrapy-redis's filter keyed by **content identity**, not by URL: a
+  request for a record (its WCM path known from the link, or its URL known from earlier snapshots) is
+  ``r:<record id>`` whatever URL names it, so the per-visit ``!ut/p/…`` state URLs, friendly, PoC and
+  connect URLs of one content item are one key; a pager page is ``p:<listing>:<page number>``; any
+  other page is its URL's fingerprint (state URLs of navigation pages cannot be told apart before they
+  are fetched; the page then names itself, and the record is claimed once across workers).
+* :class:`WorkerScheduler` — scrapy-redis's scheduler that notes every request it hands this worker in
+  ``inflight:<worker>`` until the archive has its rows on disk (:mod:`crawler.shared_state`), so a
+  worker killed with ``kill -9`` loses nothing: run again, it puts them back in the queue.
+  A POST (the document register's form pages) is bound to the worker's portal session (``JSESSIONID``
+  and the form action issued in it): it stays in this worker's own queue, and what a killed worker
+  gives back in its stead is a GET of the register's first page, which starts the walk again.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import pickle
+from collections import deque
+
+import scrapy
+
+from scrapy.utils.request import fingerprint
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.scheduler import Scheduler
+
+from crawler.shared_state import SharedState, default_namespace, default_worker
+
+#: seconds between two looks at the shared queue when this worker has nothing to do (Scrapy: 5 s)
+POLL_INTERVAL = 0.2
+
+
+def identity_key(request) -> str:
+    """The duplicate filter's key of ``request`` (see the module docstring)."""
+    meta = request.meta
+    if meta.get("record_id"):
+        key = f"r:{meta['record_id']}"
+    elif meta.get("listing") and meta.get("page_no") is not None:
+        key = f"p:{meta['listing']}:{meta['page_no']}"
+    else:
+        return "u:" + fingerprint(request).hex()
+    if meta.get("redirect_urls"):  # a hop of a redirect chain: the same content, another URL
+        key += ">" + hashlib.blake2b(request.url.encode(), digest_size=8).hexdigest()
+    return key
+
+
+def session_restart(request) -> scrapy.Request:
+    """What a killed worker gives back for a POST bound to its session: a GET of the register's first
+    page (its listing key), which another worker walks again in a session of its own."""
+    meta = request.meta
+    return scrapy.Request(meta.get("listing") or request.url, callback=request.callback, errback=request.errback,
+                          priority=request.priority, dont_filter=True,
+                          meta={"barren": meta.get("barren", 0), "listing": meta.get("listing"), "page_no": 1,
+                                "wcm_path": None})
+
+
+class IdentityDupeFilter(RFPDupeFilter):
+    def request_fingerprint(self, request):
+        return identity_key(request)
+
+
+def shared_state(crawler) -> SharedState:
+    """The crawl's :class:`SharedState` (``PORTAL_REDIS_URL``, ``PORTAL_WORKER``), made once per crawler."""
+    state = getattr(crawler, "portal_shared_state", None)
+    if state is None:
+        settings = crawler.settings
+        seeds = list(getattr(crawler.spider, "start_urls", []) or [])
+        namespace = settings.get("PORTAL_REDIS_NAMESPACE") or default_namespace(seeds)
+        state = SharedState.connect(settings.get("PORTAL_REDIS_URL"), namespace,
+                                    settings.get("PORTAL_WORKER") or default_worker())
+        crawler.portal_shared_state = state
+    return state
+
+
+class WorkerScheduler(Scheduler):
+    @classmethod
+    def from_crawler(cls, crawler):
+        state = shared_state(crawler)
+        scheduler = cls(
+            server=state.server, persist=True, queue_key=state.key("requests"),
+            dupefilter=IdentityDupeFilter(state.server, key=state.key("dupefilter")),
+        )
+        scheduler.stats = crawler.stats
+        scheduler.crawler = crawler
+        scheduler.state = state
+        scheduler.tracked = {}  # request -> its field in inflight:<worker>
+        scheduler.local = deque()  # session-bound requests (POST): this worker's own
+        scheduler._ids = itertools.count(1)
+        return scheduler
+
+    def __len__(self):
+        return len(self.local) + len(self.queue)
+
+    def has_pending_requests(self):
+        return bool(self.local) or len(self.queue) > 0
+
+    def enqueue_request(self, request):
+        if request.method == "POST":
+            self.local.append(request)
+            self._track(request, session_restart(request))
+            return True
+        if not request.dont_filter and self.df.request_seen(request):
+            return False
+        self.queue.push(request)
+        self.stats.inc_value("scheduler/enqueued/redis")
+        return True
+
+    def open(self, spider):
+        super().open(spider)
+        self.state.settle_hook = self.settle
+        # an idle worker looks at the shared queue every POLL_INTERVAL, not every 5 s
+        self.crawler.engine._SLOT_HEARTBEAT_INTERVAL = POLL_INTERVAL
+
+    def next_request(self):
+        if self.local:
+            return self.local.popleft()  # tracked when queued
+        self.state.busy()
+        request = self.queue.pop(0)
+        if request is not None:
+            self.stats.inc_value("scheduler/dequeued/redis")
+            self._track(request, request)
+        return request
+
+    def _track(self, request, given_back) -> None:
+        """Note ``request`` in ``inflight:<worker>``; ``given_back``: what goes back to the queue for it."""
+        field = f"{self.state.run_id}:{next(self._ids)}"
+        self.state.track(field, pickle.dumps(given_back.to_dict(spider=self.spider), protocol=-1))
+        self.tracked[request] = field
+
+    def settle(self, *, everything: bool = False) -> None:
+        """After the archive's flush: the requests this worker has finished with have their rows on disk
+        (``everything``: the crawl finished, none is in progress)."""
+        self.spider.report()  # the pages it counted go with them (the verdict counts every worker's)
+        if everything:
+            done = list(self.tracked)
+        else:
+            slot = getattr(self.crawler.engine, "_slot", None)
+            if slot is None or slot.closing is not None:  # closing: what is in progress may be dropped
+                return
+            done = [r for r in self.tracked if r not in slot.inprogress]
+        self.state.settle(self.tracked.pop(r) for r in done)

@@ -1,0 +1,124 @@
+"""``crawl --redis``: crawl workers sharing one scrapy-redis queue write one archive as one process would:
+the same records with the same hashes, each once, in one snapshot; a worker killed with ``kill -9`` and run
+again gives back what it held, and the archive still ends exact. Against a real ``redis-server``."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import ROOT, free_port, read_rows, run_cli
+from tests.test_resume import _no_partial_files, _records, _rows_of_records
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    """A redis-server of its own on a free loopback port, nothing saved to disk."""
+    server = shutil.which("redis-server") or "/usr/bin/redis-server"
+    assert os.path.exists(server), "redis-server is missing: apt-get install redis-server (.ci/run does)"
+    port = free_port()
+    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", str(tmp_path_factory.mktemp("redis"))],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import redis
+
+    client = redis.Redis(port=port)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            assert time.monotonic() < deadline and proc.poll() is None, "redis-server did not start"
+            time.sleep(0.1)
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def _worker(replica, archive, redis_url, name) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "cli.main", "crawl", replica.url + "/", "--archive", str(archive),
+           "--redis", redis_url, "--worker", name, "-s", "PORTAL_BATCH_ROWS=40", "-s", "PORTAL_PROGRESS_INTERVAL=0"]
+    return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _finish(*procs) -> list[str]:
+    outs = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, (proc.returncode, out, err[-3000:])
+        outs.append(out)
+    return outs
+
+
+def _same_as_one_process(archive, reference):
+    _no_partial_files(archive)
+    assert _records(archive) == _records(reference)  # each record once, the same content hashes
+    rows, expected = _rows_of_records(archive), _rows_of_records(reference)  # each once-per-snapshot row once
+    assert rows["media_files"] == expected["media_files"]
+    assert rows["errors"] == expected["errors"]
+    assert run_cli("verify", "--archive", str(archive)).returncode == 0
+
+
+def _namespace_keys(redis_url):
+    import redis
+
+    return redis.Redis.from_url(redis_url).keys("portal-archive:*")
+
+
+def test_two_workers_write_one_snapshot_as_one_process_would(crawled, replica, redis_url, tmp_path):
+    archive = tmp_path / "archive"
+    outs = _finish(_worker(replica, archive, redis_url, "alpha"), _worker(replica, archive, redis_url, "beta"))
+    closer = [o for o in outs if "Records" in o]
+    assert len(closer) == 1 and sum("the last worker to finish closes the snapshot" in o for o in outs) == 1, outs
+    _same_as_one_process(archive, crawled[0])
+    snapshots = read_rows(archive, "snapshots")
+    assert len(snapshots) == 1 and snapshots[0]["status"] == "complete"
+    for name in ("alpha", "beta"):  # both fetched pages, each into files of its own
+        assert list((archive / "warc").rglob(f"*.w-{name}.warc.gz")), name
+        assert list((archive / "pages").glob(f"part-*.w-{name}.parquet")), name
+    assert _namespace_keys(redis_url) == []  # the crawl is forgotten: the next run starts a new snapshot
+
+
+def _wait_for(pattern, archive, proc, seconds=120):
+    deadline = time.monotonic() + seconds
+    while not list(archive.rglob(pattern)):
+        assert proc.poll() is None and time.monotonic() < deadline, "the worker wrote nothing"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("rerun", ["beta", "alpha"])
+def test_killed_worker_run_again_ends_exact(rerun, crawled, replica, redis_url, tmp_path):
+    """beta killed with kill -9 mid-crawl and run again while alpha goes on; or both killed and only alpha run
+    again (alone on the archive, it gives back what beta held too)."""
+    archive = tmp_path / "archive"
+    alpha, beta = _worker(replica, archive, redis_url, "alpha"), _worker(replica, archive, redis_url, "beta")
+    _wait_for("pages/part-*.w-beta.parquet", archive, beta)  # beta has taken part, and has rows on disk
+    time.sleep(1.0)  # and more in flight
+    beta.send_signal(signal.SIGKILL)
+    beta.wait()
+    if rerun == "alpha":
+        alpha.send_signal(signal.SIGKILL)
+        alpha.wait()
+        outs = _finish(_worker(replica, archive, redis_url, "alpha"))
+    else:
+        outs = _finish(alpha, _worker(replica, archive, redis_url, "beta"))
+    assert sum("Records" in o for o in outs) == 1
+    _same_as_one_process(archive, crawled[0])
+    snapshots = read_rows(archive, "snapshots")
+    assert len(snapshots) == 1 and snapshots[0]["status"] == "resumed" and snapshots[0]["resumes"] >= 1
+
+
+def test_bad_redis_and_worker_name_are_one_line_usage_errors(replica, tmp_path):
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    proc = run_cli("crawl", replica.url + "/", "--archive", str(tmp_path / "a"), "--redis", url, check=False)
+    assert proc.returncode == 2 and "cannot reach Redis" in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    proc = run_cli("crawl", replica.url + "/", "--archive", str(tmp_path / "a"), "--redis", url,
+                   "--worker", "no spaces", check=False)
+    assert proc.returncode == 2 and "worker name" in proc.stderr and "Traceback" not in proc.stderr
