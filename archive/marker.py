@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .atomic import replace_file
+from .atomic import TEMP_PREFIX, replace_file
 from .exceptions import ArchiveFormatError
 from .layout import FORMAT, MARKER
 from .schema import SCHEMA_VERSION
@@ -43,7 +43,7 @@ def ensure_archive_root(root: Path) -> None:
     if root.exists():
         if not root.is_dir():
             raise ArchiveFormatError(f"{root} exists and is not a folder")
-        if any(root.iterdir()):
+        if any(not p.name.startswith(TEMP_PREFIX) for p in root.iterdir()):  # another process writing the marker
             raise ArchiveFormatError(
                 f"{root} is not empty and has no {MARKER}: refusing to write an archive into a foreign folder"
             )

@@ -75,6 +75,9 @@ ONCE_PER_SNAPSHOT = {"media_files": ("url",), "errors": ("url", "reason"), "url_
 #: rows: wide records (long bodies) keep the crawl's memory bounded by size, not only by count.
 BATCH_BYTES = 16 * 1024 * 1024
 
+#: The claims (``claims.claim(table, key)``) of record ids, beside the tables of ONCE_PER_SNAPSHOT
+CLAIMED_RECORDS = "records"
+
 #: Old column names accepted in rows (table -> {old: new}).
 LEGACY_KEYS = {"pages": {"article_id": "record_id"}, "url_aliases": {"article_id": "record_id"}}
 
@@ -361,6 +364,12 @@ class ArchiveWriter:
         """Record ids that already have a ``changes`` row in this snapshot (a copy)."""
         return set(self._done)
 
+    def rows_on_disk(self) -> tuple[set[str], dict[str, set[tuple]]]:
+        """What every writer of this snapshot has on disk now: record ids with a ``changes`` row, and the
+        keys of the rows kept once per snapshot (table -> keys); read afresh (crawl workers)."""
+        keys = {t: _keys_on_disk(self.root / t, self.snapshot_id, cols) for t, cols in ONCE_PER_SNAPSHOT.items()}
+        return record_ids_done(self.root, self.snapshot_id), keys
+
     def keys_in_snapshot(self, table: str) -> set[tuple]:
         """The keys (:data:`ONCE_PER_SNAPSHOT`) of ``table``'s rows this snapshot has (a copy)."""
         return set(self._keys[table])
@@ -412,7 +421,7 @@ class ArchiveWriter:
         clean["record_sha256"] = sha
         rid = clean["record_id"]
 
-        if rid in self._done:
+        if rid in self._done or not self._claim_record(rid):
             self._counts["duplicate"] += 1
             self._aliases(rid, [clean["url"], *clean["urls_seen"]], clean["fetched_at"], known=())
             return "duplicate"
@@ -444,7 +453,7 @@ class ArchiveWriter:
         prev = self.previous.get(record_id)
         if prev is None:
             return False
-        if record_id in self._done:
+        if record_id in self._done or not self._claim_record(record_id):
             return True
         self._change(prev.table, record_id, "unchanged", prev.version, prev.record_sha256)
         return True
@@ -480,6 +489,10 @@ class ArchiveWriter:
             if url and url not in known:
                 self._write_once("url_aliases", self._writers["url_aliases"].convert(
                     {"record_id": record_id, "url": url, "seen_at": seen_at, "snapshot_id": self.snapshot_id}))
+
+    def _claim_record(self, record_id: str) -> bool:
+        """True unless another crawl worker has (or is writing) ``record_id`` in this snapshot."""
+        return self.claims is None or self.claims.claim(CLAIMED_RECORDS, (record_id,))
 
     def _write_once(self, table: str, clean: dict[str, Any]) -> bool:
         key = once_key(tuple(clean[c] for c in ONCE_PER_SNAPSHOT[table]))
@@ -627,8 +640,8 @@ class ArchiveWriter:
         if self._closed:
             assert self.snapshot is not None
             return self.snapshot
-        if self.worker is not None:  # the last worker: the others have left, their parts are final
-            self._lock.exclusive()
+        if self.worker is not None:
+            self.take_over()
         if status == "complete" and mark_removed is not False:
             for rid, prev in self.previous.items():
                 if not prev.removed and rid not in self._done:
@@ -659,6 +672,12 @@ class ArchiveWriter:
             self._lock.release()
             self._worker_lock.release()
         return row
+
+    def take_over(self) -> None:
+        """The last crawl worker, before it closes the snapshot: the archive to itself (the others have
+        left, their files are final), without the temp files of workers killed while others went on."""
+        self._lock.exclusive()
+        remove_temps(self.root)
 
     def leave(self) -> None:
         """A worker is done with the snapshot, which stays open for the others: flush, finish this

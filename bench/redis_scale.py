@@ -1,7 +1,8 @@
 """``make bench``, issue 12: scale-out on scrapy-redis. One crawl worker, then two, against the same replica
-answering after 50 ms (``replica --latency 50``), each worker as polite as one crawl process is on a real
-portal (``CONCURRENT_REQUESTS_PER_DOMAIN``, the same in both runs), so that a worker is bound by the
-network, not by the machine. Pages/s = the ``pages`` rows (every response) over the span from the first
+answering after 50 ms (``replica --latency 50``), each worker polite as on a real portal: one request every 30 ms
+(``DOWNLOAD_DELAY``, as a robots.txt ``Crawl-delay`` would set it; the same in both runs), so that a worker
+is bound by politeness, not by the machine (unbounded, one worker already draws what the replica, one
+Python process, can serve, and both runs would measure the replica). Pages/s = the ``pages`` rows (every response) over the span from the first
 to the last fetch; duplicates = record rows beyond one per record id (0 expected), and the two-worker
 archive must hold exactly the records of the one-worker one.
 """
@@ -16,7 +17,8 @@ from pathlib import Path
 
 from cli.crawl import replica_process
 
-PER_WORKER_CONCURRENCY = 2
+#: seconds between two requests to the replica, per worker (Scrapy's DOWNLOAD_DELAY, as a Crawl-delay would)
+PER_WORKER_DELAY = 0.03
 
 
 def redis_server(workdir: Path):
@@ -47,7 +49,7 @@ def _crawl(url: str, archive: Path, redis_url: str, workers: int) -> float:
     started = time.perf_counter()
     procs = [subprocess.Popen([sys.executable, "-m", "cli.main", "crawl", url, "--archive", str(archive),
                                "--redis", redis_url, "--worker", f"w{i}", "-s", "PORTAL_PROGRESS_INTERVAL=0",
-                               "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={PER_WORKER_CONCURRENCY}"],
+                               "-s", f"DOWNLOAD_DELAY={PER_WORKER_DELAY}"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(workers)]
     for proc in procs:
         out, err = proc.communicate()
@@ -93,7 +95,7 @@ def bench_redis_scale(articles: int = 150, latency_ms: int = 50, seed: int = 1) 
     same = rec1 == rec2
     ratio = two / one
     print(f"redis_scale  replica {articles} articles, {latency_ms} ms latency, "
-          f"{PER_WORKER_CONCURRENCY} requests in flight per worker")
+          f"one request every {PER_WORKER_DELAY * 1000:.0f} ms per worker")
     print(f"  1 worker   : {one:8.1f} pages/s ({pages1} pages, {wall1:.1f}s wall)")
     print(f"  2 workers  : {two:8.1f} pages/s ({pages2} pages, {wall2:.1f}s wall)")
     print(f"  ratio 2/1  : {ratio:8.2f}x; duplicate records {dup1} / {dup2}; "

@@ -30,7 +30,10 @@ from scrapy_redis.scheduler import Scheduler
 from crawler.shared_state import SharedState, default_namespace, default_worker
 
 #: seconds between two looks at the shared queue when this worker has nothing to do (Scrapy: 5 s)
-POLL_INTERVAL = 0.2
+POLL_INTERVAL = 0.05
+#: requests a worker lets wait in its downloader per download slot (host) before it takes more from the
+#: shared queue: Scrapy's engine would take up to CONCURRENT_REQUESTS, hoarding what other workers could fetch
+BACKLOG_PER_SLOT = 1
 
 
 def identity_key(request) -> str:
@@ -117,12 +120,19 @@ class WorkerScheduler(Scheduler):
     def next_request(self):
         if self.local:
             return self.local.popleft()  # tracked when queued
+        if self.backlogged():
+            return None  # asked again when a download ends
         self.state.busy()
         request = self.queue.pop(0)
         if request is not None:
             self.stats.inc_value("scheduler/dequeued/redis")
             self._track(request, request)
         return request
+
+    def backlogged(self) -> bool:
+        """Enough requests wait in this worker's download slots: leave the rest to the other workers."""
+        slots = self.crawler.engine.downloader.slots
+        return sum(len(slot.queue) for slot in slots.values()) >= BACKLOG_PER_SLOT * max(1, len(slots))
 
     def _track(self, request, given_back) -> None:
         """Note ``request`` in ``inflight:<worker>``; ``given_back``: what goes back to the queue for it."""

@@ -33,14 +33,19 @@ from contextlib import contextmanager
 
 import redis
 
-#: SADD the claim; when new, note it as this worker's (one script: a kill never leaves it unnoted)
+from archive.store import CLAIMED_RECORDS as RECORDS
+
+#: SADD the claim; when new, note it as this worker's (one script: a kill never leaves it unnoted);
+#: 1 if it is this worker's (now or before), 0 if another's
 _CLAIM = """
 local added = redis.call('SADD', KEYS[1], ARGV[1])
-if added == 1 then redis.call('SADD', KEYS[2], ARGV[2]) end
-return added
+if added == 1 then
+  redis.call('SADD', KEYS[2], ARGV[2])
+  return 1
+end
+return redis.call('SISMEMBER', KEYS[2], ARGV[2])
 """
 _SEP = "\x1f"
-RECORDS = "records"
 
 
 def default_namespace(seeds) -> str:
@@ -135,6 +140,19 @@ class SharedState:
         self.server.delete(mine)
         return len(entries), released
 
+    def other_workers(self, *, idle_too: bool = False) -> list[str]:
+        """The other workers taking part (only the busy ones, unless ``idle_too``)."""
+        pipe = self.server.pipeline(transaction=True)
+        workers, idle = pipe.smembers(self.key("workers")).hkeys(self.key("idle")).execute()
+        names = set(workers) if idle_too else set(workers) - set(idle)
+        return sorted(w.decode() for w in names if w.decode() != self.worker)
+
+    def forget(self, worker: str) -> None:
+        """A dead worker, recovered by another, no longer takes part (the crawl was resumed without it)."""
+        self.server.srem(self.key("workers"), worker)
+        self.server.hdel(self.key("idle"), worker)
+        self.server.incr(self.key("resumes"))
+
     def leave(self, *, finished: bool) -> bool:
         """This worker is done (``finished``: the crawl is; else it was interrupted and has given back
         what it held). True when it is the last and the queue is empty: it closes the snapshot."""
@@ -155,16 +173,13 @@ class SharedState:
 
     # -- claims ------------------------------------------------------------------------------
     def claim(self, table: str, key: tuple) -> bool:
-        """True if no worker had claimed ``key`` of ``table`` (this one now has)."""
+        """True if no other worker has claimed ``key`` of ``table`` (this one has, now or before)."""
         value = json.dumps(list(key), ensure_ascii=False)
         return bool(self._claim(keys=[self.key(f"claims:{table}"), self.key(f"claims-of:{self.worker}")],
                                 args=[value, table + _SEP + value]))
 
     def claim_record(self, record_id: str) -> bool:
         return self.claim(RECORDS, (record_id,))
-
-    def record_claimed(self, record_id: str) -> bool:
-        return bool(self.server.sismember(self.key(f"claims:{RECORDS}"), json.dumps([record_id])))
 
     # -- requests taken from the queue ------------------------------------------------------
     def track(self, field: str, data: bytes) -> None:
@@ -186,6 +201,10 @@ class SharedState:
         if self._idle:
             self.server.hdel(self.key("idle"), self.worker)
             self._idle = False
+
+    @property
+    def is_idle(self) -> bool:
+        return self._idle
 
     def idle(self) -> None:
         if not self._idle:

@@ -24,6 +24,7 @@ from importlib.metadata import version
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.python.failure import Failure
 
+from archive.lock import ArchiveLock, ArchiveLockedError
 from archive.media import MediaStore
 from archive.store import ONCE_PER_SNAPSHOT, ArchiveWriter
 from archive.warc.cdxj import write_cdxj
@@ -100,6 +101,28 @@ class Capture:
         self.crawler.stats.set_value("portal/worker", shared.worker)
         return writer
 
+    def recover_dead_workers(self, *, idle_too: bool = False) -> list[str]:
+        """Workers of the crawl that died and were not run again (their own lock is free) give back what
+        they held, so the others finish the crawl; returns their names."""
+        recovered = []
+        for name in self.shared.other_workers(idle_too=idle_too):
+            lock = ArchiveLock(self.root, "crawl worker recovery", name=f".lock-worker-{name}")
+            try:
+                lock.acquire()
+            except ArchiveLockedError:
+                continue  # alive (or being run again)
+            try:
+                if name not in self.shared.other_workers(idle_too=True):  # it left meanwhile
+                    continue
+                done, keys = self.writer.rows_on_disk()
+                requests, claims = self.shared.recover(name, done, keys)
+                self.shared.forget(name)
+                logger.warning("worker %s died: %d requests back in the queue, %d claims released", name, requests, claims)
+                recovered.append(name)
+            finally:
+                lock.release()
+        return recovered
+
     def _leave(self, status: str) -> bool:
         """This worker is done: True if it is the last one, which closes the snapshot."""
         finished = status != "interrupted"
@@ -109,7 +132,10 @@ class Capture:
         else:  # stopped early: what it took and did not finish goes back to the queue
             keys = {t: self.writer.keys_in_snapshot(t) for t in ONCE_PER_SNAPSHOT}
             self.shared.recover(self.shared.worker, self.writer.done_in_snapshot(), keys)
+        self.recover_dead_workers(idle_too=True)  # a worker killed while idle is no reason to wait
         if self.shared.leave(finished=finished):
+            self.writer.take_over()
+            recover(self.root, self.writer.snapshot_id)  # WARC files of workers killed and not run again
             resumes = self.shared.resumes()
             self.writer.resumes += resumes
             self.writer.resumed = self.writer.resumed or resumes > 0

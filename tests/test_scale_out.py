@@ -92,10 +92,11 @@ def _wait_for(pattern, archive, proc, seconds=120):
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("rerun", ["beta", "alpha"])
+@pytest.mark.parametrize("rerun", ["beta", "alpha", "none"])
 def test_killed_worker_run_again_ends_exact(rerun, crawled, replica, redis_url, tmp_path):
     """beta killed with kill -9 mid-crawl and run again while alpha goes on; or both killed and only alpha run
-    again (alone on the archive, it gives back what beta held too)."""
+    again (alone on the archive, it gives back what beta held too); or beta never run again (alpha, idle,
+    finds it dead and gives back what it held)."""
     archive = tmp_path / "archive"
     alpha, beta = _worker(replica, archive, redis_url, "alpha"), _worker(replica, archive, redis_url, "beta")
     _wait_for("pages/part-*.w-beta.parquet", archive, beta)  # beta has taken part, and has rows on disk
@@ -106,6 +107,8 @@ def test_killed_worker_run_again_ends_exact(rerun, crawled, replica, redis_url, 
         alpha.send_signal(signal.SIGKILL)
         alpha.wait()
         outs = _finish(_worker(replica, archive, redis_url, "alpha"))
+    elif rerun == "none":
+        outs = _finish(alpha)
     else:
         outs = _finish(alpha, _worker(replica, archive, redis_url, "beta"))
     assert sum("Records" in o for o in outs) == 1
@@ -122,3 +125,27 @@ def test_bad_redis_and_worker_name_are_one_line_usage_errors(replica, tmp_path):
     proc = run_cli("crawl", replica.url + "/", "--archive", str(tmp_path / "a"), "--redis", url,
                    "--worker", "no spaces", check=False)
     assert proc.returncode == 2 and "worker name" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_duplicate_filter_keys_content_not_urls():
+    """Every URL form of one content item is one key of the shared duplicate filter; pages of a listing by
+    (listing, page number); other pages by URL."""
+    import scrapy
+
+    from crawler.identity import article_id
+    from crawler.redis_scheduler import identity_key
+
+    rid = article_id("/hoangmai/site/tin-tuc-su-kien/kinh-te/bai-1")
+    forms = ["http://h/wps/portal/hoangmai/!ut/p/c5/04_SB8K8xLLM9MSSzPy8xBz9CP0os3g/dl3/d3/L2dBISEvZ0FBIS9nQSEh/",
+             "http://h/wps/portal/hoangmai/!ut/p/c5/04_SB8K8xLLM9MSSzPy8xBz9CP0os3h/dl3/d3/L2dBISEvZ0FBIS9nQSEh/",
+             "http://h/wps/wcm/connect/hoangmai/site/tin-tuc-su-kien/kinh-te/bai-1",
+             "http://h/wps/portal/hoangmai/kinh-te?1dmy&urile=wcm:path:/hoangmai/site/tin-tuc-su-kien/kinh-te/bai-1"]
+    keys = {identity_key(scrapy.Request(u, meta={"record_id": rid})) for u in forms}
+    assert keys == {f"r:{rid}"}
+    pager = [scrapy.Request(f"http://h/wps/portal/hoangmai/!ut/p/c5/{n}/dl3/d3/x/", meta={"listing": "L", "page_no": 3})
+             for n in ("a", "b")]
+    assert identity_key(pager[0]) == identity_key(pager[1]) == "p:L:3"
+    plain = [identity_key(scrapy.Request(u)) for u in ("http://h/a", "http://h/b", "http://h/a")]
+    assert plain[0] == plain[2] != plain[1] and plain[0].startswith("u:")
+    hop = scrapy.Request("http://h/moved", meta={"record_id": rid, "redirect_urls": [forms[2]]})
+    assert identity_key(hop) != f"r:{rid}"  # a redirect hop of the same record is not dropped as a duplicate
