@@ -364,13 +364,13 @@ class ArchiveWriter:
         """Record ids that already have a ``changes`` row in this snapshot (a copy)."""
         return set(self._done)
 
-    def rows_on_disk(self) -> tuple[set[str], dict[str, set[tuple]]]:
+    def rows_on_disk(self) -> tuple[set[str], dict[str, set[bytes]]]:
         """What every writer of this snapshot has on disk now: record ids with a ``changes`` row, and the
         keys of the rows kept once per snapshot (table -> keys); read afresh (crawl workers)."""
         keys = {t: _keys_on_disk(self.root / t, self.snapshot_id, cols) for t, cols in ONCE_PER_SNAPSHOT.items()}
         return record_ids_done(self.root, self.snapshot_id), keys
 
-    def keys_in_snapshot(self, table: str) -> set[tuple]:
+    def keys_in_snapshot(self, table: str) -> set[bytes]:
         """The keys (:data:`ONCE_PER_SNAPSHOT`) of ``table``'s rows this snapshot has (a copy)."""
         return set(self._keys[table])
 

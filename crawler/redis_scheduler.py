@@ -107,6 +107,7 @@ class WorkerScheduler(Scheduler):
             return True
         if not request.dont_filter and self.df.request_seen(request):
             return False
+        request.meta.pop("warc", None)  # a redirect's copy of the last hop's pending WARC pointer: not the next's
         self.queue.push(request)
         self.stats.inc_value("scheduler/enqueued/redis")
         return True

@@ -16,8 +16,8 @@ Keys, all under ``<namespace>:`` (default ``portal-archive:<hash of the start UR
     the archive's next flush). A worker killed with ``kill -9`` leaves them there; when it is run
     again (or when a worker finds itself alone on the archive) they go back to the queue.
 ``claims:<table>``, ``claims-of:<worker>``
-    "archived once" across workers: record ids (``records``) and the keys of the rows kept once per
-    snapshot (``media_files``, ``errors``, ``url_aliases``). Whoever claims first writes the row; a
+    "archived once" across workers: record ids (``records``) and the key digests of the rows kept once
+    per snapshot (``media_files``, ``errors``, ``url_aliases``). Whoever claims first writes the row; a
     killed worker's claims whose rows never reached disk are released when it is recovered.
 ``counts``
     pages attempted and failed and whether a home page was had, per worker run: the snapshot's verdict.
@@ -133,8 +133,7 @@ class SharedState:
         mine = self.key(f"claims-of:{worker}")
         for member in self.server.smembers(mine):
             table, _, value = member.decode().partition(_SEP)
-            key = tuple(json.loads(value))
-            on_disk = key[0] in done if table == RECORDS else key in keys.get(table, ())
+            on_disk = json.loads(value)[0] in done if table == RECORDS else bytes.fromhex(value) in keys.get(table, ())
             if not on_disk:
                 released += self.server.srem(self.key(f"claims:{table}"), value)
         self.server.delete(mine)
@@ -172,9 +171,10 @@ class SharedState:
             self.server.delete(*names[i:i + 500])
 
     # -- claims ------------------------------------------------------------------------------
-    def claim(self, table: str, key: tuple) -> bool:
-        """True if no other worker has claimed ``key`` of ``table`` (this one has, now or before)."""
-        value = json.dumps(list(key), ensure_ascii=False)
+    def claim(self, table: str, key) -> bool:
+        """True if no other worker has claimed ``key`` of ``table`` (this one has, now or before): a
+        record id's ``(record_id,)``, or a row's key digest (``archive.store.once_key``)."""
+        value = key.hex() if isinstance(key, bytes) else json.dumps(list(key), ensure_ascii=False)
         return bool(self._claim(keys=[self.key(f"claims:{table}"), self.key(f"claims-of:{self.worker}")],
                                 args=[value, table + _SEP + value]))
 
