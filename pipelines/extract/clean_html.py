@@ -16,7 +16,8 @@ ALLOWED_TAGS = {"p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "table", "t
 ALLOWED_ATTRS = {"a": {"href"}, "img": {"src", "alt"}}
 URL_SCHEMES = {"http", "https", "mailto", "tel", "ftp"}
 _EMPTY_RE = re.compile(r"<(p|h[2-6]|li|blockquote|figcaption|strong|em|b|i|td|th)>(?:\s|&nbsp;|<br>)*</\1>")
-_WS_RE = re.compile(r"[ \t\r\n\f\v]+")
+# a run of ASCII whitespace that is not one plain space (single spaces, the most of them, are left alone)
+_WS_RE = re.compile(r"[ \t\r\n\f\v]*[\t\r\n\f\v][ \t\r\n\f\v]*| {2,}")
 _BLOCK_SPACE_RE = re.compile(r"\s*(<(?:/?(?:p|h[2-6]|ul|ol|li|table|tr|td|th|figure|figcaption|blockquote)|br)>)\s*")
 
 

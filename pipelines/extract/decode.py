@@ -147,18 +147,19 @@ def _mostly_decomposed(text: str) -> bool:
 
 def _utf8(text: str) -> tuple[str, str]:
     label = "utf-8"
-    if not text.isascii() and not unicodedata.is_normalized("NFC", text) and _mostly_decomposed(text):
+    nfc_already = text.isascii() or unicodedata.is_normalized("NFC", text)
+    if not nfc_already and _mostly_decomposed(text):
         label = NFD_LABEL
-    return _finish(text), label
+    return _finish(text, nfc_already), label
 
 
 _CTRL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
-def _finish(text: str) -> str:
+def _finish(text: str, nfc_already: bool = False) -> str:
     if _CTRL_RE.search(text):  # not allowed in XML text nodes (lxml refuses them on assignment)
-        text = _CTRL_RE.sub(" ", text)
-    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = _CTRL_RE.sub(" ", text)  # (a space is NFC-neutral)
+    if not nfc_already and not text.isascii() and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     return text
 
@@ -211,3 +212,15 @@ def _decode(body: bytes, content_type: str | None) -> tuple[str, str]:
         del exc
     enc = _detect_legacy(body)
     return _finish(body.decode(enc, "replace")), enc
+
+
+_DOC_START_RE = re.compile(r"<!doctype\s+html|<html[\s>]|<body[\s>]", re.I)
+_DOC_END_RE = re.compile(r"</(?:html|body)\s*>", re.I)
+_SCRIPTS_END_RE = re.compile(r"</(?:script|noscript)\s*>\s*$", re.I)
+
+
+def is_truncated(text: str) -> bool:
+    """A full document (doctype/html/body) that never closes was cut off in transfer (a page whose last bytes
+    are its footer scripts is whole: some CMS never print </body></html>)."""
+    return bool(_DOC_START_RE.search(text[:4096])) and not _DOC_END_RE.search(text[-4096:]) and not \
+        _SCRIPTS_END_RE.search(text[-200:])

@@ -11,7 +11,7 @@ import re
 from datetime import datetime, timezone
 
 from . import authors as A
-from . import generic
+from . import fast, generic
 from . import kinds as K
 from .body import META_LABEL_RE, block_text, body_items, filter_region, find_body_region, join_blocks
 from .chrome import (action_bar, related_class, climb_titlebar, decode_cloudflare_emails,
@@ -19,7 +19,7 @@ from .chrome import (action_bar, related_class, climb_titlebar, decode_cloudflar
                      pager_box, related_box, scan, selected_nav_text, short_text, linky_rest)
 from .clean_html import build_body_html
 from .dates import find_published_date, to_iso
-from .decode import decode_html, looks_binary
+from .decode import decode_html, is_truncated, looks_binary
 from .dom import attr_str, drop, is_ancestor, link_text_len, mark_brs, parse_html, resolve, text_content, text_of
 from .figures import images_and_captions
 from .head import PRINT_HREF_RE, read_head_meta, url_key
@@ -32,7 +32,7 @@ from .locate import (best_container, build_blocks, clean_title_tag, dated_headin
 from .page_type import classify_page
 from .record_kind import apply_kind, detect_kind
 from .section import find_section
-from .tail import find_author_tail, is_date_line
+from .tail import is_date_line, resolve_byline
 from .text import clean_text, collapse, halve_repeated, nfc, word_count
 from .title import PORTLET_BOX_RE, PORTLET_TITLE_CLASS_RE, strip_literals, add_heading_lines, choose_title, pick_heading
 
@@ -56,9 +56,6 @@ RECORD_KEYS = ("url", "kind", "title", "published_at", "published_at_raw", "auth
 
 _NON_HTML_CT_RE = re.compile(r"^\s*(image|audio|video|font)/|application/(pdf|zip|octet-stream|msword|"
                              r"vnd\.|x-rar|x-7z|gzip|x-shockwave)", re.I)
-_DOC_START_RE = re.compile(r"<!doctype\s+html|<html[\s>]|<body[\s>]", re.I)
-_DOC_END_RE = re.compile(r"</(?:html|body)\s*>", re.I)
-_SCRIPTS_END_RE = re.compile(r"</(?:script|noscript)\s*>\s*$", re.I)
 
 
 def empty_record(url: str | None) -> dict:
@@ -87,6 +84,10 @@ def empty_record(url: str | None) -> dict:
 def extract_record(body: bytes, url: str, *, content_type: str | None = None,
                    captured_at: datetime | None = None) -> dict:
     """HTML bytes + URL -> record dict (see docs/design.md). Never raises."""
+    if fast.enabled():
+        done = fast_path_record(body, url, content_type=content_type, captured_at=captured_at)
+        if done is not None:
+            return done
     rec = empty_record(url)
     try:
         _extract(rec, body, url if isinstance(url, str) else "", content_type, _as_datetime(captured_at))
@@ -96,6 +97,16 @@ def extract_record(body: bytes, url: str, *, content_type: str | None = None,
         rec["encoding"] = enc
         rec["error"] = f"extraction failed: {type(exc).__name__}: {exc}"
     return _finalize(rec)
+
+
+def fast_path_record(body: bytes, url: str, *, content_type: str | None = None,
+                     captured_at: datetime | None = None) -> dict | None:
+    """The fast path's record (fast.py) of a recognised article page, or None where it declines."""
+    try:
+        rec = fast.fast_record(empty_record(url), body, url, content_type, _as_datetime(captured_at))
+    except Exception:  # the thorough path decides
+        return None
+    return _finalize(rec) if rec is not None else None
 
 
 def _as_datetime(value) -> datetime | None:
@@ -150,8 +161,7 @@ def _extract(rec, body, url, content_type, captured_at):
     rec["encoding"] = enc
     # a full document (doctype/html/body) that never closes was cut off in transfer
     # (a page whose last bytes are its footer scripts is whole: some CMS never print </body></html>)
-    truncated = bool(_DOC_START_RE.search(text[:4096])) and not _DOC_END_RE.search(text[-4096:]) and not \
-        _SCRIPTS_END_RE.search(text[-200:])
+    truncated = is_truncated(text)
     if "<" not in text:
         rec["error"] = "no HTML markup"
     try:
@@ -416,29 +426,8 @@ def _extract(rec, body, url, content_type, captured_at):
     images, cap_blocks = images_and_captions(kept, base)
     text_blocks = [b for b in kept if b.text and b.role is None]
     lead = find_lead(text_blocks, C, H_el)
-    author = role = source = None
-    tail_roles = find_author_tail(text_blocks)
-    for b, r, val in tail_roles:
-        if b is not None:
-            b.role = r
-        if r == "date":
-            date_blocks.append(b)
-        elif r == "author":
-            author = val
-        elif r == "role":
-            role = val
-        elif r == "source":
-            source = val
-    if author is None and top_author:
-        author = top_author
-    if author is not None and not A.plausible_name(author):
-        author = role = None  # "Published by", "Advertisement": a label, not a byline
-    if author is not None and role is None and (split := A.split_name_unit(author)):
-        author, role = split  # "Name (Unit)" on one line
-    if author is None and named_author:
-        author = named_author  # the markup's author field when the text prints no byline
-    if source is None and top_source:
-        source = top_source
+    author, role, source, tail_dates = resolve_byline(text_blocks, top_author, top_source, named_author)
+    date_blocks.extend(tail_dates)
     body_blocks = [b for b in text_blocks if b.role is None]
     body_text = join_blocks(body_blocks)  # without the lead: what the page-type rules weigh
     # the reading text, in page order: the lead is its first paragraph (summary keeps a copy)

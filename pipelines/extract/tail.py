@@ -140,3 +140,32 @@ def find_author_tail(text_blocks):
     if name:
         res.append((b, "author", name))
     return res
+
+
+def resolve_byline(text_blocks, top_author, top_source, named_author):
+    """(author, role, source, date blocks) from the byline lines at the end of the body (their blocks get
+    their role), a byline/source line above the body, and the markup's author field."""
+    author = role = source = None
+    dates = []
+    for b, r, val in find_author_tail(text_blocks):
+        if b is not None:
+            b.role = r
+        if r == "date":
+            dates.append(b)
+        elif r == "author":
+            author = val
+        elif r == "role":
+            role = val
+        elif r == "source":
+            source = val
+    if author is None and top_author:
+        author = top_author
+    if author is not None and not A.plausible_name(author):
+        author = role = None  # "Published by", "Advertisement": a label, not a byline
+    if author is not None and role is None and (split := A.split_name_unit(author)):
+        author, role = split  # "Name (Unit)" on one line
+    if author is None and named_author:
+        author = named_author  # the markup's author field when the text prints no byline
+    if source is None and top_source:
+        source = top_source
+    return author, role, source, dates
