@@ -16,9 +16,12 @@ ALLOWED_TAGS = {"p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "table", "t
 ALLOWED_ATTRS = {"a": {"href"}, "img": {"src", "alt"}}
 URL_SCHEMES = {"http", "https", "mailto", "tel", "ftp"}
 _EMPTY_RE = re.compile(r"<(p|h[2-6]|li|blockquote|figcaption|strong|em|b|i|td|th)>(?:\s|&nbsp;|<br>)*</\1>")
-# a run of ASCII whitespace that is not one plain space (single spaces, the most of them, are left alone)
-_WS_RE = re.compile(r"[ \t\r\n\f\v]*[\t\r\n\f\v][ \t\r\n\f\v]*| {2,}")
-_BLOCK_SPACE_RE = re.compile(r"\s*(<(?:/?(?:p|h[2-6]|ul|ol|li|table|tr|td|th|figure|figcaption|blockquote)|br)>)\s*")
+# a run of ASCII whitespace that is not one plain space (single spaces, the most of them, are left alone);
+# the patterns start with a character, not an optional run, so that re scans for their first character
+_WS_RE = re.compile(r"[ \t\r\n\f\v]{2,}|[\t\r\n\f\v]")
+_BLOCK_TAG = r"(<(?:/?(?:p|h[2-6]|ul|ol|li|table|tr|td|th|figure|figcaption|blockquote)|br)>)"
+_SPACE_BEFORE_BLOCK_RE = re.compile(r"\s+" + _BLOCK_TAG)
+_SPACE_AFTER_BLOCK_RE = re.compile(_BLOCK_TAG + r"\s+")
 
 
 def sanitize(fragment: str) -> str:
@@ -37,7 +40,7 @@ def sanitize(fragment: str) -> str:
     while prev != out:
         prev = out
         out = _EMPTY_RE.sub("", out)
-    out = _BLOCK_SPACE_RE.sub(r"\1", out)
+    out = _SPACE_AFTER_BLOCK_RE.sub(r"\1", _SPACE_BEFORE_BLOCK_RE.sub(r"\1", out))  # no space around block tags
     return nfc(out.strip()) or ""
 
 

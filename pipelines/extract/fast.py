@@ -56,7 +56,8 @@ _DISPLAY_NONE_RE = re.compile(r"display\s*:\s*none")
 _VIS_HIDDEN_RE = re.compile(r"visibility\s*:\s*hidden")
 _CRUMB_ATTR_RE = re.compile(r"""\b(class|id)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I)
 _CRUMB_WORDS = tuple(BREADCRUMB_HINT_RE.pattern.lower().split("|"))
-assert all(re.fullmatch(r"[a-z_-]+", w) for w in _CRUMB_WORDS), "breadcrumb hints are plain words"
+_CRUMB_SEEDS = ("bread", "crumb", "duong", "path", "vitri", "vi-tri", "location-bar")  # each hint holds one
+assert all(any(s in w for s in _CRUMB_SEEDS) for w in _CRUMB_WORDS), "every breadcrumb hint holds a seed"
 _BY_CLASS = etree.XPath("//body//*[@class = $v]")
 _BY_ID = etree.XPath("//body//*[@id = $v]")
 _TEXT = etree.XPath("string()")
@@ -162,11 +163,12 @@ def fast_record(rec: dict, body, url, content_type: str | None, now) -> dict | N
     images, _caps = images_and_captions(kept, base)
     text_blocks = [b for b in kept if b.text and b.role is None]
     lead = find_lead(text_blocks, container, H_el)
-    named_author = A.markup_author(root, [el.text for el in root.iter("script")
-                                          if el.text and "ld+json" in (el.get("type") or "")], source=text)
-    author, role, source, tail_dates = resolve_byline(text_blocks, top_author, top_source, named_author)
+    author, role, source, tail_dates = resolve_byline(text_blocks, top_author, top_source, None)
     if tail_dates:
         return None
+    if author is None:  # the markup's author field, when the text prints no byline (as resolve_byline does)
+        author = A.markup_author(root, [el.text for el in root.iter("script")
+                                        if el.text and "ld+json" in (el.get("type") or "")], source=text)
     body_blocks = [b for b in text_blocks if b.role is None]
     body_text = join_blocks(body_blocks)
     reading_text = generic.trim_boilerplate(join_blocks([b for b in text_blocks if b.role in (None, "lead")]))
@@ -340,7 +342,7 @@ def _may_hide(low: str) -> bool:
 def _breadcrumb(page, box, text, low):
     """The hinted breadcrumb's items (one trail, outside the article), else None (unclear: decline)."""
     cands = []
-    for start in sorted(_tag_starts(low, _CRUMB_WORDS)):  # the hint words in the source, then their tags
+    for start in sorted(_tag_starts(low, _CRUMB_SEEDS)):  # the hint words in the source, then their tags
         end = text.find(">", start)
         for m in _CRUMB_ATTR_RE.finditer(text, start, end if end > 0 else len(text)):
             value = m.group(2) or m.group(3) or m.group(4) or ""
