@@ -52,12 +52,13 @@ _CRUMBS = etree.XPath("//body//*[@class or @id][not(self::a)]")
 _SCRIPTS = etree.XPath("//script")
 # cheap gates on the lower-cased source before the tree searches (a page without the words has no such
 # element); str.find, not a case-insensitive alternation (Python's re scans those slowly)
-_DISPLAY_NONE_RE = re.compile(r"display\s*:\s*none")
-_VIS_HIDDEN_RE = re.compile(r"visibility\s*:\s*hidden")
+_HEADING_END_RE = re.compile(rb"\)(?:\s|</?[a-z][^<>]*>)*</h[12]\s*>")  # "…(03/09/2020 07:55 AM)</span></h1>"
+_DISPLAY_NONE_RE = re.compile(rb"display\s*:\s*none")
+_VIS_HIDDEN_RE = re.compile(rb"visibility\s*:\s*hidden")
 _CRUMB_ATTR_RE = re.compile(r"""\b(class|id)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I)
 _CRUMB_WORDS = tuple(BREADCRUMB_HINT_RE.pattern.lower().split("|"))
-_CRUMB_SEEDS = ("bread", "crumb", "duong", "path", "vitri", "vi-tri", "location-bar")  # each hint holds one
-assert all(any(s in w for s in _CRUMB_SEEDS) for w in _CRUMB_WORDS), "every breadcrumb hint holds a seed"
+_CRUMB_SEEDS = (b"bread", b"crumb", b"duong", b"path", b"vitri", b"vi-tri", b"location-bar")  # each hint holds one
+assert all(any(s.decode() in w for s in _CRUMB_SEEDS) for w in _CRUMB_WORDS), "every breadcrumb hint holds a seed"
 _BY_CLASS = etree.XPath("//body//*[@class = $v]")
 _BY_ID = etree.XPath("//body//*[@id = $v]")
 _TEXT = etree.XPath("string()")
@@ -83,13 +84,15 @@ def enabled() -> bool:
 
 def fast_record(rec: dict, body, url, content_type: str | None, now) -> dict | None:
     """``rec`` (an empty record) filled for a recognised article page, or None (the thorough path decides)."""
-    if not isinstance(body, bytes) or not isinstance(url, str) or not body.strip() or looks_binary(body):
-        return None
+    if not isinstance(body, bytes) or not isinstance(url, str) or not _HEADING_END_RE.search(body.lower()) or \
+            not body.strip() or looks_binary(body):
+        return None  # (no heading ends with a parenthesis: other markup pays no more than this search)
     text, enc = decode_html(body, content_type)
-    low_src = text.lower()
-    if len(low_src) != len(text):
-        return None  # positions in the lower-cased source must be those of the source
-    if "<" not in text or is_truncated(text) or "playclip" in low_src or "jwplayer" in low_src:
+    # the source as UTF-8 bytes with ASCII letters lower-cased (bytes.lower: C speed; every word searched for
+    # below is ASCII markup)
+    src = text.encode("utf-8", "replace")
+    low_src = src.lower()
+    if "<" not in text or is_truncated(text) or b"playclip" in low_src or b"jwplayer" in low_src:
         return None  # (kinds.video_precheck: a video list)
     try:
         root = parse_html(text)
@@ -126,7 +129,7 @@ def fast_record(rec: dict, body, url, content_type: str | None, now) -> dict | N
     dt = parse_date(raw, now=now)
     if dt is None:
         return None
-    crumbs = _breadcrumb(page, box, text, low_src)
+    crumbs = _breadcrumb(page, box, src, low_src)
     if crumbs is None:
         return None
     printish = [a for el in after for a in el.iter("a") if _printish(a)]
@@ -308,46 +311,50 @@ def _link_chrome(el) -> bool:
         x.tag in _AFTER_TAGS or x.tag in ("ol", "b", "strong", "em", "i") for x in el.iter() if isinstance(x.tag, str))
 
 
-def _tag_starts(low: str, words) -> set[int]:
+def _tag_starts(low: bytes, words) -> set[int]:
     """Start offsets of the tags whose markup holds one of ``words`` (lower-cased source)."""
     starts = set()
     for w in words:
         i = low.find(w)
         while i >= 0:
-            start = low.rfind("<", 0, i)
-            if start >= 0 and low.find(">", start, i) < 0:
+            start = low.rfind(b"<", 0, i)
+            if start >= 0 and low.find(b">", start, i) < 0:
                 starts.add(start)
             i = low.find(w, i + len(w))
     return starts
 
 
-def _printish_tags(low: str) -> int:
+def _printish_tags(low: bytes) -> int:
     """How many <a> tags of the source name a print view (presentationtemplate, print)."""
-    return sum(1 for s in _tag_starts(low, ("print", "presentationtemplate")) if low.startswith("<a", s) and not low[s + 2:s + 3].isalnum())
+    return sum(1 for s in _tag_starts(low, (b"print", b"presentationtemplate"))
+               if low.startswith(b"<a", s) and not low[s + 2:s + 3].isalnum())
 
 
-def _may_hide(low: str) -> bool:
+def _may_hide(low: bytes) -> bool:
     """The source may hold a hidden element (display:none, visibility:hidden, a hidden attribute)."""
-    if ("display" in low and _DISPLAY_NONE_RE.search(low)) or ("visibility" in low and _VIS_HIDDEN_RE.search(low)):
+    if (b"display" in low and _DISPLAY_NONE_RE.search(low)) or (b"visibility" in low and _VIS_HIDDEN_RE.search(low)):
         return True
-    i = low.find("hidden")
+    i = low.find(b"hidden")
     while i >= 0:
         after = low[i + 6:i + 7]
-        if low[i - 1:i].isspace() and (after in ("", "=", "/", ">") or after.isspace()):
+        if low[i - 1:i].isspace() and (after in (b"", b"=", b"/", b">") or after.isspace()):
             return True
-        i = low.find("hidden", i + 6)
+        i = low.find(b"hidden", i + 6)
     return False
 
 
-def _breadcrumb(page, box, text, low):
+def _breadcrumb(page, box, src: bytes, low: bytes):
     """The hinted breadcrumb's items (one trail, outside the article), else None (unclear: decline)."""
     cands = []
     for start in sorted(_tag_starts(low, _CRUMB_SEEDS)):  # the hint words in the source, then their tags
-        end = text.find(">", start)
-        for m in _CRUMB_ATTR_RE.finditer(text, start, end if end > 0 else len(text)):
+        end = low.find(b">", start)
+        tag = src[start:end if end > 0 else len(src)].decode("utf-8", "replace")
+        for m in _CRUMB_ATTR_RE.finditer(tag):
             value = m.group(2) or m.group(3) or m.group(4) or ""
             if not BREADCRUMB_HINT_RE.search(value):
                 continue
+            if "&" in value:
+                return None  # a character reference: the value in the tree is another string
             for el in (_BY_CLASS if m.group(1).lower() == "class" else _BY_ID)(page, v=value):
                 if el.tag != "a" and not any(el is c for c in cands):
                     cands.append(el)
