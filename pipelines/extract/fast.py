@@ -52,7 +52,7 @@ _CRUMBS = etree.XPath("//body//*[@class or @id][not(self::a)]")
 _SCRIPTS = etree.XPath("//script")
 # cheap gates on the lower-cased source before the tree searches (a page without the words has no such
 # element); str.find, not a case-insensitive alternation (Python's re scans those slowly)
-_HEADING_END_RE = re.compile(rb"\)(?:\s|</?[a-z][^<>]*>)*</h[12]\s*>")  # "…(03/09/2020 07:55 AM)</span></h1>"
+_HEADING_END_RE = re.compile(rb"\)(?:\s|</?[A-Za-z][^<>]*>)*</[hH][12]\s*>")  # "…(03/09/2020 07:55 AM)</span></h1>"
 _DISPLAY_NONE_RE = re.compile(rb"display\s*:\s*none")
 _VIS_HIDDEN_RE = re.compile(rb"visibility\s*:\s*hidden")
 _CRUMB_ATTR_RE = re.compile(r"""\b(class|id)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I)
@@ -84,7 +84,7 @@ def enabled() -> bool:
 
 def fast_record(rec: dict, body, url, content_type: str | None, now) -> dict | None:
     """``rec`` (an empty record) filled for a recognised article page, or None (the thorough path decides)."""
-    if not isinstance(body, bytes) or not isinstance(url, str) or not _HEADING_END_RE.search(body.lower()) or \
+    if not isinstance(body, bytes) or not isinstance(url, str) or not _HEADING_END_RE.search(body) or \
             not body.strip() or looks_binary(body):
         return None  # (no heading ends with a parenthesis: other markup pays no more than this search)
     text, enc = decode_html(body, content_type)
@@ -149,10 +149,12 @@ def fast_record(rec: dict, body, url, content_type: str | None, now) -> dict | N
     blocks = build_blocks(box, has_block, order)
     h_end = subtree_end(H_el, order)
     region = [b for b in blocks if b.pos > h_end]
-    self_keys = {url_key(u) for u in (url, base, links.get("canonical"), links.get("bookmark"), meta.get("og:url"))
-                 if u}
+    self_keys: set = set()
 
-    def is_self_link(a) -> bool:
+    def is_self_link(a) -> bool:  # (the page's own URLs joined only when asked: a heading without links never asks)
+        if not self_keys:
+            self_keys.update(url_key(u) for u in (url, base, links.get("canonical"), links.get("bookmark"),
+                                                  meta.get("og:url")) if u)
         u = resolve(base, a.get("href"))
         return bool(u) and url_key(u) in self_keys
 
@@ -301,11 +303,11 @@ def _link_chrome(el) -> bool:
     """An element after the body that is all links: an action bar or a list of other items."""
     if el.tag not in _AFTER_TAGS:
         return False
-    text = collapse(text_of(el))
+    text = collapse(_TEXT(el))
     if not text:
         return True
-    linked = sum(len(collapse(text_of(a))) for a in el.iter("a"))
-    heads = sum(len(collapse(text_of(h))) for h in el.iter("h3", "h4"))
+    linked = sum(len(collapse(_TEXT(a))) for a in el.iter("a"))
+    heads = sum(len(collapse(_TEXT(h))) for h in el.iter("h3", "h4"))
     rest = len(text) - linked - heads
     return rest <= max(40, 0.3 * len(text)) and all(
         x.tag in _AFTER_TAGS or x.tag in ("ol", "b", "strong", "em", "i") for x in el.iter() if isinstance(x.tag, str))
