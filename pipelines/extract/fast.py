@@ -85,7 +85,7 @@ def enabled() -> bool:
 def fast_record(rec: dict, body, url, content_type: str | None, now) -> dict | None:
     """``rec`` (an empty record) filled for a recognised article page, or None (the thorough path decides)."""
     if not isinstance(body, bytes) or not isinstance(url, str) or not _HEADING_END_RE.search(body) or \
-            not body.strip() or looks_binary(body):
+            b"<" not in body[:1024] or looks_binary(body):
         return None  # (no heading ends with a parenthesis: other markup pays no more than this search)
     text, enc = decode_html(body, content_type)
     # the source as UTF-8 bytes with ASCII letters lower-cased (bytes.lower: C speed; every word searched for
