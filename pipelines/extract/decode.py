@@ -145,19 +145,22 @@ def _mostly_decomposed(text: str) -> bool:
     return marks >= 20 and len(_PRECOMPOSED_RE.findall(text)) < marks * 0.2
 
 
-def _utf8(text: str) -> tuple[str, str]:
+def _utf8(text: str, ctrl_free: bool = False) -> tuple[str, str]:
     label = "utf-8"
     nfc_already = text.isascii() or unicodedata.is_normalized("NFC", text)
     if not nfc_already and _mostly_decomposed(text):
         label = NFD_LABEL
-    return _finish(text, nfc_already), label
+    return _finish(text, nfc_already, ctrl_free), label
 
 
 _CTRL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+# the same characters as strictly decoded UTF-8 holds them (single bytes never inside a multi-byte sequence),
+# looked for with bytes.find (memchr) rather than a regex scan of the text
+_CTRL_UTF8 = tuple(bytes([i]) for i in (*range(0, 9), 11, 12, *range(14, 32), 127)) + (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
 
 
-def _finish(text: str, nfc_already: bool = False) -> str:
-    if _CTRL_RE.search(text):  # not allowed in XML text nodes (lxml refuses them on assignment)
+def _finish(text: str, nfc_already: bool = False, ctrl_free: bool = False) -> str:
+    if not ctrl_free and _CTRL_RE.search(text):  # not allowed in XML text nodes (lxml refuses them on assignment)
         text = _CTRL_RE.sub(" ", text)  # (a space is NFC-neutral)
     if not nfc_already and not text.isascii() and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
@@ -203,7 +206,7 @@ def _decode(body: bytes, content_type: str | None) -> tuple[str, str]:
             return _finish(body.decode(declared, "replace")), declared
     # 3. UTF-8 (declared or default)
     try:
-        return _utf8(body.decode("utf-8"))
+        return _utf8(body.decode("utf-8"), not any(c in body for c in _CTRL_UTF8))
     except UnicodeDecodeError as exc:
         if declared == "utf-8":
             bad = body.decode("utf-8", "replace").count("\ufffd")
