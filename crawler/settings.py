@@ -101,6 +101,9 @@ DOWNLOADER_MIDDLEWARES = {
     # the guard replaces Scrapy's offsite filter, which drops off-host redirects without a trace
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "crawler.middlewares.guard.GuardMiddleware": 40,  # before the robots.txt middleware
+    # Scrapy's, but every request that waited for robots.txt is checked (crawler/middlewares/robots.py)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.robots.RobotsTxtMiddleware": 100,
     "crawler.middlewares.limits.LimitsMiddleware": 540,  # its process_exception runs once retries are spent
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
