@@ -36,8 +36,8 @@ from .figures import images_and_captions
 from .head import read_head_meta, url_key
 from .head import self_urls as self_urls_of
 from .lead import find_lead
-from .locate import (TitleCand, build_blocks, clean_title_tag, doc_order, norm_cmp, normalize_blocks,
-                     strip_title_date, subtree_end)
+from .locate import (TitleCand, build_blocks, clean_title_tag, norm_cmp, normalize_blocks,
+                     strip_title_date)
 from .page_type import is_home_url
 from .section import find_section
 from .tail import resolve_byline
@@ -75,7 +75,8 @@ _BODY_TAGS = frozenset((
 _LEAD_TAGS = frozenset(("div", "p", "strong", "b", "em", "i", "span", "br"))
 _AFTER_TAGS = frozenset(("div", "ul", "li", "a", "img", "h3", "h4", "span", "br", "p"))
 _MAX_IMAGES = 2  # three images or more may make an album (record_kind._album): the thorough path decides
-_MIN_BODY = generic.RECOGNISED_BODY_CHARS  # below it the library fallback may weigh in
+_MIN_BODY = generic.RECOGNISED_BODY_CHARS
+_NO_ORDER: dict = {}  # build_blocks' positions left at 0 (see fast_record)  # below it the library fallback may weigh in
 
 
 def enabled() -> bool:
@@ -145,10 +146,12 @@ def fast_record(rec: dict, body, url, content_type: str | None, now) -> dict | N
     decode_cloudflare_emails(_CF(box))
     mark_brs(box)
     has_block = normalize_blocks(box)
-    order = doc_order(box)
-    blocks = build_blocks(box, has_block, order)
-    h_end = subtree_end(H_el, order)
-    region = [b for b in blocks if b.pos > h_end]
+    # the blocks after the heading: those under its next siblings (positions in the box are not needed: no
+    # step below weighs them, and the walk yields blocks in page order)
+    blocks = build_blocks(box, has_block, _NO_ORDER)
+    before = {x for sib in H_el.itersiblings(preceding=True) for x in sib.iter()}
+    before.update(H_el.iter())
+    region = [b for b in blocks if b.el not in before]
     self_keys: set = set()
 
     def is_self_link(a) -> bool:  # (the page's own URLs joined only when asked: a heading without links never asks)
@@ -347,7 +350,7 @@ def _may_hide(low: bytes) -> bool:
 
 def _breadcrumb(page, box, src: bytes, low: bytes):
     """The hinted breadcrumb's items (one trail, outside the article), else None (unclear: decline)."""
-    cands = []
+    hinted = []  # (attribute, value) of each hinted class/id in the source's tags, in source order
     for start in sorted(_tag_starts(low, _CRUMB_SEEDS)):  # the hint words in the source, then their tags
         end = low.find(b">", start)
         tag = src[start:end if end > 0 else len(src)].decode("utf-8", "replace")
@@ -357,17 +360,39 @@ def _breadcrumb(page, box, src: bytes, low: bytes):
                 continue
             if "&" in value:
                 return None  # a character reference: the value in the tree is another string
-            for el in (_BY_CLASS if m.group(1).lower() == "class" else _BY_ID)(page, v=value):
+            hinted.append((m.group(1).lower(), value))
+    found = _crumb_near(page, box, *hinted[0]) if len(hinted) == 1 else None
+    if found is None:  # not where the portal puts it, or several: search the page
+        cands = []
+        for attr, value in hinted:
+            for el in (_BY_CLASS if attr == "class" else _BY_ID)(page, v=value):
                 if el.tag != "a" and not any(el is c for c in cands):
                     cands.append(el)
-    cands = [c for c in cands if not any(x is o for o in cands for x in c.iterancestors())]
-    if len(cands) != 1:
-        return None
-    found = cands[0]
+        cands = [c for c in cands if not any(x is o for o in cands for x in c.iterancestors())]
+        if len(cands) != 1:
+            return None
+        found = cands[0]
+    elif found.tag == "a":
+        return None  # (the one hinted element is a link: no candidate, as the search would find)
     if next(found.iter("ul", "ol"), None) is not None or any(x is found for x in box.iterancestors()):
         return None
     items = breadcrumb_items(found)
     return items if len(items) >= 2 else None
+
+
+def _crumb_near(page, box, attr: str, value: str):
+    """The element of the one hinted tag of the source, looked for where the portal puts the trail: a
+    preceding sibling of the article's box or of one of its ancestors inside the page's body (a few elements
+    instead of a search of the whole tree). The source holds one such tag, so the tree holds one such element
+    (a class spelled wholly in character references, which the source scan cannot see, is not looked for: as
+    before)."""
+    el = box
+    while el is not None and el is not page:
+        for sib in el.itersiblings(preceding=True):
+            if sib.get(attr) == value:
+                return sib
+        el = el.getparent()
+    return None
 
 
 def _printish(a) -> bool:
