@@ -198,7 +198,7 @@ def fast_record(rec: dict, body, url, content_type: str | None, now) -> dict | N
         "source": source,
         "summary": summary or None,
         "body_text": reading_text,
-        "body_html": build_body_html(items, base) if items else "",
+        "body_html": build_body_html(items, base, lean=True) if items else "",
         "images": images,
         "section": find_section(crumbs, title, meta, None),
         "page_type": "article",
