@@ -55,7 +55,7 @@ def _items(inner: str):
 @pytest.mark.parametrize("inner,lean", CASES)
 def test_lean_equals_sanitised(inner, lean, monkeypatch):
     assembled = []
-    real = clean_html._assemble
+    real = clean_html.assemble_body
 
     def spy(items, inner_fn, figure, cell):
         out = real(items, inner_fn, figure, cell)
@@ -63,7 +63,7 @@ def test_lean_equals_sanitised(inner, lean, monkeypatch):
             assembled.append(out)
         return out
 
-    monkeypatch.setattr(clean_html, "_assemble", spy)
+    monkeypatch.setattr(clean_html, "assemble_body", spy)
     got = build_body_html(_items(inner), BASE, lean=True)
     want = build_body_html(_items(inner), BASE)
     assert got == want

@@ -234,13 +234,13 @@ def build_body_html(items, base: str, lean: bool = False) -> str:
         if kind == "block":
             absolutize(payload.el, base)
     if lean:
-        out = _assemble(items, lean_inner_html, lean_figure_html, lean_cell_html)
+        out = assemble_body(items, lean_inner_html, lean_figure_html, lean_cell_html)
         if out is not None:
             return tidy(out)
-    return sanitize(_assemble(items, inner_html, figure_html, inner_html))
+    return sanitize(assemble_body(items, inner_html, figure_html, inner_html))
 
 
-def _assemble(items, inner, figure, cell_inner) -> str | None:
+def assemble_body(items, inner, figure, cell_inner) -> str | None:
     """The body HTML of the items, each element's content written by ``inner`` (None: give up)."""
     parts: list[str] = []
     open_list = None   # (list element, tag)
