@@ -69,6 +69,10 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 DOWNLOAD_DELAY = 0.5
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# Outputs of one response processed at once. Scrapy 2.19 starts this many asyncio tasks (and a queue) for
+# every response, whatever it yields: at the default 100 that was a quarter of a re-crawl's CPU (a 304
+# yields one item). The spider yields one page item (plus a listing or alias item) and its requests.
+CONCURRENT_ITEMS = 8
 DOWNLOAD_TIMEOUT = 30
 
 RETRY_ENABLED = True
@@ -121,6 +125,9 @@ MEDIA_ALLOW_REDIRECTS = True
 EXTENSIONS = {
     "crawler.progress.Progress": 500,
     "crawler.stall.StallMonitor": 510,
+    # off (above) and so not even imported: the remote control would import aiohttp, telnet Twisted's conch
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
 }
 
 # portal-archive's own settings
