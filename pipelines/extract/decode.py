@@ -146,11 +146,15 @@ def _mostly_decomposed(text: str) -> bool:
 
 
 def _utf8(text: str, ctrl_free: bool = False) -> tuple[str, str]:
-    label = "utf-8"
-    nfc_already = text.isascii() or unicodedata.is_normalized("NFC", text)
-    if not nfc_already and _mostly_decomposed(text):
-        label = NFD_LABEL
-    return _finish(text, nfc_already, ctrl_free), label
+    if text.isascii():
+        return _finish(text, True, ctrl_free), "utf-8"
+    # normalize, not is_normalized: both return at once on NFC text (the quick check), but on text served
+    # decomposed is_normalized normalises to compare and the NFC text would then be computed again
+    normal = unicodedata.normalize("NFC", text)
+    if normal is text or normal == text:
+        return _finish(text, True, ctrl_free), "utf-8"
+    label = NFD_LABEL if _mostly_decomposed(text) else "utf-8"
+    return (normal if ctrl_free else _finish(text, False, False)), label
 
 
 _CTRL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
@@ -162,8 +166,8 @@ _CTRL_UTF8 = tuple(bytes([i]) for i in (*range(0, 9), 11, 12, *range(14, 32), 12
 def _finish(text: str, nfc_already: bool = False, ctrl_free: bool = False) -> str:
     if not ctrl_free and _CTRL_RE.search(text):  # not allowed in XML text nodes (lxml refuses them on assignment)
         text = _CTRL_RE.sub(" ", text)  # (a space is NFC-neutral)
-    if not nfc_already and not text.isascii() and not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
+    if not nfc_already and not text.isascii():
+        text = unicodedata.normalize("NFC", text)  # (the text itself when it is NFC already)
     return text
 
 

@@ -316,7 +316,7 @@ KIND = {"h1": "h", "h2": "h", "h3": "h", "h4": "h", "h5": "h", "h6": "h", "li": 
 
 def _link_len(el) -> int:
     n = 0
-    if el.tag != "a" and el.find(".//a") is None:
+    if el.tag != "a" and next(el.iter("a"), None) is None:
         return 0
     for a in el.iter("a"):
         if a.get("href") is not None or a.get("onclick") is not None:
@@ -339,11 +339,15 @@ def build_blocks(body, has_block, order: dict | None = None) -> list[Block]:
     out: list[Block] = []
 
     def leaf(el, kind):
-        imgs = list(el.iter("img"))
         if kind == "row":
+            imgs = list(el.iter("img"))
             text = _row_text(el)
-        else:
+        elif len(el):
+            imgs = list(el.iter("img"))
             text = collapse("".join(el.itertext()))
+        else:  # (a leaf of text alone, the common paragraph: no iteration)
+            imgs = [el] if el.tag == "img" else []
+            text = collapse(el.text)
         if not text and not imgs:
             return
         out.append(Block(el, kind, text, _link_len(el) if text else 0, imgs))
