@@ -26,7 +26,7 @@ from lxml import etree
 from . import authors as A
 from . import generic
 from . import kinds as K
-from .body import block_text, body_items, filter_region, join_blocks
+from .body import block_text, body_items, filter_region
 from .chrome import BREADCRUMB_HINT_RE, breadcrumb_items, decode_cloudflare_emails
 from .clean_html import build_body_html
 from .dates import heading_date, match_date, parse_date, to_iso
@@ -41,7 +41,7 @@ from .locate import (TitleCand, build_blocks, clean_title_tag, norm_cmp, normali
 from .page_type import is_home_url
 from .section import find_section
 from .tail import resolve_byline
-from .text import collapse, halve_repeated, nfc
+from .text import collapse, halve_repeated, nfc, strip_chrome_literals
 from .title import choose_title
 
 ENV_SWITCH = "PORTAL_EXTRACT_FAST"
@@ -178,8 +178,10 @@ def fast_record(rec: dict, body, url, content_type: str | None, now) -> dict | N
         author = A.markup_author(root, [el.text for el in root.iter("script")
                                         if el.text and "ld+json" in (el.get("type") or "")], source=text)
     body_blocks = [b for b in text_blocks if b.role is None]
-    body_text = join_blocks(body_blocks)
-    reading_text = generic.trim_boilerplate(join_blocks([b for b in text_blocks if b.role in (None, "lead")]))
+    texts = {id(b): _block_text(b) for b in text_blocks if b.role in (None, "lead")}
+    body_text = "\n\n".join(t for t in (texts[id(b)] for b in body_blocks) if t)
+    reading_text = generic.trim_boilerplate("\n\n".join(
+        t for t in (texts[id(b)] for b in text_blocks if b.role in (None, "lead")) if t))
     if len(body_text) < 400 or len(reading_text) < _MIN_BODY or not any(
             b.tlen >= 60 and b.kind in ("p", "quote", "pre", "h") for b in body_blocks):
         return None
@@ -206,6 +208,15 @@ def fast_record(rec: dict, body, url, content_type: str | None, now) -> dict | N
         "self_urls": self_urls_of(links, meta, base, print_links),
     })
     return rec
+
+
+def _block_text(b) -> str:
+    """body.block_text of a block of this path, whose text is collapsed already (by build_blocks, its rows'
+    collapsed cells joined by " | ", or by strip_chrome_literals in filter_region): collapsing it again changes
+    nothing, so where the skin literals are gone already it is the text in NFC (and the joins of join_blocks
+    are plain joins: no text holds a newline)."""
+    t = b.text
+    return nfc(t) or "" if strip_chrome_literals(t) is t else block_text(b)
 
 
 def _dated_heading(page):

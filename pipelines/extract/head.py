@@ -12,7 +12,7 @@ from .text import collapse
 
 def read_head_meta(root, url):
     meta = {}
-    title_el = root.find(".//title")
+    title_el = next(root.iter("title"), None)  # (the first in page order, as find(".//title"), without ElementPath)
     meta["title_tag"] = collapse(text_content(title_el)) if title_el is not None else None
     for m in root.iter("meta"):
         key = (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower()
@@ -33,7 +33,7 @@ def read_head_meta(root, url):
                 meta.setdefault("bookmark_title", ln.get("title"))
         if lid == "com.ibm.lotus.NavStateUrl":
             links.setdefault("navstate", href)
-    base_el = root.find(".//base[@href]")
+    base_el = next((b for b in root.iter("base") if b.get("href") is not None), None)
     base = url
     if base_el is not None:
         b = resolve(url, base_el.get("href"))
