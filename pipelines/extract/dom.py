@@ -17,8 +17,9 @@ def _parser():
     p = getattr(_local, "parser", None)
     if p is None:
         # plain etree parser: no Python element-class lookup per element (faster than lxml.html)
+        # (collect_ids off: no table of id attributes, which nothing here looks up: parses ~7% quicker)
         p = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True,
-                             recover=True, default_doctype=False)
+                             recover=True, default_doctype=False, collect_ids=False)
         _local.parser = p
     return p
 
@@ -152,7 +153,28 @@ def resolve(base: str, href: str | None) -> str | None:
     low = href[:11].lower()
     if low.startswith(("javascript:", "data:", "mailto:", "tel:", "about:", "vbscript:")):
         return href if low.startswith(("mailto:", "tel:")) else None
-    return _join(base or "", href)
+    return plain_join(base or "", href) or _join(base or "", href)
+
+
+# urljoin's answer without urllib for the two common plain forms (urljoin parses both URLs in Python: ~15 us a
+# join, a few joins a page): an http(s) URL, which urljoin gives back as it is, and an absolute path, which it
+# puts after the base's scheme and host. Plain: no dot segments, params, fragment, empty query or unsafe
+# characters, so that urljoin changes nothing in them (tests/test_extract_urls.py compares the two).
+_PLAIN_REF_RE = re.compile(r"(https?://[A-Za-z0-9.:-]+)?(/[A-Za-z0-9_~!$&'()*+,=:@%/.-]*)?(\?[A-Za-z0-9_~!$&'()*+,=:@%/?.-]+)?")
+_PLAIN_BASE_RE = re.compile(r"https?://[A-Za-z0-9.:-]+(?=[/?#]|$)")
+
+
+def plain_join(base: str, href: str) -> str | None:
+    """urljoin(base, href) for a plain http(s) URL or absolute path, else None (ask urljoin)."""
+    m = _PLAIN_REF_RE.fullmatch(href)
+    if m is None or "/." in href:
+        return None
+    if m.group(1):
+        return href
+    if not m.group(2) or href[:2] == "//":
+        return None
+    b = _PLAIN_BASE_RE.match(base)
+    return b.group(0) + href if b else None
 
 
 @lru_cache(maxsize=2048)

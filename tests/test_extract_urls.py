@@ -1,0 +1,64 @@
+"""dom.plain_join (urljoin's answer for plain URLs without urllib) equals urljoin wherever it answers: on the
+forms the portal prints, on the forms it must leave to urljoin, and on random strings of the characters
+that matter to URL parsing."""
+from __future__ import annotations
+
+import random
+from urllib.parse import urljoin
+
+from pipelines.extract.dom import plain_join, resolve
+
+BASES = ["http://127.0.0.1:42395/wps/portal/hoangmai/!ut/p/c5/04_3zqFj!!/dl3/d3/L2dBISEvZ0FBIS9nQSEh/",
+         "http://portal.example.vn/wps/portal/site/tin-tuc/bai-viet-1", "https://a.vn", "https://a.vn?x=1",
+         "http://a.vn#top", "HTTP://A.vn/x/", "http://[::1]/x", "ftp://a.vn/x/", "", "/relative/base",
+         "http://a.vn/x/../y/", " http://a.vn/x", "http://a.vn\t/x", "http://user@a.vn/x"]
+HREFS = ["/wps/wcm/connect/120a4961/anh-1.jpg?MOD=AJPERES&CACHEID=120a4961", "/", "/a//b", "/a/./b", "/a/../b",
+         "/a/.", "//cdn.a.vn/x.jpg", "/a;p=1/b;q", "/a?", "/a?x#", "/a#f", "/a b", "/a%20b?x=%2F", "/a:b@c!$'()*+,=",
+         "http://b.vn", "http://b.vn/", "http://b.vn?q=1", "https://b.vn/x/../y", "HTTP://B.vn/x", "http://b.vn:99/x",
+         "http://[::1]/x", "http://b.vn/x?y=/z", "relative/x", "x.jpg", "?q=1", "#frag", "mailto:a@b.vn",
+         "http:/x", "http:x", "/\u1ea3nh.jpg", "/a\\b"]
+
+
+def _urljoin(base: str, href: str):
+    """What resolve asked urljoin for before plain_join (dom._join): a URL it cannot parse gives the
+    href when that is an http(s) URL, else nothing."""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return href if href[:8].lower().startswith(("http://", "https://")) else None
+
+
+def test_plain_join_equals_urljoin_on_known_forms():
+    answered = 0
+    for base in BASES:
+        for href in HREFS:
+            got = plain_join(base, href)
+            if got is not None:
+                answered += 1
+                assert got == _urljoin(base, href), (base, href)
+    assert answered >= 30  # (it answers the common forms: else it would be useless)
+    assert plain_join(BASES[0], HREFS[0]) == "http://127.0.0.1:42395" + HREFS[0]
+
+
+def test_plain_join_equals_urljoin_on_random_strings():
+    rnd = random.Random(11)
+    alphabet = "ab.:/?#;@%!=&~ -_AB19[]\\" + "\u1ea3"
+    answered = 0
+    for _ in range(20000):
+        base = rnd.choice(BASES[:6]) if rnd.random() < 0.7 else "http://" + "".join(
+            rnd.choice(alphabet) for _ in range(rnd.randint(0, 12)))
+        href = rnd.choice(("/", "http://", "https://", "")) + "".join(
+            rnd.choice(alphabet) for _ in range(rnd.randint(0, 14)))
+        got = plain_join(base, href)
+        if got is not None:
+            answered += 1
+            assert got == _urljoin(base, href), (base, href)
+    assert answered > 1000
+
+
+def test_resolve_unchanged():
+    base = BASES[0]
+    assert resolve(base, " /wps/a.jpg\n") == urljoin(base, "/wps/a.jpg")
+    assert resolve(base, "../x") == urljoin(base, "../x")
+    assert resolve(base, "javascript:void(0)") is None
+    assert resolve(base, "mailto:a@b.vn") == "mailto:a@b.vn"
