@@ -163,6 +163,16 @@ _CTRL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _CTRL_UTF8 = tuple(bytes([i]) for i in (*range(0, 9), 11, 12, *range(14, 32), 127)) + (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
 
 
+_CTRL_BYTES = b"".join(_CTRL_UTF8[:-2])
+
+
+def has_ctrl_utf8(body: bytes) -> bool:
+    """Whether UTF-8 bytes hold one of _CTRL_RE's characters: the single bytes deleted by one C pass of
+    bytes.translate (a third of the time of a search for each), the two 3-byte ones searched for."""
+    return len(body.translate(None, _CTRL_BYTES)) != len(body) or (
+        b"\xef\xbf" in body and (b"\xef\xbf\xbe" in body or b"\xef\xbf\xbf" in body))
+
+
 def _finish(text: str, nfc_already: bool = False, ctrl_free: bool = False) -> str:
     if not ctrl_free and _CTRL_RE.search(text):  # not allowed in XML text nodes (lxml refuses them on assignment)
         text = _CTRL_RE.sub(" ", text)  # (a space is NFC-neutral)
@@ -210,7 +220,7 @@ def _decode(body: bytes, content_type: str | None) -> tuple[str, str]:
             return _finish(body.decode(declared, "replace")), declared
     # 3. UTF-8 (declared or default)
     try:
-        return _utf8(body.decode("utf-8"), not any(c in body for c in _CTRL_UTF8))
+        return _utf8(body.decode("utf-8"), not has_ctrl_utf8(body))
     except UnicodeDecodeError as exc:
         if declared == "utf-8":
             bad = body.decode("utf-8", "replace").count("\ufffd")

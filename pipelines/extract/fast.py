@@ -47,9 +47,7 @@ from .title import choose_title
 ENV_SWITCH = "PORTAL_EXTRACT_FAST"
 
 # the heading: an h1/h2 whose text ends with a parenthesised date (the WCM pt_detail convention)
-_HEADINGS = etree.XPath("//body//h1 | //body//h2")
 _CRUMBS = etree.XPath("//body//*[@class or @id][not(self::a)]")
-_SCRIPTS = etree.XPath("//script")
 # cheap gates on the lower-cased source before the tree searches (a page without the words has no such
 # element); str.find, not a case-insensitive alternation (Python's re scans those slowly)
 _HEADING_END_RE = re.compile(rb"\)(?:\s|</?[A-Za-z][^<>]*>)*</[hH][12]\s*>")  # "…(03/09/2020 07:55 AM)</span></h1>"
@@ -111,7 +109,8 @@ def fast_record(rec: dict, body, url, content_type: str | None, now) -> dict | N
     if parts is None:
         return None
     lead_els, container, after = parts
-    if (_may_hide(low_src) and _HIDDEN(root)) or _scripts_name_images(root):
+    scripts = list(root.iter("script"))
+    if (_may_hide(low_src) and _HIDDEN(root)) or any(el.text and K.script_image_urls(el.text) for el in scripts):
         return None
     low = collapse(_TEXT(page)).lower()  # holds the page text the kind rules weigh (and script text)
     if K.document_precheck(low) or (K.schedule_precheck(low) and K.find_schedule_table(page) is not None):
@@ -175,7 +174,9 @@ def fast_record(rec: dict, body, url, content_type: str | None, now) -> dict | N
     if tail_dates:
         return None
     if author is None:  # the markup's author field, when the text prints no byline (as resolve_byline does)
-        author = A.markup_author(root, [el.text for el in root.iter("script")
+        if any(x is box or x in after for el in scripts for x in el.iterancestors()):
+            scripts = list(root.iter("script"))  # (a script where the tree was changed since: read them again)
+        author = A.markup_author(root, [el.text for el in scripts
                                         if el.text and "ld+json" in (el.get("type") or "")], source=text)
     body_blocks = [b for b in text_blocks if b.role is None]
     texts = {id(b): _block_text(b) for b in text_blocks if b.role in (None, "lead")}
@@ -222,7 +223,7 @@ def _block_text(b) -> str:
 def _dated_heading(page):
     """The one h1/h2 ending with a parenthesised date: (element, its text), else None."""
     found = None
-    for h in _HEADINGS(page):
+    for h in page.iter("h1", "h2"):  # (one walk, where the XPath union //body//h1 | //body//h2 made two)
         raw = collapse(text_of(h))
         if not raw or len(raw) > 500 or not raw.endswith(")"):
             continue
@@ -408,8 +409,3 @@ def _crumb_near(page, box, attr: str, value: str):
 
 def _printish(a) -> bool:
     return any("presentationtemplate" in v.lower() or "print" in v.lower() for v in a.attrib.values())
-
-
-def _scripts_name_images(root) -> bool:
-    """Inline JS arrays of images (an album slideshow): the thorough path decides."""
-    return any(el.text and K.script_image_urls(el.text) for el in _SCRIPTS(root))

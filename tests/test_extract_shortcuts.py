@@ -1,11 +1,14 @@
-"""dom.plain_join (urljoin's answer for plain URLs without urllib) equals urljoin wherever it answers: on the
-forms the portal prints, on the forms it must leave to urljoin, and on random strings of the characters
-that matter to URL parsing."""
+"""Each shortcut of the extraction's speed work gives the answer of what it replaces: dom.plain_join
+(urljoin's answer for plain URLs without urllib) equals urljoin wherever it answers, on the forms the portal
+prints, on the forms it must leave to urljoin, and on random strings of the characters that matter to URL
+parsing; decode.has_ctrl_utf8 finds the control characters a search for each finds."""
 from __future__ import annotations
 
 import random
+import re
 from urllib.parse import urljoin
 
+from pipelines.extract.decode import has_ctrl_utf8
 from pipelines.extract.dom import plain_join, resolve
 
 BASES = ["http://127.0.0.1:42395/wps/portal/hoangmai/!ut/p/c5/04_3zqFj!!/dl3/d3/L2dBISEvZ0FBIS9nQSEh/",
@@ -62,3 +65,17 @@ def test_resolve_unchanged():
     assert resolve(base, "../x") == urljoin(base, "../x")
     assert resolve(base, "javascript:void(0)") is None
     assert resolve(base, "mailto:a@b.vn") == "mailto:a@b.vn"
+
+
+def test_has_ctrl_utf8_equals_a_search():
+    ctrl = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")  # what lxml refuses in text (decode.py)
+    rnd = random.Random(3)
+    pieces = [b"a", b" ", b"\t", b"\n", b"\r", b"\x00", b"\x08", b"\x0b", b"\x0c", b"\x1f", b"\x7f",
+              "\u1ea3".encode(), "\ufffd".encode(), "\ufffe".encode(), "\uffff".encode(), "\uffbf".encode()]
+    found = 0
+    for _ in range(20000):
+        body = b"".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 6)))
+        want = bool(ctrl.search(body.decode("utf-8")))
+        found += want
+        assert has_ctrl_utf8(body) == want, body
+    assert 1000 < found < 19000
