@@ -79,3 +79,22 @@ def test_has_ctrl_utf8_equals_a_search():
         found += want
         assert has_ctrl_utf8(body) == want, body
     assert 1000 < found < 19000
+
+
+def test_kind_labels_equal_the_prechecks_of_the_collapsed_text():
+    from pipelines.extract import kinds as K
+    from pipelines.extract.fast import kind_labels
+    from pipelines.extract.text import collapse
+
+    rnd = random.Random(5)
+    words = [w for label in K.DOC_WORDS + K.SCHEDULE_WORDS for w in label.split()] + ["Trích", "KÝ", "x", "yếu."]
+    spaces = [" ", "  ", "\n", "\t \r\n", "\u00a0", "\u2028", "", "\u200b", "\u00ad"]
+    hits = [0, 0]
+    for _ in range(20000):
+        text = "".join(rnd.choice(words) + rnd.choice(spaces) for _ in range(rnd.randint(0, 40)))
+        low = collapse(text).lower()
+        want = (K.document_precheck(low), K.schedule_precheck(low))
+        hits[0] += want[0]
+        hits[1] += want[1]
+        assert kind_labels(text) == want, text
+    assert hits[0] > 300 and hits[1] > 300, hits

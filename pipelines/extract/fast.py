@@ -73,6 +73,8 @@ _BODY_TAGS = frozenset((
 _LEAD_TAGS = frozenset(("div", "p", "strong", "b", "em", "i", "span", "br"))
 _AFTER_TAGS = frozenset(("div", "ul", "li", "a", "img", "h3", "h4", "span", "br", "p"))
 _MAX_IMAGES = 2  # three images or more may make an album (record_kind._album): the thorough path decides
+_DOC_LABEL_RES = tuple(re.compile(r"\s+".join(map(re.escape, w.split()))) for w in K.DOC_WORDS)
+_SCHEDULE_LABEL_RES = tuple(re.compile(r"\s+".join(map(re.escape, w.split()))) for w in K.SCHEDULE_WORDS)
 _MIN_BODY = generic.RECOGNISED_BODY_CHARS
 _NO_ORDER: dict = {}  # build_blocks' positions left at 0 (see fast_record)  # below it the library fallback may weigh in
 
@@ -112,8 +114,8 @@ def fast_record(rec: dict, body, url, content_type: str | None, now) -> dict | N
     scripts = list(root.iter("script"))
     if (_may_hide(low_src) and _HIDDEN(root)) or any(el.text and K.script_image_urls(el.text) for el in scripts):
         return None
-    low = collapse(_TEXT(page)).lower()  # holds the page text the kind rules weigh (and script text)
-    if K.document_precheck(low) or (K.schedule_precheck(low) and K.find_schedule_table(page) is not None):
+    doc_labels, schedule_label = kind_labels(_TEXT(page))  # (the page text the kind rules weigh, and script text)
+    if doc_labels or (schedule_label and K.find_schedule_table(page) is not None):
         return None  # document labels, or a schedule-like table: the kind rules decide
     meta, links, base = read_head_meta(root, url)
     title_tag = clean_title_tag(meta.get("title_tag"))
@@ -209,6 +211,25 @@ def fast_record(rec: dict, body, url, content_type: str | None, now) -> dict | N
         "self_urls": self_urls_of(links, meta, base, print_links),
     })
     return rec
+
+
+def kind_labels(text: str) -> tuple[bool, bool]:
+    """(K.document_precheck, K.schedule_precheck) of the page's collapsed, lower-cased text, from its raw
+    text: a label "a b" is in the collapsed text when "a", whitespace and "b" follow each other in the raw
+    text (collapse makes each run of whitespace, str.isspace as re's \\s, one space), unless zero-width
+    characters (which collapse removes) are about; a search of each label instead of a collapse of the page."""
+    low = text.lower()
+    if not low.isascii() and ("\u200b" in low or "\u200c" in low or "\u200d" in low or "\u2060" in low or
+                              "\ufeff" in low or "\u00ad" in low):
+        low = collapse(text).lower()
+        return K.document_precheck(low), K.schedule_precheck(low)
+    docs = 0
+    for rx in _DOC_LABEL_RES:
+        if rx.search(low):
+            docs += 1
+            if docs >= 2:
+                break
+    return docs >= 2, any(rx.search(low) for rx in _SCHEDULE_LABEL_RES)
 
 
 def _block_text(b) -> str:

@@ -292,14 +292,14 @@ def _attachments(area, base: str) -> list[dict]:
     return out
 
 
-_DOC_WORDS = ("trích yếu", "ký hiệu", "số hiệu", "ngày ban hành", "cơ quan ban hành", "người ký", "người kí",
+DOC_WORDS = ("trích yếu", "ký hiệu", "số hiệu", "ngày ban hành", "cơ quan ban hành", "người ký", "người kí",
               "loại văn bản")
 
 
 def document_precheck(low: str) -> bool:
     """Cheap gate on the page's lower-cased, collapsed text: two document labels at least."""
     n = 0
-    for w in _DOC_WORDS:
+    for w in DOC_WORDS:
         if w in low:
             n += 1
             if n >= 2:
@@ -545,9 +545,12 @@ def schedule_entries(grid, hi: int, cols: dict, monday: date | None) -> list[dic
     return entries
 
 
+SCHEDULE_WORDS = ("nội dung", "công việc")
+
+
 def schedule_precheck(low: str) -> bool:
     """Cheap gate on the page's lower-cased, collapsed text: a content column label."""
-    return "nội dung" in low or "công việc" in low
+    return any(w in low for w in SCHEDULE_WORDS)
 
 
 def find_schedule(page, title: str | None) -> dict | None:
