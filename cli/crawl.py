@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import socket
 import subprocess
@@ -132,15 +133,56 @@ def run_crawl(url: str | None, archive: Path, overrides: dict[str, str], *, verb
         settings.set("PORTAL_REDIS_URL", worker["url"], priority="cmdline")
         settings.set("PORTAL_WORKER", worker["name"], priority="cmdline")
         spider += "_worker"
+    # the spider class itself, not its name: Scrapy's spider loader would import every spider module
+    # (the crawl workers' pull in redis and scrapy-redis) at every start
+    settings.set("SPIDER_MODULES", [], priority="cmdline")
     for name, value in overrides.items():
         settings.set(name, value, priority="cmdline")
     process = CrawlerProcess(settings)
     if not verbose:
         quiet_logging()
-    crawler = process.create_crawler(spider)
+    crawler = process.create_crawler(spider_class(spider))
     process.crawl(crawler, **({"sites": sites} if sites else {"start_url": url}))
+    gc.freeze()  # start-up is done: what it loaded stays, out of the collector's way (see crawl_gc)
     process.start()
     return crawler.stats.get_stats()
+
+
+#: Allocations between two young-generation collections while crawling (CPython's default: 700).
+GC_YOUNG = 20_000
+
+
+@contextmanager
+def crawl_gc():
+    """Garbage collection tuned for a crawl: rare collections, and what start-up loaded (modules, settings,
+    the crawler; :func:`run_crawl` freezes it) out of the collector's way. Every request allocates hundreds of
+    short-lived objects (requests, responses, Deferreds, asyncio tasks); at CPython's defaults the collector
+    ran ~1,100 times in a re-crawl of 2,000 articles, each time walking every object that had survived: a
+    quarter of the crawl process's CPU. Cyclic garbage still goes, a little later."""
+    before = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
+
+
+#: Spider name -> "module:class" (``scrapy crawl NAME`` finds them through SPIDER_MODULES).
+SPIDERS = {
+    "portal": "crawler.spiders.portal:PortalSpider",
+    "sites": "crawler.spiders.sites:SitesSpider",
+    "portal_worker": "crawler.spiders.workers:PortalWorkerSpider",
+    "sites_worker": "crawler.spiders.workers:SitesWorkerSpider",
+}
+
+
+def spider_class(name: str):
+    """The spider class named ``name``, importing only its module."""
+    import importlib
+
+    module, _, cls = SPIDERS[name].partition(":")
+    return getattr(importlib.import_module(module), cls)
 
 
 class OneLine(logging.Filter):
@@ -164,6 +206,11 @@ def quiet_logging() -> None:
 
 
 def run(args) -> int:
+    with crawl_gc():
+        return _run(args)
+
+
+def _run(args) -> int:
     from cli.inspect import print_samples
     from cli.search import refresh_index
     from archive.summary import format_summary, summarize
