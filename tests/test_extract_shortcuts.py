@@ -98,3 +98,15 @@ def test_kind_labels_equal_the_prechecks_of_the_collapsed_text():
         hits[1] += want[1]
         assert kind_labels(text) == want, text
     assert hits[0] > 300 and hits[1] > 300, hits
+
+
+def test_collapse_equals_split_and_join():
+    from pipelines.extract.text import collapse
+
+    rnd = random.Random(7)
+    pieces = ["a", "\u1ebf", " ", "  ", "\n", "\t", "\u00a0", "\u2028", "\u200b", "\u00ad", "\ufeff", "\u3000",
+              "\x1c", "\x85", "\u1680", "\u202f"]
+    zero_width = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+    for _ in range(50000):
+        s = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 8)))
+        assert collapse(s) == " ".join(s.translate(zero_width).split()), repr(s)

@@ -27,11 +27,14 @@ def _parser():
 _XML_DECL_STR_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
 
-def parse_html(text: str):
-    """Parse decoded HTML text into an lxml document root. Raises ValueError when empty."""
+def parse_html(text: str, data: bytes | None = None):
+    """Parse decoded HTML text into an lxml document root. Raises ValueError when empty. ``data``: the text
+    encoded as UTF-8 ("replace") when the caller has it already."""
     if _XML_DECL_STR_RE.match(text):
         text = _XML_DECL_STR_RE.sub("", text, count=1)
-    data = text.encode("utf-8", "replace")
+        data = None
+    if data is None:
+        data = text.encode("utf-8", "replace")
     if not data.strip():
         raise ValueError("empty document")
     try:

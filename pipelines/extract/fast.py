@@ -96,7 +96,7 @@ def fast_record(rec: dict, body, url, content_type: str | None, now) -> dict | N
     if "<" not in text or is_truncated(text) or b"playclip" in low_src or b"jwplayer" in low_src:
         return None  # (kinds.video_precheck: a video list)
     try:
-        root = parse_html(text)
+        root = parse_html(text, src)
     except ValueError:
         return None
     page = root.find("body")
@@ -342,8 +342,9 @@ def _link_chrome(el) -> bool:
     text = collapse(_TEXT(el))
     if not text:
         return True
-    linked = sum(len(collapse(_TEXT(a))) for a in el.iter("a"))
-    heads = sum(len(collapse(_TEXT(h))) for h in el.iter("h3", "h4"))
+    # (itertext: the XPath string() of each link, without an XPath evaluation's set-up for each)
+    linked = sum(len(collapse("".join(a.itertext()))) for a in el.iter("a"))
+    heads = sum(len(collapse("".join(h.itertext()))) for h in el.iter("h3", "h4"))
     rest = len(text) - linked - heads
     return rest <= max(40, 0.3 * len(text)) and all(
         x.tag in _AFTER_TAGS or x.tag in ("ol", "b", "strong", "em", "i") for x in el.iter() if isinstance(x.tag, str))
