@@ -29,3 +29,29 @@ def test_reference_title_elements_are_own_texts_not_tails():
         f"<p><span>Tin</span>{T1}</p><h3>{T2}</h3></body></html>").find("body")
     found = ref_title_elements(page, [T1, T2])
     assert [e.tag for e in found] == ["div", "h3"]  # climbed <b> → <font> → <div>; a link and a tail are not
+
+
+def test_class_flags_token_by_token_equal_the_regex_definition():
+    """scan() flags an element's class/id from its tokens' cached bits; on the class and id strings of every
+    fixture page and on random mixes of the patterns' edge tokens they equal the regexes run on the whole
+    strings (a flag read wrong would move chrome, breadcrumbs, pagers or title hints)."""
+    import random
+    from pathlib import Path
+
+    from pipelines.extract import chrome
+    from pipelines.extract.decode import decode_html
+
+    pairs = set()
+    for path in sorted((Path(__file__).parent / "fixtures" / "pages").glob("*.html")):
+        root = parse_html(decode_html(path.read_bytes(), None)[0])
+        pairs.update((el.get("class") or "", el.get("id") or "") for el in root.iter() if isinstance(el.tag, str))
+    toks = ["page", "x_page_y", "pager", "tools", "nav", "navbar", "wpsPortletMenuX", "related-news", "title",
+            "sub-title", "site-title", "logo", "__cf_email__", "crumb", "selected", "on", "menu-left", "header",
+            "footer", "PagingControl", "print-links", "tieude", "foo", "a", " ", "\t", "\n", "\xa0"]
+    rnd = random.Random(8)
+    for _ in range(20000):
+        pairs.add(("".join(rnd.choice(toks) for _ in range(rnd.randint(0, 5))),
+                   "".join(rnd.choice(toks + ["", ""]) for _ in range(rnd.randint(0, 3)))))
+    assert len(pairs) > 10000
+    wrong = [(c, i) for c, i in pairs if chrome._class_flags(c, i) != chrome._class_flags_regex(c, i)]
+    assert not wrong, wrong[:5]

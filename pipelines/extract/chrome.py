@@ -260,7 +260,43 @@ _NOT_TITLE_HINT_RE = re.compile(r"portlet-?title|wpsPortletTitle|title-?bar|site
 
 
 F_CF, F_SKIN, F_NAV, F_CRUMB, F_SELECTED, F_RELATED, F_PAGER, F_TITLE = (1 << i for i in range(8))
+# bits of one class or id token: the whole-token patterns (skin, nav, selected) and the not-a-title hint
+_T_SKIN, _T_NAV, _T_NOT_TITLE = 1 << 8, 1 << 9, 1 << 10
 _flag_cache: dict = {}
+_token_cache: dict = {}
+
+
+def _token_bits(tok: str) -> int:
+    """The patterns one whitespace-free token of a class or id matches. Every pattern of _class_flags
+    matches within one token (none crosses whitespace; the skin, nav and selected ones match a whole
+    token), so a class attribute's flags are its tokens' bits or-ed: class strings vary from element
+    to element on generic sites (``post-1234 type-post …``), their tokens repeat."""
+    b = _token_cache.get(tok)
+    if b is not None:
+        return b
+    b = 0
+    if _CF_CLASS_RE.search(tok):
+        b |= F_CF
+    if CHROME_CLASS_RE.search(tok):
+        b |= _T_SKIN
+    if _NAV_CLASS_RE.search(tok):
+        b |= _T_NAV
+    if BREADCRUMB_HINT_RE.search(tok):
+        b |= F_CRUMB
+    if _SELECTED_RE.search(tok):
+        b |= F_SELECTED
+    if RELATED_CLASS_RE.search(tok):
+        b |= F_RELATED
+    if _PAGER_HINT_RE.search(tok):
+        b |= F_PAGER
+    if _TITLE_HINT_RE.search(tok):
+        b |= F_TITLE
+    if _NOT_TITLE_HINT_RE.search(tok):
+        b |= _T_NOT_TITLE
+    if len(_token_cache) > 50000:
+        _token_cache.clear()
+    _token_cache[tok] = b
+    return b
 
 
 def _class_flags(cls: str, eid: str) -> int:
@@ -268,6 +304,28 @@ def _class_flags(cls: str, eid: str) -> int:
     f = _flag_cache.get(key)
     if f is not None:
         return f
+    bc = 0
+    for tok in cls.split():
+        bc |= _token_bits(tok)
+    bi = 0
+    for tok in eid.split():
+        bi |= _token_bits(tok)
+    b = bc | bi
+    f = b & (F_CF | F_CRUMB | F_RELATED | F_PAGER) | bc & F_SELECTED
+    if bc & _T_SKIN or (eid and (bi & _T_SKIN or _CHROME_ID_RE.match(eid))):
+        f |= F_SKIN
+    elif b & _T_NAV:
+        f |= F_NAV
+    if b & F_TITLE and not b & _T_NOT_TITLE:
+        f |= F_TITLE
+    if len(_flag_cache) > 50000:
+        _flag_cache.clear()
+    _flag_cache[key] = f
+    return f
+
+
+def _class_flags_regex(cls: str, eid: str) -> int:
+    """The definition _class_flags computes token by token (kept for the equivalence test)."""
     a = (cls + " " + eid).strip()
     f = 0
     if _CF_CLASS_RE.search(a):
@@ -286,9 +344,6 @@ def _class_flags(cls: str, eid: str) -> int:
         f |= F_PAGER
     if _TITLE_HINT_RE.search(a) and not _NOT_TITLE_HINT_RE.search(a):
         f |= F_TITLE
-    if len(_flag_cache) > 50000:
-        _flag_cache.clear()
-    _flag_cache[key] = f
     return f
 
 
@@ -355,7 +410,9 @@ def scan(root) -> Scan:
                     sc.literal_holders.append(el)
                 elif "/cdn-cgi/l/email-protection" in href:
                     sc.cf.append(el)
-                if _PAGER_HREF_RE.search(href) or _PAGER_LINK_ID_RE.search(get("id") or ""):
+                # every _PAGER_HREF_RE alternative holds "page" (any case), "?" or "&": most links hold none
+                if ("?" in href or "&" in href or "page" in href.lower()) and _PAGER_HREF_RE.search(href) or \
+                        _PAGER_LINK_ID_RE.search(get("id") or ""):
                     sc.pager_links.append(el)
             if "title" in keys or "aria-label" in keys:
                 ttl = (get("title") or "") + " " + (get("aria-label") or "")

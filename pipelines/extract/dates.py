@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 
 from .text import collapse, nfc
@@ -184,6 +185,15 @@ _NAMED_ZONE_RE = re.compile(r"(?<![A-Za-z])(?:UTC|GMT|Z)(?![A-Za-z])|\d\s?[+-]\d
 def dateparser_parse(s: str, now: datetime) -> datetime | None:
     if len(s) > 120 or not _RELATIVE_HINT_RE.search(s):
         return None
+    return _dateparser_parse(s, now)
+
+
+# dateparser takes about a millisecond a string, and a page asks the same string again from nested elements
+# ("von Martina Scharmann" from a span, its paragraph and its div): the last 64 remembered by (text, now).
+# extract_record passes one ``now`` per page (its capture time, else the time of the call), so a page's
+# repeats hit and another page's strings do not.
+@lru_cache(maxsize=64)
+def _dateparser_parse(s: str, now: datetime) -> datetime | None:
     dp = _get_dateparser()
     if dp is None:
         return None

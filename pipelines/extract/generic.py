@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left, bisect_right
 import threading
 from datetime import datetime
 
@@ -99,7 +100,8 @@ def article_shaped(text: str, links: set[str], list_text: str = "") -> bool:
     if not paras:
         return False
     long_links = sorted(links, key=len, reverse=True)
-    linked = [p in links or _mostly_link(p, long_links) for p in paras]
+    neg_lens = [-len(t) for t in long_links]  # ascending: bisect finds the links of a length range
+    linked = [p in links or _mostly_link(p, long_links, neg_lens) for p in paras]
     # a link's text is an item title, never prose (a sidebar's list of newest items)
     prose = [p for p, ln in zip(paras, linked) if not ln and len(p) >= PROSE_PARAGRAPH and len(p.split()) >= 8
              and not p.startswith("|")]
@@ -141,15 +143,13 @@ def _titled(item) -> bool:
     return False
 
 
-def _mostly_link(p: str, long_links: list[str]) -> bool:
-    """The paragraph is (mostly) one link's text: an item of a list of links."""
-    half = len(p) / 2
-    for t in long_links:  # longest first
-        if len(t) < half:
-            return False
-        if t in p:
-            return True
-    return False
+def _mostly_link(p: str, long_links: list[str], neg_lens: list[int]) -> bool:
+    """The paragraph is (mostly) one link's text: an item of a list of links. Only links of at least half
+    its length and at most its length can be: ``long_links`` longest first, ``neg_lens`` their negated
+    lengths (ascending), so two bisections pick them out of the page's hundreds of links."""
+    lo = bisect_left(neg_lens, -len(p))
+    hi = bisect_right(neg_lens, -len(p) / 2)
+    return any(t in p for t in long_links[lo:hi])
 
 
 # meta lines printed around an article body on blogs and news sites (the portal's Vietnamese ones are handled

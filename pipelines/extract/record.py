@@ -18,7 +18,7 @@ from .chrome import (action_bar, related_class, climb_titlebar, decode_cloudflar
                      find_breadcrumb, is_action_text, is_pager_text,
                      pager_box, related_box, scan, selected_nav_text, short_text, linky_rest)
 from .clean_html import build_body_html
-from .dates import find_published_date, to_iso
+from .dates import VN_TZ, find_published_date, to_iso
 from .decode import decode_html, is_truncated, looks_binary
 from .dom import attr_str, drop, is_ancestor, link_text_len, mark_brs, parse_html, resolve, text_content, text_of
 from .figures import images_and_captions
@@ -169,6 +169,9 @@ def _extract(rec, body, url, content_type, captured_at):
     except ValueError as exc:
         rec["error"] = str(exc)
         return
+    # one Python proxy per element, held while the passes below walk the tree: lxml then hands the same
+    # proxies back instead of building new ones on every walk (~4% of extraction on generic pages)
+    proxies = list(root.iter())
     meta, links, base = read_head_meta(root, url)
     page = root.find("body")
     if page is None:
@@ -448,7 +451,7 @@ def _extract(rec, body, url, content_type, captured_at):
     # ---- date
     # no guess from dates inside the body text: a page without a printed date is a static page
     raw, dt = find_published_date(root, heading=H_el, heading_text=H.raw if H is not None else None,
-                                  content_text=None, now=now, content_el=C,
+                                  content_text=None, now=now or datetime.now(VN_TZ), content_el=C,
                                   extra_elements=[b.el for b in date_blocks])
     # ---- section
     section = find_section(crumbs, title, meta, nav_sel)
@@ -553,3 +556,4 @@ def _extract(rec, body, url, content_type, captured_at):
         apply_kind(rec, kind_info, section=find_section(crumbs, title, meta, nav_sel), dt=dt, raw=raw, title=title,
                     title_tag=title_tag, base=base)
     rec["kind"] = page_type if page_type in RECORD_KINDS else None
+    del proxies
