@@ -55,3 +55,22 @@ def test_class_flags_token_by_token_equal_the_regex_definition():
     assert len(pairs) > 10000
     wrong = [(c, i) for c, i in pairs if chrome._class_flags(c, i) != chrome._class_flags_regex(c, i)]
     assert not wrong, wrong[:5]
+
+
+def test_preceding_and_following_elements_equal_the_xpath_axes():
+    """The date search's walks back and on from the heading return what XPath's preceding::*[position() <= n]
+    (nearest first) and following::*[position() <= n] return, on every element of the fixture pages."""
+    from pathlib import Path
+
+    from pipelines.extract.dates import following_elements, preceding_elements
+    from pipelines.extract.decode import decode_html
+
+    checked = 0
+    for path in sorted((Path(__file__).parent / "fixtures" / "pages").glob("*.html"))[::2]:
+        root = parse_html(decode_html(path.read_bytes(), None)[0])
+        for el in [e for e in root.iter() if isinstance(e.tag, str)][::3]:
+            for n in (1, 8, 40):
+                assert preceding_elements(el, n) == list(reversed(el.xpath(f"preceding::*[position() <= {n}]")))
+                assert following_elements(el, n) == el.xpath(f"following::*[position() <= {n}]")
+                checked += 1
+    assert checked > 1000

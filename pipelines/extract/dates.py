@@ -369,9 +369,48 @@ def _date_from_element(el, now) -> tuple[str | None, datetime | None]:
 _DATE_HOLDER_TAGS = ("p", "div", "span", "td", "time", "em", "i", "small", "font", "h4", "h5", "h6", "li")
 
 
+def _reverse_subtree(el):
+    """``el``'s subtree in reverse document order (its last descendant first, ``el`` last)."""
+    for child in reversed(el):
+        yield from _reverse_subtree(child)
+    yield el
+
+
+def preceding_elements(el, n: int) -> list:
+    """XPath's ``preceding::*[position() <= n]`` nearest first (elements before ``el`` in the page, not its
+    ancestors), found by walking back from ``el``: libxml2 gathers the whole axis, the whole page above it."""
+    out = []
+    cur = el
+    while cur is not None:
+        for sib in cur.itersiblings(preceding=True):
+            for e in _reverse_subtree(sib):
+                if isinstance(e.tag, str):
+                    out.append(e)
+                    if len(out) >= n:
+                        return out
+        cur = cur.getparent()
+    return out
+
+
+def following_elements(el, n: int) -> list:
+    """XPath's ``following::*[position() <= n]`` (elements after ``el``'s end, in page order), found by
+    walking on from ``el`` instead of gathering the whole axis."""
+    out = []
+    cur = el
+    while cur is not None:
+        for sib in cur.itersiblings():
+            for e in sib.iter():
+                if isinstance(e.tag, str):
+                    out.append(e)
+                    if len(out) >= n:
+                        return out
+        cur = cur.getparent()
+    return out
+
+
 def _date_before(el, n: int, now):
     """(raw, datetime) of the nearest of the ``n`` elements before ``el`` that holds a date, or None."""
-    for prev in reversed(el.xpath(f"preceding::*[position() <= {n}]")):
+    for prev in preceding_elements(el, n):
         if prev.tag in _DATE_HOLDER_TAGS:
             raw, dt = _date_from_element(prev, now)
             if dt is not None:
@@ -405,7 +444,7 @@ def find_published_date(root, *, heading=None, heading_text: str | None = None, 
                     raw, dt = _date_from_element(el, now)
                     if dt is not None:
                         return raw, dt
-            following = heading.xpath("following::*[position() <= 40]")
+            following = following_elements(heading, 40)
             seen_text = 0
             modified = None  # a "dateModified"/"updated" time: only when no publication date follows
             for el in following:
