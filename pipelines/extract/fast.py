@@ -26,10 +26,11 @@ from lxml import etree
 from . import authors as A
 from . import generic
 from . import kinds as K
+from .article_fields import article_fields
 from .body import block_text, body_items, filter_region
 from .chrome import BREADCRUMB_HINT_RE, breadcrumb_items, decode_cloudflare_emails
 from .clean_html import build_body_html
-from .dates import heading_date, match_date, parse_date, to_iso
+from .dates import heading_date, match_date, parse_date
 from .decode import decode_html, is_truncated, looks_binary
 from .dom import mark_brs, parse_html, resolve, text_of
 from .figures import images_and_captions
@@ -193,23 +194,12 @@ def fast_record(rec: dict, body, url, content_type: str | None, now) -> dict | N
     if generic.ambiguous_day_month(raw) and not generic.is_vietnamese(sample):
         return None
     items = body_items(kept)
-    rec.update({
-        "encoding": enc,
-        "title": title,
-        "published_at": to_iso(dt),
-        "published_at_raw": raw,
-        "author": author,
-        "author_role": role,
-        "source": source,
-        "summary": summary or None,
-        "body_text": reading_text,
-        "body_html": build_body_html(items, base, lean=True) if items else "",
-        "images": images,
-        "section": find_section(crumbs, title, meta, None),
-        "page_type": "article",
-        "kind": "article",
-        "self_urls": self_urls_of(links, meta, base, print_links),
-    })
+    rec.update(article_fields(title, dt, raw, author, role, source, summary, reading_text,
+                              build_body_html(items, base, lean=True) if items else "", images,
+                              find_section(crumbs, title, meta, None), "article",
+                              self_urls_of(links, meta, base, print_links)))
+    rec["encoding"] = enc
+    rec["kind"] = "article"
     return rec
 
 

@@ -12,13 +12,14 @@ from datetime import datetime, timezone
 
 from . import authors as A
 from . import fast, generic
+from .article_fields import article_fields
 from . import kinds as K
 from .body import META_LABEL_RE, block_text, body_items, filter_region, find_body_region, join_blocks
 from .chrome import (action_bar, related_class, climb_titlebar, decode_cloudflare_emails,
                      find_breadcrumb, is_action_text, is_pager_text,
                      pager_box, related_box, scan, selected_nav_text, short_text, linky_rest)
 from .clean_html import build_body_html
-from .dates import VN_TZ, find_published_date, to_iso
+from .dates import VN_TZ, find_published_date
 from .decode import decode_html, is_truncated, looks_binary
 from .dom import attr_str, drop, is_ancestor, link_text_len, mark_brs, parse_html, resolve, text_content, text_of
 from .figures import images_and_captions
@@ -515,21 +516,8 @@ def _extract(rec, body, url, content_type, captured_at):
     if page_type == "article" and raw is None and kind_info is None:
         page_type = "page"  # article-like, but no publication date: a static page
 
-    rec.update({
-        "title": title or None,
-        "published_at": to_iso(dt),
-        "published_at_raw": raw,
-        "author": author,
-        "author_role": role,
-        "source": source,
-        "summary": summary or None,
-        "body_text": reading_text,
-        "body_html": body_html,
-        "images": images,
-        "section": section,
-        "page_type": page_type,
-        "self_urls": self_urls,
-    })
+    rec.update(article_fields(title, dt, raw, author, role, source, summary, reading_text, body_html, images, section,
+                              page_type, self_urls))
     if truncated:
         page_type = rec["page_type"] = "other"
         rec["error"] = "truncated HTML: the document has no closing </body> or </html> (partial download?)"
