@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from crawler.identity import is_media_url, is_state_url, wcm_path_from_url
 
@@ -73,3 +73,26 @@ def classify(
     if is_state_url(url):
         return Link(url, "state")
     return Link(url, "page")
+
+
+class RootJoins:
+    """``urljoin(base, href)``, remembering the joins of root-relative hrefs (``/path…``: three links in four
+    on a portal page, the same menus on every page). Such a join depends on the base's scheme and host only,
+    never on its path or query (per-visit state on WebSphere Portal): urljoin keeps the href's own path,
+    query and fragment. Bounded: forgotten wholesale when full."""
+
+    def __init__(self, size: int = 16384):
+        self.size = size
+        self._joined: dict[tuple[str, str, str], str] = {}
+
+    def join(self, base: str, origin: tuple[str, str], href: str) -> str:
+        """``origin``: ``urlsplit(base)[:2]`` (scheme, host)."""
+        if href[:1] != "/" or href[1:2] == "/":  # relative to the base's path, or naming its own host
+            return urljoin(base, href)
+        key = (*origin, href)
+        url = self._joined.get(key)
+        if url is None:
+            if len(self._joined) >= self.size:
+                self._joined.clear()
+            url = self._joined[key] = urljoin(base, href)
+        return url

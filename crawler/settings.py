@@ -89,6 +89,8 @@ DOWNLOAD_MAXSIZE = MEDIA_MAXSIZE  # Scrapy's own cap: the larger of the two; pag
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 TWISTED_DNS_RESOLVER = "crawler.middlewares.guard.GuardedResolver"
 LOG_LEVEL = "INFO"
+LOG_FORMATTER = "crawler.quiet_log.QuietLogFormatter"  # per-response DEBUG messages not built unless logged
+DOWNLOADER_STATS = False  # Scrapy's downloader/* byte and count stats: a request serialised per request, unused
 LOGSTATS_INTERVAL = 30.0
 
 # Navigation first, content after (priorities set by the spider); FIFO within a priority.
@@ -120,6 +122,13 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.crawl_delay.CrawlDelayMiddleware": 560,
     "crawler.middlewares.legal_log.LegalLogMiddleware": 570,  # robots decisions, rate limits, delays: legal_log
     "crawler.middlewares.warc.WarcCaptureMiddleware": 950,  # next to the wire: every hop, every retry
+}
+SPIDER_MIDDLEWARES = {
+    # each is one more async generator every request and item the spider yields passes through, for nothing
+    # here: no DEPTH_LIMIT or DEPTH_PRIORITY (the spider bounds paths itself), and no request copies Scrapy's
+    # internal meta keys (MetaCopyDetection only warns about that)
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 MEDIA_ALLOW_REDIRECTS = True
 EXTENSIONS = {

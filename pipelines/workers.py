@@ -199,6 +199,14 @@ class WorkerPool:
             future.add_done_callback(
                 lambda f: reactor.callFromThread(self._done, result, f, timer, executor, fn, args, task, tries))
 
+        executor = self._executor
+        if executor is not None and len(getattr(executor, "_processes", None) or ()) >= self.workers:
+            # every worker started: submitting only queues the task (no process to wait for), so no thread hop
+            try:
+                submitted((executor, executor.submit(fn, *args)))
+                return result
+            except (BrokenProcessPool, RuntimeError):
+                pass  # broken or shut down under us: a fresh pool, from a thread
         deferToThread(self._submit, fn, args).addCallbacks(
             submitted, lambda failure: result.errback(TaskFailed(f"{task.kind}_failed", str(failure.value))))
         return result

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 from functools import lru_cache
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -49,7 +49,7 @@ from twisted.internet.error import (
 )
 
 from crawler.identity import article_id, is_state_url, url_fingerprint, wcm_path_from_url, wcm_path_from_urls
-from crawler.links import classify
+from crawler.links import RootJoins, classify
 from crawler.politeness import relax_for_loopback
 from pipelines.capture import Capture
 
@@ -167,6 +167,7 @@ class PortalSpider(scrapy.Spider):
         self.failed = 0  # of those, given up for a reason other than BENIGN_REASONS
         self.removal_checks: int | None = None  # None until the crawl went idle once
         self._classify = lru_cache(maxsize=CLASSIFY_CACHE)(classify)
+        self._joins = RootJoins(CLASSIFY_CACHE)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -302,22 +303,27 @@ class PortalSpider(scrapy.Spider):
         """One pass over the page's elements: the URLs it declares as itself, and its followable links;
         both resolved against ``<base href>``, each link URL once."""
         base = get_base_url(response)
+        origin = urlsplit(base)[:2]
+        join = self._joins.join
         page_url = response.url.split("#", 1)[0]
         self_urls, links = [], {}
         for el in response.selector.root.iter("a", "area", "link", "meta"):
             declared = _self_href(el)
             if declared is not None and declared.strip():
-                self_urls.append(urljoin(base, declared.strip()))
+                self_urls.append(join(base, origin, declared.strip()))
             href = el.get("href") if el.tag in ("a", "area") else None
             if not href:
                 continue
-            url = urljoin(base, href.strip())
+            url = join(base, origin, href.strip())
             if url in links:
                 continue
+            if el.tag == "a":  # an anchor of text alone (most): its text, without an XPath string()
+                text = el.text_content() if len(el) else (el.text or "")
+            else:
+                text = el.get("alt") or ""
             link = self._classify(
                 href, url, anchor_id=el.get("id") or "", title=el.get("title") or "",
-                text=el.text_content() if el.tag == "a" else (el.get("alt") or ""), css_class=el.get("class") or "",
-                allowed_hosts=self.allowed_hosts,
+                text=text, css_class=el.get("class") or "", allowed_hosts=self.allowed_hosts,
             )
             links[url] = None if link is not None and link.url == page_url else link  # not the page itself
         return self_urls, [link for link in links.values() if link is not None]
