@@ -48,7 +48,6 @@ from .title import choose_title
 ENV_SWITCH = "PORTAL_EXTRACT_FAST"
 
 # the heading: an h1/h2 whose text ends with a parenthesised date (the WCM pt_detail convention)
-_CRUMBS = etree.XPath("//body//*[@class or @id][not(self::a)]")
 # cheap gates on the lower-cased source before the tree searches (a page without the words has no such
 # element); str.find, not a case-insensitive alternation (Python's re scans those slowly)
 _HEADING_END_RE = re.compile(rb"\)(?:\s|</?[A-Za-z][^<>]*>)*</[hH][12]\s*>")  # "…(03/09/2020 07:55 AM)</span></h1>"
@@ -76,8 +75,8 @@ _AFTER_TAGS = frozenset(("div", "ul", "li", "a", "img", "h3", "h4", "span", "br"
 _MAX_IMAGES = 2  # three images or more may make an album (record_kind._album): the thorough path decides
 _DOC_LABEL_RES = tuple(re.compile(r"\s+".join(map(re.escape, w.split()))) for w in K.DOC_WORDS)
 _SCHEDULE_LABEL_RES = tuple(re.compile(r"\s+".join(map(re.escape, w.split()))) for w in K.SCHEDULE_WORDS)
-_MIN_BODY = generic.RECOGNISED_BODY_CHARS
-_NO_ORDER: dict = {}  # build_blocks' positions left at 0 (see fast_record)  # below it the library fallback may weigh in
+_MIN_BODY = generic.RECOGNISED_BODY_CHARS  # below it the library fallback may weigh in
+_NO_ORDER: dict = {}  # build_blocks' positions left at 0 (see fast_record)
 
 
 def enabled() -> bool:
