@@ -2,7 +2,6 @@
 pipeline and by ``reextract`` (which replays pages from the WARC files)."""
 from __future__ import annotations
 
-from pipelines.extract import extract_record
 from pipelines.records import (
     KIND_TABLES,
     content_id,
@@ -39,6 +38,8 @@ class RowBuilder:
         if "content_sha256" not in page:  # the crawl's worker process hashed it already
             page["content_sha256"] = sha256_hex(page["body"])
         if record is None:
+            from pipelines.extract import extract_record  # here only: the crawl extracts in its workers
+
             record = extract_record(page["body"], page["url"], content_type=page_content_type(page),
                                     captured_at=page["fetched_at"])
         page_type = record.get("page_type") or "other"

@@ -36,7 +36,7 @@ from concurrent.futures.process import BrokenProcessPool
 from twisted.internet.defer import Deferred, DeferredSemaphore
 
 logger = logging.getLogger(__name__)
-PRELOAD = ["pipelines.tasks"]  # imported once by the fork server; workers start warm
+PRELOAD = ["pipelines.tasks", "pipelines.extract"]  # imported once by the fork server; workers start warm
 MAX_TRIES = 3  # a task is run at most this often when workers keep dying under it
 
 
