@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+import parsel
 import scrapy
 from scrapy import signals
 from scrapy.downloadermiddlewares import cookies as scrapy_cookies
@@ -36,6 +37,7 @@ from scrapy.exceptions import (
     DownloadTimeoutError,
     IgnoreRequest,
 )
+from scrapy.http import HtmlResponse, JsonResponse, XmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_base_url
 from tldextract import TLDExtract
@@ -132,6 +134,20 @@ def _self_href(el) -> str | None:
         if href is not None and ("presentationtemplate" in href or "presentationTemplate" in href):
             return href
     return None
+
+
+def page_selector(response) -> parsel.Selector:
+    """The page's parsed tree, not cached on the response: Scrapy's cache (``response.selector``) is a
+    reference cycle (the response holds its selector, which holds the response) that only the garbage
+    collector breaks, so every parsed page (body, text, lxml tree) stayed in memory until the next full
+    collection. Parsed as Scrapy's own selector parses it (parsel; the type by the response's class; the
+    page's base URL)."""
+    kind = next((t for cls, t in _SELECTOR_TYPES if isinstance(response, cls)), None)
+    return parsel.Selector(text=response.text, type=kind, base_url=get_base_url(response))
+
+
+#: The selector type of a response, as scrapy.Selector chooses it (None: parsel decides from the text).
+_SELECTOR_TYPES = ((XmlResponse, "xml"), (JsonResponse, "json"), (HtmlResponse, "html"))
 
 
 #: Link classifications remembered (menus repeat on every page): bounded, so memory stays flat.
@@ -248,7 +264,8 @@ class PortalSpider(scrapy.Spider):
             self.pending.pop(meta["record_id"], None)
             yield {**self._page_item(response, None, []), "item_type": "not_modified", "record_id": rid}
             return
-        self_urls, follow = self._scan(response)
+        page = page_selector(response)
+        self_urls, follow = self._scan(response, page)
         wcm_path = meta.get("wcm_path") or wcm_path_from_url(response.url) or wcm_path_from_urls(self_urls)
         discovered = 0
         record_page = bool(wcm_path or meta.get("record_id"))  # else a listing, register or menu page
@@ -288,7 +305,7 @@ class PortalSpider(scrapy.Spider):
             req = self._next_request(link, response, barren, listing_key, new_here)
             if req is not None:
                 yield req
-        yield from self._form_pages(response, listing_key, new_here)
+        yield from self._form_pages(response, page, listing_key, new_here)
         yield from self._aliases_from_links(follow)
 
     def _listing_item(self, listing_key, linked):
@@ -299,7 +316,7 @@ class PortalSpider(scrapy.Spider):
             self.listed.update((listing_key, aid) for aid in fresh)
             yield {"item_type": "listing", "listing": listing_key, "record_ids": fresh, "seen_at": _now()}
 
-    def _scan(self, response) -> tuple[list[str], list]:
+    def _scan(self, response, page) -> tuple[list[str], list]:
         """One pass over the page's elements: the URLs it declares as itself, and its followable links;
         both resolved against ``<base href>``, each link URL once."""
         base = get_base_url(response)
@@ -307,7 +324,7 @@ class PortalSpider(scrapy.Spider):
         join = self._joins.join
         page_url = response.url.split("#", 1)[0]
         self_urls, links = [], {}
-        for el in response.selector.root.iter("a", "area", "link", "meta"):
+        for el in page.root.iter("a", "area", "link", "meta"):
             declared = _self_href(el)
             if declared is not None and declared.strip():
                 self_urls.append(join(base, origin, declared.strip()))
@@ -372,7 +389,7 @@ class PortalSpider(scrapy.Spider):
             return None
         return self._request(link.url, PRIORITY_NAV, barren=barren, referer=response.url)
 
-    def _form_pages(self, response, listing_key, new_here):
+    def _form_pages(self, response, page, listing_key, new_here):
         """Registers paged only by POSTing a form (``javascript:gotoPage(N)``, WCM ``searchvbpq``).
 
         The form's action is a state URL that changes on every response, so it is re-read from the
@@ -380,10 +397,10 @@ class PortalSpider(scrapy.Spider):
         """
         if "gotoPage(" not in response.text:
             return
-        numbers = {int(n) for n in _GOTO_PAGE_RE.findall(" ".join(response.xpath("//a/@href | //a/@onclick").getall()))}
+        numbers = {int(n) for n in _GOTO_PAGE_RE.findall(" ".join(page.xpath("//a/@href | //a/@onclick").getall()))}
         if not numbers:
             return
-        forms = response.xpath("//form[.//input[@name='page']]")
+        forms = page.xpath("//form[.//input[@name='page']]")
         if not forms:
             return
         form = forms[0]
