@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from cli.crawl import replica_process
@@ -85,30 +87,66 @@ class TreeCpu:
         return out
 
 
-def run_measured(cmd: list[str], replica_pid: int, cwd: str | None = None) -> tuple[float, dict[str, float], float, str]:
-    """(wall seconds, CPU-seconds by role, replica CPU-seconds spent meanwhile, stdout) of one command."""
+@dataclass
+class Run:
+    """One measured command: wall seconds, CPU-seconds of its processes by role, the replica's CPU-seconds
+    meanwhile, peak resident MB of the command's own process, its stdout."""
+
+    wall: float
+    cpu: dict[str, float]
+    replica_cpu: float
+    peak_mb: float
+    out: str
+
+    @property
+    def total_cpu(self) -> float:
+        return sum(self.cpu.values())
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def run_measured(cmd: list[str], replica_pid: int, cwd: str | None = None) -> Run:
+    """Run ``cmd`` (in ``cwd``, importing its code first, when given) and measure it."""
     replica_before = _stat(replica_pid)[1]
     started = time.perf_counter()
     env = {**os.environ, "PYTHONPATH": cwd} if cwd else None
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=cwd, env=env)
     tree = TreeCpu(proc.pid)
+    peak = 0.0
     while proc.poll() is None:
         tree.sample()
+        peak = max(peak, _rss_mb(proc.pid))
         time.sleep(0.1)
     wall = time.perf_counter() - started
     out = proc.stdout.read()
     if proc.returncode not in (0, 3):
-        raise SystemExit(f"bench: {cmd[2:4]} failed with exit code {proc.returncode}")
-    return wall, tree.by_role(), _stat(replica_pid)[1] - replica_before, out
+        raise SystemExit(f"bench: {' '.join(cmd[2:4])} failed with exit code {proc.returncode}")
+    return Run(wall, tree.by_role(), _stat(replica_pid)[1] - replica_before, peak, out)
 
 
-def _replica_pid() -> int:
+def replica_pid() -> int:
+    """The pid of the replica this process started (:func:`cli.crawl.replica_process`)."""
     for name in os.listdir("/proc"):
         if name.isdigit():
             got = _stat(int(name))
             if got and got[0] == os.getpid() and " replica " in _cmdline(int(name)):
                 return int(name)
     raise SystemExit("bench: the replica process was not found")
+
+
+def describe(name: str, run: Run) -> str:
+    """One line: wall time, CPU-seconds by process, the replica's."""
+    return (f"  {name:12s}: {run.wall:6.1f}s  CPU-s {run.total_cpu:5.1f} = {_fmt(run.cpu)}; "
+            f"replica {run.replica_cpu:4.1f}")
 
 
 def _fmt(roles: dict[str, float]) -> str:
@@ -126,7 +164,7 @@ def bench_crawl_cpu(articles: int, seed: int, rounds: int, variants: dict[str, t
 
     results = []
     with replica_process(articles, seed) as url:
-        replica = _replica_pid()
+        replica = replica_pid()
         for r in range(rounds):
             print(f"round {r + 1}: load {os.getloadavg()[0]:.1f}")
             row = {}
@@ -135,22 +173,30 @@ def bench_crawl_cpu(articles: int, seed: int, rounds: int, variants: dict[str, t
                     archive = Path(tmp) / f"archive-{name}"
                     crawl = [sys.executable, "-m", "cli.main", "crawl", url + "/", "--archive", str(archive),
                              "-s", "PORTAL_PROGRESS_INTERVAL=0", *extra]
-                    wall, cpu, rep, _ = run_measured(crawl, replica, baseline if name == "baseline" else None)
+                    run = run_measured(crawl, replica, baseline if name == "baseline" else None)
                     con = connect(archive)
                     fetched = [u for (u,) in con.sql("SELECT url FROM pages UNION ALL SELECT url FROM media_files").fetchall()]
                     con.close()
                     if "bare" not in row:
                         urls = Path(tmp) / "urls.txt"
                         urls.write_text("\n".join(fetched), encoding="utf-8")
-                        b_wall, b_cpu, b_rep, out = run_measured([sys.executable, "-m", "bench.bare_fetch", str(urls)], replica)
-                        row["bare"] = (int(out.split()[0]) / b_wall, b_wall, b_cpu, b_rep)
-                        print(f"  {'bare':12s}: {b_wall:6.1f}s {row['bare'][0]:7.1f}/s  CPU-s {sum(b_cpu.values()):5.1f} = "
-                              f"{_fmt(b_cpu)}; replica {b_rep:4.1f}", flush=True)
-                    rate = len(fetched) / wall
-                    row[name] = (rate, wall, cpu, rep)
-                    print(f"  {name:12s}: {wall:6.1f}s {rate:7.1f}/s  CPU-s {sum(cpu.values()):5.1f} = {_fmt(cpu)}; "
-                          f"replica {rep:4.1f}; {len(fetched)} fetches; ratio {rate / row['bare'][0]:.2f}x", flush=True)
+                        bare = run_measured([sys.executable, "-m", "bench.bare_fetch", str(urls)], replica)
+                        row["bare"] = (int(bare.out.split()[0]) / bare.wall, bare)
+                        print(describe("bare", bare), flush=True)
+                    rate = len(fetched) / run.wall
+                    row[name] = (rate, run)
+                    print(f"{describe(name, run)}; {len(fetched)} fetches, {rate:.1f}/s, "
+                          f"ratio {rate / row['bare'][0]:.2f}x", flush=True)
             results.append(row)
+    print(f"medians of {rounds} rounds:")
+    for name in ["bare", *variants]:
+        runs = [r[name][1] for r in results]
+        roles = {k: statistics.median(run.cpu.get(k, 0.0) for run in runs) for k in runs[0].cpu}
+        line = (f"  {name:12s}: CPU-s {statistics.median(run.total_cpu for run in runs):5.1f} = {_fmt(roles)}; "
+                f"replica {statistics.median(run.replica_cpu for run in runs):4.1f}")
+        if name != "bare":
+            line += f"; ratio {statistics.median(r[name][0] / r['bare'][0] for r in results):.2f}x"
+        print(line)
     return results
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pyarrow.dataset as ds
 
+from bench.crawl_cpu import describe, replica_pid, run_measured
 from bench.extraction_quality import bench_quality, paired_rates
 from bench.parquet_layout import bench_archive
 from bench.reextract import bench_reextract
@@ -105,16 +106,17 @@ def bench_crawl(articles: int, seed: int) -> list[dict]:
 
     with tempfile.TemporaryDirectory() as tmp, replica_process(articles, seed) as url:
         archive = Path(tmp) / "archive"
-        first_s, first_mb = _crawl(url, archive)
+        replica = replica_pid()
+        first_run = run_measured([sys.executable, "-m", "cli.main", "crawl", url + "/", "--archive", str(archive),
+                                  "-s", "PORTAL_PROGRESS_INTERVAL=0"], replica)
+        first_s, first_mb = first_run.wall, first_run.peak_mb
         archive_rows = bench_archive(archive) + bench_reextract(archive)
         con = connect(archive)
         fetched = [r[0] for r in con.sql("SELECT url FROM pages UNION ALL SELECT url FROM media_files").fetchall()]
         urls_file = Path(tmp) / "urls.txt"
         urls_file.write_text("\n".join(fetched), encoding="utf-8")
-        started = time.perf_counter()
-        out = subprocess.run([sys.executable, "-m", "bench.bare_fetch", str(urls_file)], check=True,
-                             capture_output=True, text=True).stdout.split()
-        bare_s = time.perf_counter() - started
+        bare_run = run_measured([sys.executable, "-m", "bench.bare_fetch", str(urls_file)], replica)
+        out, bare_s = bare_run.out.split(), bare_run.wall
         second_s, _ = _crawl(url, archive)
         con = connect(archive)
         first, second = con.sql("SELECT snapshot_id, records_new, records_unchanged, pages_fetched, not_modified "
@@ -129,6 +131,9 @@ def bench_crawl(articles: int, seed: int) -> list[dict]:
     print(f"  bare fetch (baseline)  : {bare:8.1f} fetches/s ({bare_s:.1f}s)")
     print(f"  ratio crawl/bare       : {ours / bare:8.2f}x")
     print(f"  peak memory            : {first_mb:.0f} MB")
+    print("  CPU-seconds by process (bench/crawl_cpu.py):")
+    print(describe("crawl", first_run))
+    print(describe("bare fetch", bare_run))
     print("re-crawl of the unchanged portal (conditional requests)")
     print(f"  records unchanged      : {second[2]} of {records}; 304 answers {second[4]}; full fetches {second[3]}")
     print(f"  record pages fetched   : {record_pages_fetched} = {record_pages_fetched / records:6.1%} of records")
@@ -137,6 +142,8 @@ def bench_crawl(articles: int, seed: int) -> list[dict]:
         row(f"crawl, {articles} articles ({len(fetched)} fetches)", ours, bare, unit="fetches/s vs bare Scrapy fetch",
             target=">= 0.8x", met=ours / bare >= 0.8),
         row("crawl peak memory", first_mb, unit="MB"),
+        row("crawl CPU-seconds, all its processes and the replica's", first_run.total_cpu + first_run.replica_cpu,
+            bare_run.total_cpu + bare_run.replica_cpu, unit="CPU-s vs bare fetch"),
         row("re-crawl of the unchanged portal: time", second_s, first_s, unit="s vs first crawl",
             target="< 0.15x", met=second_s / first_s < 0.15),
         row("re-crawl: record pages fetched in full", record_pages_fetched, records, unit="pages vs records",
