@@ -9,16 +9,19 @@ duplicate filter in Redis for every worker, on one or more machines.
   are fetched; the page then names itself, and the record is claimed once across workers).
 * :class:`WorkerScheduler` — scrapy-redis's scheduler that notes every request it hands this worker in
   ``inflight:<worker>`` until the archive has its rows on disk (:mod:`crawler.shared_state`), so a
-  worker killed with ``kill -9`` loses nothing: run again, it puts them back in the queue.
+  worker killed with ``kill -9`` loses nothing: run again, it puts them back in the queue. A request is
+  taken from the queue and noted in one Redis step, and marked seen and queued in one step, so no kill
+  falls between the two.
   A POST (the document register's form pages) is bound to the worker's portal session (``JSESSIONID``
-  and the form action issued in it): it stays in this worker's own queue, and what a killed worker
-  gives back in its stead is a GET of the register's first page, which starts the walk again.
+  and the form action issued in it): it stays in this worker's own queue, noted from the moment it is
+  queued until it has been fetched and its rows are on disk (waiting in that queue is not done), and what
+  a killed worker gives back in its stead is a GET of the register's first page, which starts the walk
+  again.
 """
 from __future__ import annotations
 
 import hashlib
 import itertools
-import pickle
 from collections import deque
 
 import scrapy
@@ -105,10 +108,11 @@ class WorkerScheduler(Scheduler):
             self.local.append(request)
             self._track(request, session_restart(request))
             return True
-        if not request.dont_filter and self.df.request_seen(request):
-            return False
         request.meta.pop("warc", None)  # a redirect's copy of the last hop's pending WARC pointer: not the next's
-        self.queue.push(request)
+        # seen and queued in one step: a kill between the two would lose the request for good
+        if not self.state.enqueue(self.df.request_fingerprint(request), self.queue._encode_request(request),
+                                  request.priority, dont_filter=request.dont_filter):
+            return False
         self.stats.inc_value("scheduler/enqueued/redis")
         return True
 
@@ -124,10 +128,13 @@ class WorkerScheduler(Scheduler):
         if self.backlogged():
             return None  # asked again when a download ends
         self.state.busy()
-        request = self.queue.pop(0)
-        if request is not None:
-            self.stats.inc_value("scheduler/dequeued/redis")
-            self._track(request, request)
+        field = self._field()
+        data = self.state.take(field)  # taken and noted in inflight:<worker> in one step
+        if data is None:
+            return None
+        request = self.queue._decode_request(data)
+        self.stats.inc_value("scheduler/dequeued/redis")
+        self.tracked[request] = field
         return request
 
     def backlogged(self) -> bool:
@@ -135,10 +142,13 @@ class WorkerScheduler(Scheduler):
         slots = self.crawler.engine.downloader.slots
         return sum(len(slot.queue) for slot in slots.values()) >= BACKLOG_PER_SLOT * max(1, len(slots))
 
+    def _field(self) -> str:
+        return f"{self.state.run_id}:{next(self._ids)}"
+
     def _track(self, request, given_back) -> None:
         """Note ``request`` in ``inflight:<worker>``; ``given_back``: what goes back to the queue for it."""
-        field = f"{self.state.run_id}:{next(self._ids)}"
-        self.state.track(field, pickle.dumps(given_back.to_dict(spider=self.spider), protocol=-1))
+        field = self._field()
+        self.state.track(field, self.queue._encode_request(given_back))
         self.tracked[request] = field
 
     def settle(self, *, everything: bool = False) -> None:
@@ -151,5 +161,8 @@ class WorkerScheduler(Scheduler):
             slot = getattr(self.crawler.engine, "_slot", None)
             if slot is None or slot.closing is not None:  # closing: what is in progress may be dropped
                 return
-            done = [r for r in self.tracked if r not in slot.inprogress]
+            # finished: neither downloading nor being scraped, nor still waiting in this worker's own
+            # queue (a register page not yet fetched is no more done than one in progress)
+            waiting = set(self.local)
+            done = [r for r in self.tracked if r not in slot.inprogress and r not in waiting]
         self.state.settle(self.tracked.pop(r) for r in done)

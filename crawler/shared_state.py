@@ -45,6 +45,25 @@ if added == 1 then
 end
 return redis.call('SISMEMBER', KEYS[2], ARGV[2])
 """
+#: mark the request seen and queue it in one step (a kill between the two would leave it seen and never
+#: queued: lost, since the page that named it, fetched again, is then filtered out)
+_ENQUEUE = """
+if ARGV[1] == '1' or redis.call('SADD', KEYS[1], ARGV[2]) == 1 then
+  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+  return 1
+end
+return 0
+"""
+#: take the queue's first request and note it in this worker's in-flight hash in one step
+_TAKE = """
+local head = redis.call('ZRANGE', KEYS[1], 0, 0)
+if #head == 0 then
+  return false
+end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
+redis.call('HSET', KEYS[2], ARGV[1], head[1])
+return head[1]
+"""
 _SEP = "\x1f"
 
 
@@ -66,6 +85,8 @@ class SharedState:
         self.worker = worker
         self.run_id = f"{worker}:{os.getpid()}:{time.time():.3f}"
         self._claim = server.register_script(_CLAIM)
+        self._enqueue = server.register_script(_ENQUEUE)
+        self._take = server.register_script(_TAKE)
         self._idle = False
         #: the scheduler's ``settle(everything=False)`` (crawler.redis_scheduler.WorkerScheduler)
         self.settle_hook = None
@@ -180,6 +201,18 @@ class SharedState:
 
     def claim_record(self, record_id: str) -> bool:
         return self.claim(RECORDS, (record_id,))
+
+    # -- the request queue ---------------------------------------------------------------------
+    def enqueue(self, key: str, data: bytes, priority: int, *, dont_filter: bool) -> bool:
+        """Queue a serialized request unless the duplicate filter has seen ``key`` (both in one step);
+        True if queued."""
+        return bool(self._enqueue(keys=[self.key("dupefilter"), self.key("requests")],
+                                  args=["1" if dont_filter else "0", key, -priority, data]))
+
+    def take(self, field: str) -> bytes | None:
+        """The queue's first request, noted as ``field`` of this worker's in-flight requests in the same
+        step (a kill never loses it between the two)."""
+        return self._take(keys=[self.key("requests"), self.key(f"inflight:{self.worker}")], args=[field])
 
     # -- requests taken from the queue ------------------------------------------------------
     def track(self, field: str, data: bytes) -> None:

@@ -2,7 +2,9 @@
 
 ``flush:N`` — inside the N-th Parquet part write, after the temp file is written, before its rename;
 ``compaction`` — inside the compaction of the snapshot at close; ``warc:N`` — after the N-th WARC
-exchange; ``enospc:flush:N`` / ``enospc:warc:N`` — the N-th Parquet part write / WARC exchange (and every
+exchange; ``register`` (a crawl worker of ``crawl --redis``) — after the first flush that settles what the
+worker finished while the register's POST pages wait in its own queue, none of the register's pages in
+progress (the worker holds them back until then); ``enospc:flush:N`` / ``enospc:warc:N`` — the N-th Parquet part write / WARC exchange (and every
 later one) fails with ENOSPC, as on a full disk; ``enospc:close`` — the compaction at close does.
 Used by tests/test_resume.py and tests/test_integrity_cli.py; never imported by the product.
 """
@@ -84,8 +86,39 @@ def _arm(point: str) -> None:
             return pointer
 
         archive.warc.writer.WarcWriter.write_exchange = exchange
+    elif kind == "register":
+        _arm_register()
     else:
         raise SystemExit(f"unknown CRASH_AT {point!r}")
+
+
+def _arm_register() -> None:
+    from crawler.redis_scheduler import WorkerScheduler
+
+    enqueue, next_request, settle = WorkerScheduler.enqueue_request, WorkerScheduler.next_request, WorkerScheduler.settle
+    earlier: set = set()  # what was in progress when the first POST was queued (the page that yielded it)
+
+    def noting(self, request):
+        if request.method == "POST" and not earlier:
+            earlier.update(self.crawler.engine._slot.inprogress)
+        return enqueue(self, request)
+
+    def held_back(self):  # the register's POSTs wait: other requests go first
+        held = list(self.local)
+        self.local.clear()
+        try:
+            return next_request(self)
+        finally:
+            self.local.extend(held)
+
+    def settle_then_die(self, *, everything=False):
+        settle(self, everything=everything)
+        if earlier and any(r.method == "POST" for r in self.local) and not earlier & self.crawler.engine._slot.inprogress:
+            _die()
+
+    WorkerScheduler.enqueue_request = noting
+    WorkerScheduler.next_request = held_back
+    WorkerScheduler.settle = settle_then_die
 
 
 if __name__ == "__main__":

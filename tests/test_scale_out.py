@@ -41,10 +41,13 @@ def redis_url(tmp_path_factory):
     proc.wait(timeout=10)
 
 
-def _worker(replica, archive, redis_url, name) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "cli.main", "crawl", replica.url + "/", "--archive", str(archive),
-           "--redis", redis_url, "--worker", name, "-s", "PORTAL_BATCH_ROWS=40", "-s", "PORTAL_PROGRESS_INTERVAL=0"]
-    return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def _worker(replica, archive, redis_url, name, crash_at=None) -> subprocess.Popen:
+    """``crash_at``: run it under tests/crash_crawl.py, which kills it with SIGKILL at that point."""
+    cmd = [sys.executable, "-m", "tests.crash_crawl" if crash_at else "cli.main", "crawl", replica.url + "/",
+           "--archive", str(archive), "--redis", redis_url, "--worker", name, "-s", "PORTAL_BATCH_ROWS=40",
+           "-s", "PORTAL_PROGRESS_INTERVAL=0"]
+    env = {**os.environ, "CRASH_AT": crash_at} if crash_at else None
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _finish(*procs) -> list[str]:
@@ -92,14 +95,7 @@ def _wait_for(pattern, archive, proc, seconds=120):
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("rerun", [
-    "beta",
-    # KNOWN BUG (open, issue 12): once in a clean-clone CI run (2026-12-06) both workers killed and only alpha
-    # run again ended with other document records than one process (the register's POST pages are bound to
-    # the killed worker's session and given back as a GET of the register's first page). Kept visible as xfail.
-    pytest.param("alpha", marks=pytest.mark.xfail(strict=False, reason="known bug: register pages after both workers are killed")),
-    "none",
-])
+@pytest.mark.parametrize("rerun", ["beta", "alpha", "none"])
 def test_killed_worker_run_again_ends_exact(rerun, crawled, replica, redis_url, tmp_path):
     """beta killed with kill -9 mid-crawl and run again while alpha goes on; or both killed and only alpha run
     again (alone on the archive, it gives back what beta held too); or beta never run again (alpha, idle,
@@ -122,6 +118,21 @@ def test_killed_worker_run_again_ends_exact(rerun, crawled, replica, redis_url, 
     _same_as_one_process(archive, crawled[0])
     snapshots = read_rows(archive, "snapshots")
     assert len(snapshots) == 1 and snapshots[0]["status"] == "resumed" and snapshots[0]["resumes"] >= 1
+
+
+def test_worker_killed_while_register_pages_wait_ends_exact(crawled, replica, redis_url, tmp_path):
+    """The register's POST pages wait in the worker's own queue (bound to its portal session) when a flush
+    settles what it finished, and it is killed: run again, it walks the register again, and ends exact.
+    (They were once settled as finished: the walk stopped where the kill fell, 60 of 160 documents.)"""
+    archive = tmp_path / "archive"
+    killed = _worker(replica, archive, redis_url, "alpha", crash_at="register")
+    out, err = killed.communicate(timeout=600)
+    assert killed.returncode == -signal.SIGKILL, (killed.returncode, err[-3000:])
+    outs = _finish(_worker(replica, archive, redis_url, "alpha"))
+    assert "Records" in outs[0]
+    _same_as_one_process(archive, crawled[0])
+    snapshots = read_rows(archive, "snapshots")
+    assert len(snapshots) == 1 and snapshots[0]["status"] == "resumed"
 
 
 def test_bad_redis_and_worker_name_are_one_line_usage_errors(replica, tmp_path):
