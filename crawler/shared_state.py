@@ -20,7 +20,8 @@ Keys, all under ``<namespace>:`` (default ``portal-archive:<hash of the start UR
     per snapshot (``media_files``, ``errors``, ``url_aliases``). Whoever claims first writes the row; a
     killed worker's claims whose rows never reached disk are released when it is recovered.
 ``counts``
-    pages attempted and failed and whether a home page was had, per worker run: the snapshot's verdict.
+    pages attempted and failed, whether a home page was had and the listing walks left incomplete, per
+    worker run: the snapshot's verdict.
 """
 from __future__ import annotations
 
@@ -251,17 +252,22 @@ class SharedState:
         queued, workers, idle = pipe.execute()
         return not queued and set(workers) <= set(idle)
 
-    def report(self, attempted: int, failed: int, home_ok: bool) -> None:
-        value = json.dumps({"attempted": attempted, "failed": failed, "home_ok": bool(home_ok)})
+    def report(self, attempted: int, failed: int, home_ok: bool, incomplete=()) -> None:
+        """This worker run's pages attempted and failed, whether it had a home page, and the listing keys
+        whose walk it could not finish (``incomplete``)."""
+        value = json.dumps({"attempted": attempted, "failed": failed, "home_ok": bool(home_ok),
+                            "incomplete": sorted(incomplete)})
         self.server.hset(self.key("counts"), self.run_id, value)
 
     def totals(self) -> dict:
-        out = {"attempted": 0, "failed": 0, "home_ok": False}
+        """Every worker run's counts: attempted, failed, home_ok, and ``incomplete`` (listing keys)."""
+        out = {"attempted": 0, "failed": 0, "home_ok": False, "incomplete": set()}
         for raw in self.server.hvals(self.key("counts")):
             data = json.loads(raw)
             out["attempted"] += data["attempted"]
             out["failed"] += data["failed"]
             out["home_ok"] = out["home_ok"] or data["home_ok"]
+            out["incomplete"].update(data.get("incomplete", ()))
         return out
 
     def queued(self) -> int:

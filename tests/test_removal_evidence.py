@@ -146,18 +146,20 @@ def test_exactly_the_k_deleted_articles_are_removed_with_conditional_requests(hi
 class _Spider:
     """Just what PortalSpider.verdict reads."""
 
-    def __init__(self, home_ok, attempted, failed, ratio=0.2):
+    def __init__(self, home_ok, attempted, failed, ratio=0.2, incomplete=()):
         self.home_ok, self.attempted, self.failed, self.max_failure_ratio = home_ok, attempted, failed, ratio
+        self.walks_incomplete = set(incomplete)
 
 
-@pytest.mark.parametrize("home_ok, attempted, failed, verdict", [
-    (False, 0, 0, "failed"), (False, 500, 1, "failed"), (True, 100, 20, "complete"), (True, 100, 21, "partial"),
-    (True, 1, 0, "complete"),
+@pytest.mark.parametrize("home_ok, attempted, failed, incomplete, verdict", [
+    (False, 0, 0, (), "failed"), (False, 500, 1, (), "failed"), (True, 100, 20, (), "complete"),
+    (True, 100, 21, (), "partial"), (True, 1, 0, (), "complete"),
+    (True, 100, 1, ("http://h/register",), "partial"),  # one listing or register walk could not be finished
 ])
-def test_the_verdict(home_ok, attempted, failed, verdict):
+def test_the_verdict(home_ok, attempted, failed, incomplete, verdict):
     from crawler.spiders.portal import PortalSpider
 
-    assert PortalSpider.verdict(_Spider(home_ok, attempted, failed)) == verdict
+    assert PortalSpider.verdict(_Spider(home_ok, attempted, failed, incomplete=incomplete)) == verdict
 
 
 @pytest.mark.parametrize("stats, reasons, code", [

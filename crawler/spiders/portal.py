@@ -16,8 +16,13 @@
   there is a ``removed`` item. Nothing else is ever marked removed (so neither are records no listing
   links to by WCM path: videos, records identified by title and date).
 * The verdict (``portal/verdict`` in the stats): ``failed`` when no start page could be fetched,
-  ``partial`` when failures pass ``PORTAL_MAX_FAILURE_RATIO`` of the pages attempted, else
-  ``complete``. Only a complete snapshot looks for removals.
+  ``partial`` when a listing or register walk is incomplete (one of its pages could not be had, or the
+  portal answered a register page with another page, its session lost, even after asking again) or
+  when failures pass ``PORTAL_MAX_FAILURE_RATIO`` of the pages attempted, else ``complete``. Only a
+  complete snapshot looks for removals.
+* The register's form posts carry the session their form was issued in (the cookies of the page that
+  holds the form), whatever other responses set meanwhile; a page answered with another page number
+  than the one posted for is asked again from the register's first page (``MAX_SESSION_RETRIES``).
 """
 from __future__ import annotations
 
@@ -67,6 +72,8 @@ PRIORITY_CONTENT = 0
 BENIGN_REASONS = frozenset({"robots_disallowed"})
 #: What a record's own URL answers once the record is gone.
 GONE_STATUSES = (404, 410)
+#: Times a register page answered with another page (its session lost) is asked again from the first page.
+MAX_SESSION_RETRIES = 2
 
 
 def failure_reason(failure) -> str:
@@ -114,6 +121,31 @@ def form_fields(form) -> dict[str, str]:
     for area in form.xpath(".//textarea[@name]"):
         fields[area.attrib["name"]] = area.xpath("string()").get() or ""
     return fields
+
+
+def session_cookies(response) -> str | None:
+    """The ``Cookie`` header of the session a page was served in: the cookies its request carried, updated
+    by those the response set (None: no cookies)."""
+    jar = {}
+    for header in response.request.headers.getlist("Cookie"):
+        for part in header.decode("latin-1").split(";"):
+            name, sep, value = part.strip().partition("=")
+            if sep:
+                jar[name] = value
+    for header in response.headers.getlist("Set-Cookie"):
+        name, sep, value = header.decode("latin-1").split(";", 1)[0].strip().partition("=")
+        if sep:
+            jar[name] = value
+    return "; ".join(f"{name}={value}" for name, value in jar.items()) or None
+
+
+def served_page(response, fields: dict[str, str]) -> int | None:
+    """The page number a register page says it shows: its form's ``page`` field, else the pager's current
+    item (None: it does not say)."""
+    for value in (fields.get("page"), response.xpath("//*[@id='tableNavigator']//li[@class='active']//text()").get()):
+        if value is not None and value.strip().isdigit():
+            return int(value.strip())
+    return None
 
 
 def _now() -> datetime:
@@ -178,6 +210,8 @@ class PortalSpider(scrapy.Spider):
         self.listed: set[tuple[str, str]] = set()  # (listing key, record id) already reported
         self.listings_ok: set[str] = set()  # listing keys with a page fetched in this snapshot
         self.listings_failed: set[str] = set()  # listing keys with a page (pager, register page) that failed
+        self.walks_incomplete: set[str] = set()  # of those, failed for a reason other than BENIGN_REASONS
+        self.carried: set[str] = set()  # record ids archived before this run (resumed) not yet seen in it
         self.home_ok = False
         self.attempted = 0  # pages answered or given up (removal checks aside)
         self.failed = 0  # of those, given up for a reason other than BENIGN_REASONS
@@ -207,7 +241,9 @@ class PortalSpider(scrapy.Spider):
         """What earlier snapshots hold (for conditional requests) and, when resuming, what this one does."""
         writer = Capture.of(self.crawler).writer
         self.previous = writer.previous
-        self.archived |= writer.done_in_snapshot()
+        done = writer.done_in_snapshot()
+        self.archived |= done
+        self.carried = set(done)
         for record_id, prev in self.previous.items():
             for url in prev.urls_seen or ([prev.url] if prev.url else []):
                 self.previous_urls[url_fingerprint(url)] = record_id
@@ -347,6 +383,9 @@ class PortalSpider(scrapy.Spider):
 
     def _note_content(self, link) -> int:
         aid = self.record_key(link.wcm_path, link.url)
+        if aid in self.carried:  # archived before this run: new to its walks (a resumed walk goes as deep)
+            self.carried.discard(aid)
+            return 1
         if aid in self.archived or aid in self.pending:
             return 0
         return 1
@@ -405,22 +444,56 @@ class PortalSpider(scrapy.Spider):
             return
         form = forms[0]
         fields = form_fields(form)
-        pager_barren = 0 if new_here else response.meta.get("barren", 0) + 1
+        meta = response.meta
+        asked = meta.get("page_no") if response.request.method == "POST" else None
+        if asked is not None and served_page(response, fields) not in (None, asked):
+            yield from self._session_lost(response, listing_key, asked)
+            return
+        again = set(meta.get("ask_again") or ())  # pages whose answer was another page: asked in this session
+        pager_barren = meta.get("barren", 0) if again else 0 if new_here else meta.get("barren", 0) + 1
         if pager_barren > self.max_barren_pager:
             return
         key_base = f"form:{listing_key}"
-        self.pager_seen.add((key_base, response.meta.get("page_no") or 1))
-        for number in sorted(numbers):
+        self.pager_seen.add((key_base, meta.get("page_no") or 1))
+        cookie = session_cookies(response)  # the session the form was issued in, whatever the jar holds now
+        for number in sorted(numbers | again):
             key = (key_base, number)
-            if key in self.pager_seen:
+            if key in self.pager_seen and number not in again:
                 continue
             self.pager_seen.add(key)
             request = scrapy.FormRequest(
                 response.urljoin(form.attrib.get("action") or response.url), formdata={**fields, "page": str(number), "cmd": ""},
                 callback=self.parse, errback=self.on_error, priority=PRIORITY_NAV, dont_filter=True,
-                meta={"barren": pager_barren, "listing": listing_key, "page_no": number, "wcm_path": None},
+                meta={"barren": pager_barren, "listing": listing_key, "page_no": number, "wcm_path": None,
+                      "session_retries": meta.get("session_retries", 0)},
             )
+            if cookie:
+                request.headers["Cookie"] = cookie
+                request.meta["dont_merge_cookies"] = True
             yield request
+
+    def _session_lost(self, response, listing_key, asked):
+        """A register page posted for ``asked`` answered with another page (its session or form action no
+        longer known to the portal): asked again from the register's first page in the session that gives,
+        at most ``MAX_SESSION_RETRIES`` times; then the walk is incomplete (an error, a partial snapshot)."""
+        retries = response.meta.get("session_retries", 0)
+        self.crawler.stats.inc_value("portal/register_session_lost")
+        if retries < MAX_SESSION_RETRIES:
+            self.logger.info("register page %d of %s answered with another page: asking again", asked, listing_key)
+            yield scrapy.Request(
+                listing_key, callback=self.parse, errback=self.on_error, priority=PRIORITY_NAV, dont_filter=True,
+                meta={"barren": response.meta.get("barren", 0), "listing": listing_key, "page_no": 1, "wcm_path": None,
+                      "ask_again": [asked], "session_retries": retries + 1})
+            return
+        self.failed += 1
+        self.listings_failed.add(listing_key)
+        self.walks_incomplete.add(listing_key)
+        self.logger.info("register page %d of %s: session lost %d times, the walk is incomplete", asked, listing_key,
+                         retries + 1)
+        yield {"item_type": "error", "url": response.url, "reason": "session_lost", "http_status": None,
+               "exception": f"page {asked} of {listing_key} answered with another page", "attempts": retries + 1,
+               "referer": (response.request.headers.get("Referer") or b"").decode("latin-1") or None,
+               "failed_at": _now(), "record_id": None}
 
     def _listing_key(self, response, self_urls) -> str:
         if response.meta.get("listing"):
@@ -467,6 +540,8 @@ class PortalSpider(scrapy.Spider):
             self.failed += reason not in BENIGN_REASONS
             if request.meta.get("listing"):
                 self.listings_failed.add(request.meta["listing"])
+                if reason not in BENIGN_REASONS:  # the walk could not be finished
+                    self.walks_incomplete.add(request.meta["listing"])
         # INFO: the errors table has it, and the summary lists failures by reason
         self.logger.info("failed %s: %s (%d attempts)", request.url, reason, attempts)
         aid = request.meta.get("record_id")
@@ -491,9 +566,12 @@ class PortalSpider(scrapy.Spider):
 
     # -- the end: removals and the verdict --------------------------------------------------
     def verdict(self) -> str:
-        """``failed``: no start page fetched; ``partial``: failures over the ratio; else ``complete``."""
+        """``failed``: no start page fetched; ``partial``: a listing or register walk incomplete, or failures
+        over the ratio; else ``complete``."""
         if not self.home_ok:
             return "failed"
+        if self.walks_incomplete:
+            return "partial"
         if self.attempted and self.failed / self.attempted > self.max_failure_ratio:
             return "partial"
         return "complete"

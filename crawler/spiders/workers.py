@@ -5,7 +5,7 @@ scrapy-redis queue (:mod:`crawler.redis_scheduler`); a record is archived by the
 first in Redis (a page, a 304 or a failure: whoever fetched it), every other worker records its URLs as
 aliases; the crawl is done when the queue is empty and every worker is idle (a worker killed and not run
 again is found out by the others, whose idle worker gives back what it held); the verdict counts every
-worker's pages. A scaled-out crawl marks nothing removed (that needs every listing of the crawl in one
+worker's pages and listing walks. A scaled-out crawl marks nothing removed (that needs every listing of the crawl in one
 process): the next crawl of one process does, on evidence.
 """
 from __future__ import annotations
@@ -69,12 +69,14 @@ class WorkerMixin:
         self.crawler.stats.set_value("portal/failed", totals["failed"])
 
     def report(self) -> None:
-        self.shared.report(self.attempted, self.failed, self.home_ok)
+        self.shared.report(self.attempted, self.failed, self.home_ok, self.walks_incomplete)
 
     def verdict(self) -> str:
         totals = self.shared.totals()
         if not totals["home_ok"]:
             return "failed"
+        if totals["incomplete"]:  # a listing or register walk some worker could not finish
+            return "partial"
         if totals["attempted"] and totals["failed"] / totals["attempted"] > self.max_failure_ratio:
             return "partial"
         return "complete"
