@@ -75,6 +75,8 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 4
 # every response, whatever it yields: at the default 100 that was a quarter of a re-crawl's CPU (a 304
 # yields one item). The spider yields one page item (plus a listing or alias item) and its requests.
 CONCURRENT_ITEMS = 8
+# Scrapy's downloader, but per-host concurrency and delays (sites.toml, Crawl-delay) hold (crawler/downloader.py)
+DOWNLOADER = "crawler.downloader.PoliteDownloader"
 DOWNLOAD_TIMEOUT = 30
 
 RETRY_ENABLED = True

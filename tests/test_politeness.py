@@ -17,20 +17,23 @@ def test_retry_after_as_seconds_or_http_date():
     assert retry_after_seconds(None) is None and retry_after_seconds(b"soon") is None
 
 
-def _crawler(slots):
-    downloader = SimpleNamespace(slots=slots, get_slot_key=lambda request: "portal.example")
-    return SimpleNamespace(settings=Settings({"USER_AGENT": "portal-archive/0.1"}),
-                           engine=SimpleNamespace(downloader=downloader),
-                           stats=SimpleNamespace(set_value=lambda *a: None))
+def test_crawl_delay_from_robots_txt_is_a_floor_of_the_slot_delay():
+    """The middleware raises the floor (crawler.downloader); the downloader never waits less than it:
+    tests/test_politeness_slots.py counts that at the replica."""
+    from crawler.downloader import PoliteDownloader
 
-
-def test_crawl_delay_from_robots_txt_raises_the_slot_delay():
-    slot = SimpleNamespace(delay=0.0, randomize_delay=True)
-    mw = CrawlDelayMiddleware(_crawler({"portal.example": slot}))
+    downloader = PoliteDownloader.__new__(PoliteDownloader)  # its state only (a real one needs a reactor)
+    slot = SimpleNamespace(delay=0.5)
+    downloader.floors, downloader.slots, downloader.ip_concurrency = {"other.example": 3.0}, {"portal.example": slot}, 0
+    crawler = SimpleNamespace(settings=Settings({"USER_AGENT": "portal-archive/0.1"}),
+                              engine=SimpleNamespace(downloader=downloader), stats=SimpleNamespace(set_value=lambda *a: None))
+    mw = CrawlDelayMiddleware(crawler)
     robots = HtmlResponse("http://portal.example/robots.txt", body=b"User-agent: *\nCrawl-delay: 2.5\n")
     mw.process_response(Request(robots.url), robots)
     mw.process_request(Request("http://portal.example/wps/portal/hoangmai/"))
-    assert slot.delay == 2.5 and slot.randomize_delay is False
+    assert downloader.floors == {"other.example": 3.0, "portal.example": 2.5} and slot.delay == 2.5
+    downloader.raise_floor("portal.example", 1.0)  # a floor is only ever raised
+    assert downloader.floors["portal.example"] == 2.5
 
 
 def test_loopback_relaxes_defaults_but_never_a_user_setting():

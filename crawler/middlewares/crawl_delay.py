@@ -1,7 +1,7 @@
 """Honour robots.txt ``Crawl-delay`` (Scrapy parses robots.txt for Allow/Disallow only).
 
-Reads the delay from every robots.txt response that passes the downloader and raises the download
-slot's delay of that host to it before each request.
+Reads the delay from every robots.txt response that passes the downloader and raises the floor of the
+download slot of that host to it before each request (:class:`crawler.downloader.PoliteDownloader`).
 """
 from __future__ import annotations
 
@@ -24,11 +24,7 @@ class CrawlDelayMiddleware:
         delay = self.delays.get(urlsplit(request.url).netloc)
         if delay:
             downloader = self.crawler.engine.downloader
-            key = downloader.get_slot_key(request)
-            slot = downloader.slots.get(key)
-            if slot is not None and slot.delay < delay:
-                slot.delay = delay
-                slot.randomize_delay = False
+            downloader.raise_floor(downloader.get_slot_key(request), delay)
         return None
 
     def process_response(self, request, response, spider=None):
