@@ -42,7 +42,9 @@ class PoliteDownloader(Downloader):
             return
         now = monotonic()
         key = slot.queue[0][0].meta.get(self.DOWNLOAD_SLOT)  # set when it was queued
-        delay = max(slot.download_delay(), self.floors.get(key, 0.0))
+        floor = self.floors.get(key, 0.0)
+        # at the floor exactly (no jitter: a Crawl-delay is a pace, not a mean); above it, Scrapy's jitter
+        delay = floor if slot.delay <= floor else max(slot.download_delay(), floor)
         if delay:
             penalty = delay - now + slot.lastseen
             if penalty > 0:
