@@ -228,9 +228,10 @@ class Capture:
         self._warc_thread.submit(fn, **kwargs).add_done_callback(lambda f: reactor.callFromThread(done, f))
         return result
 
-    def revisit_refers(self, record_id: str | None) -> dict:
-        """``refers_to_*`` and ``payload_digest`` of the capture a 304 for ``record_id`` confirms."""
-        return self._originals.refers_to(record_id)
+    def revisit_refers(self, record_id: str | None, original=None) -> dict:
+        """``refers_to_*`` and ``payload_digest`` of the capture a 304 confirms: ``original`` (a page requisite's
+        earlier response record: warc_file, offset, length), else ``record_id``'s latest."""
+        return self._originals.refers_to(record_id, original)
 
     def close(self, status: str) -> dict | None:
         """Finish the WARC files, index them, close the snapshot; None (snapshot left unfinished, to be
@@ -269,12 +270,12 @@ class _GuardedWarc:
     def write_exchange(self, **kwargs) -> Deferred:
         return self._capture.write_warc(self._warc.write_exchange, **kwargs)
 
-    def write_revisit(self, record_id: str | None = None, **kwargs) -> Deferred:
-        """A revisit naming the capture of ``record_id`` it confirms (looked up on the WARC thread too)."""
-        return self._capture.write_warc(self._revisit, record_id=record_id, **kwargs)
+    def write_revisit(self, record_id: str | None = None, original=None, **kwargs) -> Deferred:
+        """A revisit naming the capture it confirms, ``original``'s or ``record_id``'s (looked up on the WARC thread too)."""
+        return self._capture.write_warc(self._revisit, record_id=record_id, original=original, **kwargs)
 
-    def _revisit(self, record_id, **kwargs):
-        return self._warc.write_revisit(**kwargs, **self._capture.revisit_refers(record_id))
+    def _revisit(self, record_id, original, **kwargs):
+        return self._warc.write_revisit(**kwargs, **self._capture.revisit_refers(record_id, original))
 
 
 class PendingPointer:

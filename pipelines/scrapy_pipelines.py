@@ -1,7 +1,8 @@
 """Thin Scrapy item pipelines: call the pure extractor, hand rows to the archive.
 
 Items are plain dicts with an ``item_type``: ``page`` (a fetched response), ``not_modified`` (a 304 for
-a record captured before), ``alias`` (one more URL of an archived record), ``error`` (a failed
+a record captured before), ``requisite`` (a page requisite: stylesheet, script, decoration image; logged, never
+extracted), ``alias`` (one more URL of an archived record), ``error`` (a failed
 request). ``ExtractPipeline`` turns each into ``rows`` (table, row), extracting pages in worker processes
 (:mod:`pipelines.workers`) so that the event loop never waits on lxml; ``MediaPipeline``
 (:mod:`pipelines.media`) downloads the files those rows reference; ``ArchivePipeline`` writes them.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from scrapy.utils.defer import maybe_deferred_to_future
 
+from archive.requisites import PAGE_TYPE as REQUISITE
 from pipelines.capture import Capture, warc_columns
 from pipelines.records import KIND_TABLES, error_row, page_row
 from pipelines.rows import RowBuilder, page_content_type
@@ -51,6 +53,8 @@ class ExtractPipeline:
         if kind == "gone":  # a removal check: the record's own URL answers 404/410
             return {"item_type": "rows", "rows": [("pages", page_row(item, "gone", item["record_id"]))],
                     "removed": item["record_id"]}
+        if kind == "requisite":  # no record: its pages row only (the WARC holds the exchange)
+            return {"item_type": "rows", "rows": [("pages", page_row(item, REQUISITE, None))]}
         if kind == "not_modified":
             return {"item_type": "rows", "rows": [("pages", page_row(item, "not_modified", item["record_id"]))],
                     "not_modified": item["record_id"]}

@@ -132,7 +132,7 @@ class Router:
         if path.startswith("/wps/wcm/connect/"):
             return self.wcm(path[len("/wps/wcm/connect"):], query, req)
         if path.startswith(("/wps/themes/", "/wps/skins/")):
-            return self.static(path)
+            return self.static(path, req)
         if path in ("/wps/portal", "/wps/portal/"):
             return Response(302, b"", [("Location", host + U.HOME), ("Content-Type", "text/html; charset=UTF-8")])
         if path.startswith("/wps/portal/"):
@@ -303,11 +303,18 @@ class Router:
         body, mime = file
         return Response(200, body, [("Content-Type", mime), ("Cache-Control", "max-age=86400"), *validators.headers()])
 
-    def static(self, path: str) -> Response:
+    def static(self, path: str, req: Request | None = None) -> Response:
+        """The theme's files (never edited: validators of their own, so a re-crawl's conditional GET is a 304)."""
         if path.endswith(".gif"):
-            return Response(200, gif_bytes(), [("Content-Type", "image/gif"), ("Cache-Control", "max-age=86400")])
-        if path == "/wps/themes/html/HoangMai/styles.css":
-            return _text(200, theme.STYLES_CSS, "text/css; charset=UTF-8")
-        if path == "/wps/themes/html/HoangMai/js/portal.js":
-            return _text(200, theme.PORTAL_JS, "application/javascript; charset=UTF-8")
-        return not_found()
+            body, mime = gif_bytes(), "image/gif"
+        elif path == "/wps/themes/html/HoangMai/styles.css":
+            body, mime = theme.STYLES_CSS.encode(), "text/css; charset=UTF-8"
+        elif path == "/wps/themes/html/HoangMai/js/portal.js":
+            body, mime = theme.PORTAL_JS.encode(), "application/javascript; charset=UTF-8"
+        else:
+            return not_found()
+        validators = VAL.make(self.c.seed, "", "static", path, 1, VAL.STATIC_SINCE)
+        if req is not None and req.cond is not None and req.cond.not_modified(validators):
+            raise NotModified(validators)
+        self.pages.bump("static")
+        return Response(200, body, [("Content-Type", mime), ("Cache-Control", "max-age=86400"), *validators.headers()])

@@ -1,6 +1,7 @@
 """Shared fixtures: a replica server, and full crawls of it run in a subprocess (own reactor)."""
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
 import sys
@@ -54,6 +55,17 @@ def crawled(replica, tmp_path_factory):
     proc = run_cli("crawl", replica.url + "/", "--archive", str(archive))
     replica.crawl_served = replica.served - before  # pages served per kind during this crawl
     return archive, proc
+
+
+@pytest.fixture(scope="session")
+def recrawled(crawled, replica, tmp_path_factory):
+    """The session's crawl, copied, then crawled again: every record and page requisite answers 304 (revisits)."""
+    archive = tmp_path_factory.mktemp("recrawl") / "archive"
+    shutil.copytree(crawled[0], archive)
+    before = replica.served.copy()
+    run_cli("crawl", replica.url + "/", "--archive", str(archive))
+    replica.recrawl_served = replica.served - before
+    return archive
 
 
 @pytest.fixture(scope="session")

@@ -77,9 +77,11 @@ def test_search_open_result_open_replay_in_chromium(served):
         browser.screenshot(shots / "3-replay.png")
         assert browser.eval("location.href").startswith(f"http://127.0.0.1:{replay_port}/archive/")
         assert first_title in browser.eval("document.body.innerText")
-        # the page's images that come from the WARC decode; the theme's files were never captured by the
-        # crawler (404 in pywb), and lazy images (data-src) wait for theme JS, so each of the record's own
-        # images is also loaded in the page from the replay at the capture's timestamp
+        # the theme's stylesheet was captured with the page (a page requisite): the replay is styled by it
+        doc = "(document.querySelector('iframe') ? document.querySelector('iframe').contentDocument : document)"
+        assert browser.eval(f"getComputedStyle({doc}.body).fontSize") == "12px"  # styles.css; default 16px
+        # the page's images that come from the WARC decode; lazy images (data-src) wait for the portal's own
+        # script, so each of the record's own images is also loaded from the replay at the capture's timestamp
         shown = browser.eval("[...document.images].filter(i => i.src.includes('/wps/wcm/connect/'))"
                              ".map(i => [i.src, i.naturalWidth])")
         assert shown and all(width > 0 for _, width in shown), shown

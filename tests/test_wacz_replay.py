@@ -24,15 +24,6 @@ from tests.conftest import free_port, read_rows, run_cli
 BIN = Path(sys.executable).parent
 
 
-@pytest.fixture(scope="module")
-def recrawled(crawled, replica, tmp_path_factory):
-    """The session's crawl, copied, then crawled again: every record answers 304 (revisit records)."""
-    archive = tmp_path_factory.mktemp("recrawl") / "archive"
-    shutil.copytree(crawled[0], archive)
-    run_cli("crawl", replica.url + "/", "--archive", str(archive))
-    return archive
-
-
 def _package(archive: Path, out: Path) -> list[dict]:
     run_cli("package", "--wacz", "--archive", str(archive), "-o", str(out))
     proc = subprocess.run([str(BIN / "wacz"), "validate", "-f", str(out)], capture_output=True, text=True, timeout=300)

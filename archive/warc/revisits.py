@@ -7,7 +7,7 @@ so the revisit can carry ``WARC-Refers-To`` / ``-Target-URI`` / ``-Date`` and it
 
 :func:`replay_files` lists the WARC files a package of a snapshot must hold: the snapshot's own
 files and every file holding a capture of a record of the state as of that snapshot — the
-originals its revisits stand for, and for a ``reextract`` snapshot (which fetched nothing) the
+originals its revisits stand for (of records and of page requisites), and for a ``reextract`` snapshot (which fetched nothing) the
 captures its records were rebuilt from.
 """
 
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..manifest import resolve_inside
+from ..requisites import revisited_files
 from ..schema import RECORD_TABLES
 from .layout import warc_files
 from .reader import WarcReadError, read_record
@@ -54,15 +55,17 @@ class Originals:
             f'SELECT record_id, warc_file, warc_offset, warc_length FROM "{t}_latest" WHERE warc_file IS NOT NULL'))
         return {rid: (f, int(o), int(n)) for rid, f, o, n in rows}
 
-    def refers_to(self, record_id: str | None) -> dict[str, Any]:
-        """Keyword arguments of :meth:`WarcWriter.write_revisit` naming the original (empty if unknown)."""
-        if not record_id:
-            return {}
-        if self._pointers is None:
-            self._pointers = self._load()
-        pointer = self._pointers.get(record_id)
+    def refers_to(self, record_id: str | None, pointer: tuple[str, int, int] | None = None) -> dict[str, Any]:
+        """Keyword arguments of :meth:`WarcWriter.write_revisit` naming the original (empty if unknown): the
+        response record at ``pointer`` (a page requisite's, :mod:`archive.requisites`), else ``record_id``'s."""
         if pointer is None:
-            return {}
+            if not record_id:
+                return {}
+            if self._pointers is None:
+                self._pointers = self._load()
+            pointer = self._pointers.get(record_id)
+            if pointer is None:
+                return {}
         try:
             original = read_record(self.root, *pointer)
         except WarcReadError:
@@ -87,7 +90,7 @@ def replay_files(root: str | os.PathLike[str], snapshot_id: str) -> list[Path]:
     own = warc_files(root, snapshot_id)
     seen = {p.resolve() for p in own}
     extra = []
-    for rel in sorted({f for _r, f, _o, _n in state_pointers(root, snapshot_id)}):
+    for rel in sorted({f for _r, f, _o, _n in state_pointers(root, snapshot_id)} | set(revisited_files(root, snapshot_id))):
         try:
             path = resolve_inside(root, rel)
         except ValueError:

@@ -44,7 +44,8 @@ class WarcCaptureMiddleware:
         )
         if status == 304:
             del kwargs["body"]
-            written = warc.write_revisit(record_id=request.meta.get("record_id"), **kwargs)
+            written = warc.write_revisit(record_id=request.meta.get("record_id"),
+                                         original=request.meta.get("revisit_of"), **kwargs)
         else:
             written = warc.write_exchange(**kwargs)
         # written on the WARC thread meanwhile: the response goes on (its download slot is free for the next

@@ -58,6 +58,7 @@ from twisted.internet.error import (
 from crawler.identity import article_id, is_state_url, url_fingerprint, wcm_path_from_url, wcm_path_from_urls
 from crawler.links import RootJoins, classify
 from crawler.politeness import relax_for_loopback
+from crawler.spiders.requisites import RequisitesMixin
 from pipelines.capture import Capture
 
 # Scrapy's cookie middleware splits domains with a TLDExtract that downloads the public suffix list on
@@ -186,7 +187,7 @@ _SELECTOR_TYPES = ((XmlResponse, "xml"), (JsonResponse, "json"), (HtmlResponse, 
 CLASSIFY_CACHE = 16384
 
 
-class PortalSpider(scrapy.Spider):
+class PortalSpider(RequisitesMixin, scrapy.Spider):
     name = "portal"
 
     def __init__(self, start_url: str | None = None, *args, **kwargs):
@@ -241,6 +242,7 @@ class PortalSpider(scrapy.Spider):
         """What earlier snapshots hold (for conditional requests) and, when resuming, what this one does."""
         writer = Capture.of(self.crawler).writer
         self.previous = writer.previous
+        self.load_previous_requisites(writer)
         done = writer.done_in_snapshot()
         self.archived |= done
         self.carried = set(done)
@@ -302,6 +304,7 @@ class PortalSpider(scrapy.Spider):
             return
         page = page_selector(response)
         self_urls, follow = self._scan(response, page)
+        yield from self.page_requisite_requests(response, page)  # its theme: CSS, JS, decoration images
         wcm_path = meta.get("wcm_path") or wcm_path_from_url(response.url) or wcm_path_from_urls(self_urls)
         discovered = 0
         record_page = bool(wcm_path or meta.get("record_id"))  # else a listing, register or menu page

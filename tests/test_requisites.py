@@ -1,0 +1,88 @@
+"""Page requisites (the theme's stylesheet, script, decoration images): fetched once per snapshot however many
+pages name them, kept in the WARC and the ``pages`` table (``page_type = 'requisite'``), asked for again
+conditionally by a re-crawl (304 → revisit records, not new copies), and applied when a page is replayed:
+the re-crawl's WACZ in pywb, rendered by headless Chromium, shows the page styled by the theme's CSS."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from urllib.parse import urlsplit
+
+from archive.warc.reader import iter_responses
+from tests.chromium import Chromium, artifacts_dir
+from tests.conftest import RECORD_TABLES, read_rows
+from tests.test_wacz_replay import _package, pywb  # noqa: F401  (pywb: the fixture serving a WACZ)
+
+THEME = "/wps/themes/html/HoangMai/"
+
+
+def _snapshot_ids(archive) -> list[str]:
+    return sorted(r["snapshot_id"] for r in read_rows(archive, "snapshots"))
+
+
+def _requisites(archive, snapshot_id: str) -> list[dict]:
+    return [r for r in read_rows(archive, "pages") if r["snapshot_id"] == snapshot_id and r["page_type"] == "requisite"]
+
+
+def test_each_requisite_fetched_once_per_snapshot(crawled, replica):
+    archive, _ = crawled
+    (snap,) = _snapshot_ids(archive)
+    rows = _requisites(archive, snap)
+    urls = [r["url"] for r in rows]
+    assert len(urls) == len(set(urls)), Counter(urls).most_common(3)
+    paths = {urlsplit(u).path for u in urls}
+    assert {THEME + "styles.css", THEME + "js/portal.js", THEME + "images/banner.gif",
+            "/wps/skins/html/IBM/title_minheight.gif"} <= paths, paths
+    assert all(r["status"] == 200 and r["record_id"] is None and r["warc_file"] for r in rows)
+    # the portal served each theme file once in the whole crawl, though every HTML page names the stylesheet
+    html_pages = [r for r in read_rows(archive, "pages") if r["snapshot_id"] == snap and r["status"] == 200
+                  and (r["content_type"] or "").startswith("text/html")]
+    assert len(html_pages) > 100
+    assert replica.crawl_served["static"] == len(rows)
+    # one WARC response record per requisite
+    captured = Counter(r.url for _p, r in iter_responses(archive, snap) if r.url in set(urls))
+    assert captured == Counter(set(urls))
+    # requisites are no records and no media
+    for table in (*RECORD_TABLES, "media_files"):
+        assert not {r["url"] for r in read_rows(archive, table)} & set(urls), table
+    assert not [e for e in read_rows(archive, "errors") if THEME in e["url"]]
+
+
+def test_recrawl_writes_revisits_for_requisites(crawled, recrawled, replica):
+    first, second = _snapshot_ids(recrawled)
+    originals = {r["url"]: r for r in _requisites(recrawled, first)}
+    rows = _requisites(recrawled, second)
+    assert rows and all(r["status"] == 304 for r in rows) and {r["url"] for r in rows} <= set(originals)
+    assert any(urlsplit(r["url"]).path == THEME + "styles.css" for r in rows)
+    assert replica.recrawl_served["static"] == 0  # no full copy asked for
+    records = [r for _p, r in iter_responses(recrawled, second) if r.url in originals]
+    assert Counter(r.url for r in records) == Counter({r["url"] for r in rows})
+    for record in records:
+        assert record.record_type == "revisit"
+        assert record.warc_header("WARC-Refers-To-Target-URI") == record.url
+        assert record.warc_header("WARC-Refers-To") == originals[record.url]["warc_record_id"]
+
+
+def test_replayed_article_is_styled_by_the_captured_theme(recrawled, pywb, tmp_path):  # noqa: F811
+    """The re-crawl's WACZ (its revisits and the first crawl's originals) in pywb, rendered by Chromium."""
+    pages = _package(recrawled, tmp_path / "recrawl.wacz")
+    base = pywb(tmp_path / "recrawl.wacz", "requisites")
+    _first, second = _snapshot_ids(recrawled)
+    recrawl_ts = second[:8] + second[9:15]
+    page = next(p for p in pages if p.get("title") and "/tin-tuc-su-kien/" in p["url"]
+                and re.sub(r"\D", "", p["ts"])[:14] >= recrawl_ts)  # replayed through the re-crawl's revisit
+    ts = re.sub(r"\D", "", page["ts"])[:14]
+    shots = artifacts_dir("requisites")
+    with Chromium() as browser:
+        browser.goto(f"{base}/{ts}mp_/{page['url']}")
+        browser.screenshot(shots / "styled-replay.png")
+        doc = "(document.querySelector('iframe') ? document.querySelector('iframe').contentDocument : document)"
+        assert page["title"] in browser.eval(f"{doc}.body.innerText")
+        # set by styles.css only: the browser's defaults are 16px Times and a transparent title bar
+        style = browser.eval(f"(() => {{ const d = {doc}; const b = getComputedStyle(d.body);"
+                             " const bar = d.querySelector('.wpsPortletTitleBar');"
+                             " return [b.fontSize, b.fontFamily, bar && getComputedStyle(bar).backgroundColor]; })()")
+        assert style == ["12px", "Arial, Helvetica, sans-serif", "rgb(196, 0, 0)"], style
+        # the decoration images replay too (a broken image has no natural width)
+        widths = browser.eval(f"[...{doc}.images].filter(i => i.src.includes('/wps/themes/')).map(i => i.naturalWidth)")
+        assert widths and all(w > 0 for w in widths), widths
