@@ -255,7 +255,7 @@ PAGES = _schema(
     _f("content_type", pa.string(), "Content-Type header."),
     _f("length", pa.int64(), "Size of the raw response body in bytes."),
     _f("content_sha256", pa.string(), "sha256 hex of the response body as read, after removing its Content-Encoding (the WARC keeps it as sent)."),
-    _f("page_type", pa.string(), "What the page is: article, document, album, video, schedule, page, listing, media, other, ... (open list)."),
+    _f("page_type", pa.string(), "What the page is: article, document, album, video, schedule, page, listing, media, requisite (a stylesheet, script, icon or decoration image a captured page needs to render), other, ... (open list)."),
     _f("record_id", pa.string(), "record_id of the record the page holds, else null."),
     _site(),
     _f("fetched_at", CAPTURE_TS, "When the response was received (UTC).", nullable=False),
@@ -386,7 +386,7 @@ COMPLETE_STATUSES = ("complete", "resumed")
 CHANGE_KINDS = ("new", "changed", "unchanged", "removed")
 
 #: Usual values of ``pages.page_type`` (an open list: not checked, extractors may add kinds of listings).
-PAGE_TYPES = ("article", "document", "album", "video_list", "schedule", "page", "listing", "not_modified", "other")
+PAGE_TYPES = ("article", "document", "album", "video_list", "schedule", "page", "listing", "not_modified", "requisite", "other")
 
 #: Allowed values of ``legal_log.event`` and ``legal_log.robots``.
 LEGAL_EVENTS = ("request", "disallowed", "robots_txt", "rate_limited")

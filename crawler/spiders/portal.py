@@ -9,6 +9,8 @@
   pages that reveals nothing new is dropped after ``PORTAL_MAX_BARREN_HOPS`` pages; pagers are walked
   by (listing, page number) while they reveal new items.
 * Every failure (HTTP status or exception, with attempts) becomes an ``error`` item.
+* Page requisites (the theme's CSS, JS, icons, decoration images) are fetched once per snapshot
+  (:mod:`crawler.spiders.requisites`); they are no records and do not count in the verdict.
 * Removal needs evidence: the spider notes which listing, register and menu pages (by listing key)
   list which records (``listing`` items, the ``listings`` table). A record of the previous state that
   nothing links to any more is re-requested at its own URL, once the crawl is idle, only if every
