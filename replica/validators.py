@@ -6,7 +6,8 @@ every URL form (friendly, state, PoC, connect, print) of one record. ``generatio
 depends on besides the seed (the article count for articles, the register size for documents).
 Last-Modified is the record's deterministic modification time (local time +07:00, sent as RFC 1123 GMT):
 a few hours after an article's publication, an edit's ``MUTATED_AT``, the day after a document's issue,
-etc. Media files carry the validators of their own (never edited) bytes and their owner's first version.
+etc. Media files carry the validators of their own (never edited) bytes and their owner's first version;
+the theme's files (stylesheet, script, decoration images) validators of their own, since ``STATIC_SINCE``.
 Listing and navigation pages have no validators.
 """
 from __future__ import annotations

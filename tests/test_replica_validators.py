@@ -179,8 +179,11 @@ def test_media_validators_and_304(server, truth):
         assert fetch(url, {"If-Modified-Since": modified})[0] == 304
         tags.add(etag)
     assert len(tags) == len(urls)
-    status, h, _ = fetch(server.url + "/wps/themes/html/HoangMai/images/spacer.gif")
-    assert status == 200 and h.get("ETag") is None  # theme files are not media of records
+    # theme files (page requisites) carry validators of their own, never a record's or a media file's
+    theme = server.url + "/wps/themes/html/HoangMai/styles.css"
+    status, etag, modified = validators(theme)
+    assert status == 200 and etag and etag not in tags and RFC1123.match(modified)
+    assert fetch(theme, {"If-None-Match": etag})[:1] == (304,)
 
 
 def test_validators_are_deterministic(server, truth):
