@@ -1,9 +1,10 @@
 """Page requisites: what a captured page needs to render in a replay (wget's and Heritrix's "page requisites").
 
 * ``<link rel=stylesheet|icon|shortcut icon|apple-touch-icon href>``, ``<script src>``;
-* decoration images: ``<img src>`` / ``<input type=image src>`` that are not WCM files
-  (``/wps/wcm/connect/<uuid>/…``, ``?MOD=AJPERES``): WCM files are the content images and attachments the
-  media pipeline (:mod:`pipelines.media`) already stores;
+* decoration images: ``<img src>`` / ``<input type=image src>`` that are no content file of the CMSs the
+  crawler knows — WCM files (``/wps/wcm/…`` with ``?MOD=AJPERES`` or a uuid) and K2 item images
+  (``/media/k2/``): those are the content images and attachments the media pipeline (:mod:`pipelines.media`)
+  stores (list thumbnails of K2 included: content, not theme);
 * ``url(…)`` and ``@import`` in ``<style>`` elements, ``style`` attributes and captured stylesheets.
 
 Only the portal's own hosts; each URL once per snapshot (the spider keeps them, see
@@ -33,9 +34,13 @@ def css_urls(text: str, base: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def is_wcm_file(url: str) -> bool:
-    """A WCM file (content image, attachment, video): the media pipeline's, never a requisite."""
-    return "/wps/wcm/" in urlsplit(url).path.lower() and is_media_url(url)
+_CONTENT_FILE_RE = re.compile(r"/media/k2/", re.I)
+
+
+def is_content_file(url: str) -> bool:
+    """A CMS content file (WCM file, K2 item image): the media pipeline's, never a requisite."""
+    path = urlsplit(url).path
+    return ("/wps/wcm/" in path.lower() and is_media_url(url)) or bool(_CONTENT_FILE_RE.search(path))
 
 
 def page_requisites(root, base: str, allowed_hosts: frozenset[str] = frozenset()) -> list[str]:
@@ -56,7 +61,7 @@ def page_requisites(root, base: str, allowed_hosts: frozenset[str] = frozenset()
             src = (el.get("src") or "").strip()
             if src and not src.lower().startswith(_SKIP):
                 url = urljoin(base, src)
-                if not is_wcm_file(url):
+                if not is_content_file(url):
                     found.append(url)
     for style in root.xpath('//@style[contains(., "url(")]'):
         found += css_urls(str(style), base)

@@ -24,6 +24,25 @@ def _requisites(archive, snapshot_id: str) -> list[dict]:
     return [r for r in read_rows(archive, "pages") if r["snapshot_id"] == snapshot_id and r["page_type"] == "requisite"]
 
 
+def test_what_a_page_requires():
+    import lxml.html
+
+    from crawler.requisites import css_urls, page_requisites
+
+    page = lxml.html.fromstring(
+        '<html><head><link rel="stylesheet" href="/a.css"><link rel="shortcut icon" href="/f.ico">'
+        '<link rel="canonical" href="/x"><script src="/j.js"></script><script>var a;</script>'
+        "<style>@import \"b.css\"; .x{background:url('/bg.png')}</style></head><body>"
+        '<img src="/wps/themes/t.gif"><img src="/wps/wcm/connect/0b1c2d3e-1234-4321-aaaa-0123456789ab/p.jpg?MOD=AJPERES">'
+        '<img src="/media/k2/items/cache/x_L.jpg"><img src="http://elsewhere.example/y.gif"><img src="data:image/gif;base64,R0">'
+        '<table><tr><td style="background-image:url(/td.gif)"></td></tr></table><img src="/a.css#x"></body></html>')
+    assert page_requisites(page, "http://h:1/p/q", frozenset({"h"})) == [
+        "http://h:1/a.css", "http://h:1/f.ico", "http://h:1/j.js", "http://h:1/p/b.css", "http://h:1/bg.png",
+        "http://h:1/wps/themes/t.gif", "http://h:1/td.gif"]  # content files, other hosts, data: and repeats left out
+    assert css_urls("@import url(c.css); a{b:url(data:x)} @import 'd.css'; i{j:url( \"../e.png\" )}",
+                    "http://h:1/s/x.css") == ["http://h:1/s/c.css", "http://h:1/s/d.css", "http://h:1/e.png"]
+
+
 def test_each_requisite_fetched_once_per_snapshot(crawled, replica):
     archive, _ = crawled
     (snap,) = _snapshot_ids(archive)
