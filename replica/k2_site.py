@@ -8,7 +8,8 @@ has the K2 item id ``1000 + i``, a date 17 h before article ``i - 1``'s, a title
 URL space: ``/`` home (newest items module), ``/tin-tuc-su-kien`` (category index),
 ``/tin-tuc-su-kien/<cat>`` and ``?start=10k`` (10 items a page, a Joomla pager listing every page),
 ``/tin-tuc-su-kien/<cat>/item/<id>-<slug>`` (item; ``?tmpl=component&print=1`` its print view),
-``/media/k2/items/cache/<md5>_L.jpg`` (``_M`` on lists: JPEGs), ``/robots.txt`` (``/component/``,
+``/media/k2/items/cache/<md5>_L.jpg`` (``_M`` on lists: JPEGs), the theme's ``/components/com_k2/css/k2.css``
+and ``/images/logo/logo.png`` (page requisites), ``/robots.txt`` (``/component/``,
 ``/administrator/`` and the tag lists ``/tin-tuc-su-kien/itemlist/`` disallowed, optional ``Crawl-delay``);
 anything else a real 404.
 """
@@ -19,7 +20,7 @@ import random
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from html import escape
 from urllib.parse import parse_qsl, urlsplit
 
@@ -281,6 +282,23 @@ def robots_txt(crawl_delay: float | None) -> str:
     return ROBOTS + f"Crawl-delay: {delay}\n"
 
 
+K2_CSS = """div.itemView{padding:8px 0 24px}h2.itemTitle{font-size:20px;color:#0d4a8a}
+span.itemDateCreated{color:#999;font-size:11px}div.itemImageBlock{margin:0 0 16px;text-align:center}
+"""
+
+
+@lru_cache(maxsize=1)
+def logo_png() -> bytes:
+    """The site's logo (520x90, solid blue): a real PNG."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (520, 90), (13, 74, 138)).save(out, "PNG")
+    return out.getvalue()
+
+
 class K2Router:
     """Request target → (status, body, content type) for one K2 site; counts pages served per kind."""
 
@@ -304,6 +322,12 @@ class K2Router:
         if path == f"/{NEWS}":
             self.served["index"] += 1
             return 200, index_page(self.site, False), html
+        if path == "/components/com_k2/css/k2.css":  # the theme (page requisites of every page)
+            self.served["static"] += 1
+            return 200, K2_CSS.encode(), "text/css; charset=utf-8"
+        if path == "/images/logo/logo.png":
+            self.served["static"] += 1
+            return 200, logo_png(), "image/png"
         if path.startswith("/media/k2/items/cache/") and path.endswith(".jpg"):
             md5, _, size = path.rsplit("/", 1)[1][:-4].partition("_")
             if md5 in self._images and size in ("M", "L", "XL"):
