@@ -82,6 +82,9 @@ def test_two_workers_write_one_snapshot_as_one_process_would(crawled, replica, r
     _same_as_one_process(archive, crawled[0])
     snapshots = read_rows(archive, "snapshots")
     assert len(snapshots) == 1 and snapshots[0]["status"] == "complete"
+    # page requisites: fetched once in the snapshot by either worker (the shared duplicate filter), as one process does
+    requisites = sorted(r["url"] for r in read_rows(archive, "pages") if r["page_type"] == "requisite")
+    assert requisites == sorted(r["url"] for r in read_rows(crawled[0], "pages") if r["page_type"] == "requisite")
     for name in ("alpha", "beta"):  # both fetched pages, each into files of its own
         assert list((archive / "warc").rglob(f"*.w-{name}.warc.gz")), name
         assert list((archive / "pages").glob(f"part-*.w-{name}.parquet")), name

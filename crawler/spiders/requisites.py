@@ -1,7 +1,8 @@
 """The portal spider's page requisites (:mod:`crawler.requisites`): fetched once per snapshot, on the portal's
 own hosts, through the same downloader as every page (robots.txt, politeness, retries, limits, WARC).
 
-* each requisite URL is requested once per snapshot, however many pages name it (the theme is on every page);
+* each requisite URL is requested once per snapshot, however many pages name it (the theme is on every page;
+  crawl workers of ``crawl --redis`` share the duplicate filter that keeps it so);
 * a stylesheet's own ``url(…)`` / ``@import`` are requisites too;
 * a re-crawl asks conditionally, with the validators of the requisite's latest capture
   (:func:`archive.requisites.previous_requisites`); the 304 is written as a revisit naming that capture;
@@ -56,8 +57,9 @@ class RequisitesMixin:
                 if prev.etag or prev.last_modified:
                     meta["handle_httpstatus_list"] = [304]
                     meta["revisit_of"] = prev.pointer
+            # not dont_filter: crawl workers (crawl --redis) share the duplicate filter, so one of them fetches it
             yield request.replace(callback=self.parse_requisite, errback=self.on_requisite_error, meta=meta,
-                                  headers=headers, dont_filter=True)
+                                  headers=headers)
 
     def page_requisite_requests(self, response, page):
         """Requests for the requisites of a fetched HTML page (``page``: its selector)."""
