@@ -55,6 +55,12 @@ def previous_requisites(root: str | os.PathLike[str], snapshot_id: str) -> dict[
     return {url: PrevRequisite(etag, lm, (f, int(o), int(n))) for url, etag, lm, f, o, n in rows}
 
 
+def requisites_in_snapshot(root: str | os.PathLike[str], snapshot_id: str) -> set[str]:
+    """URLs of the requisites ``snapshot_id`` already has a row of (a resumed snapshot fetches them no more)."""
+    sql = f"SELECT DISTINCT url FROM pages WHERE snapshot_id = {_lit(snapshot_id)} AND page_type = {_lit(PAGE_TYPE)}"
+    return {r[0] for r in _rows(Path(root), sql)}
+
+
 def revisited_files(root: str | os.PathLike[str], snapshot_id: str) -> list[str]:
     """WARC files (relative to the root) holding the captures this snapshot's requisite revisits stand for."""
     sql = (f"SELECT DISTINCT c.warc_file FROM ({_latest_captures_sql(snapshot_id)}) c JOIN pages p ON p.url = c.url"

@@ -105,3 +105,49 @@ def test_replayed_article_is_styled_by_the_captured_theme(recrawled, pywb, tmp_p
         # the decoration images replay too (a broken image has no natural width)
         widths = browser.eval(f"[...{doc}.images].filter(i => i.src.includes('/wps/themes/')).map(i => i.naturalWidth)")
         assert widths and all(w > 0 for w in widths), widths
+
+
+def test_a_failing_requisite_is_an_error_not_a_failed_snapshot(tmp_path):
+    """A site whose stylesheet imports another and names a background image, and whose theme lacks one file:
+    each requisite is asked for once, the missing one is an ``errors`` row, the snapshot stays complete
+    (exit 3: complete with failures, listed)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from tests.conftest import run_cli
+
+    files = {"/": ("text/html", b'<html><head><link rel="stylesheet" href="/a.css"><link rel="stylesheet" href="/gone.css">'
+                                 b'</head><body><img src="/deco.gif"><a href="/p2">two</a></body></html>'),
+             "/p2": ("text/html", b'<html><head><link rel="stylesheet" href="/a.css"></head><body><img src="/deco.gif">'
+                                  b'<a href="/">home</a></body></html>'),
+             "/a.css": ("text/css", b'@import "b.css"; body{background:url(bg.gif)}'),
+             "/b.css": ("text/css", b"p{color:red}"), "/deco.gif": ("image/gif", b"GIF89a"), "/bg.gif": ("image/gif", b"GIF89a")}
+    asked = Counter()
+
+    class Site(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            asked[self.path] += 1
+            ctype, body = files.get(self.path, ("text/plain", b"not here"))
+            self.send_response(200 if self.path in files else 404)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        proc = run_cli("crawl", f"http://127.0.0.1:{server.server_port}/", "--archive", str(tmp_path / "a"), check=False)
+    finally:
+        server.shutdown()
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert all(asked[p] == 1 for p in ("/a.css", "/b.css", "/gone.css", "/deco.gif", "/bg.gif")), asked
+    (snapshot,) = read_rows(tmp_path / "a", "snapshots")
+    assert snapshot["status"] == "complete"
+    rows = _requisites(tmp_path / "a", snapshot["snapshot_id"])
+    assert sorted(urlsplit(r["url"]).path for r in rows) == ["/a.css", "/b.css", "/bg.gif", "/deco.gif"]
+    (error,) = read_rows(tmp_path / "a", "errors")
+    assert urlsplit(error["url"]).path == "/gone.css" and error["reason"] == "http_404" and error["attempts"] == 1

@@ -18,7 +18,7 @@ import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_base_url
 
-from archive.requisites import previous_requisites
+from archive.requisites import previous_requisites, requisites_in_snapshot
 from archive.warc.content_encoding import DecodeError, decode
 from archive.warc.reader import WarcReadError, read_record
 from crawler.requisites import allowed, css_urls, is_stylesheet, page_requisites
@@ -33,7 +33,8 @@ class RequisitesMixin:
     previous_requisites: dict
 
     def load_previous_requisites(self, writer) -> None:
-        self.requisites_requested = set()
+        resumed = writer.resumed or getattr(writer, "joined", False)
+        self.requisites_requested = requisites_in_snapshot(writer.root, writer.snapshot_id) if resumed else set()
         self.requisites_root = writer.root
         self.previous_requisites = previous_requisites(writer.root, writer.snapshot_id)
 
