@@ -343,7 +343,7 @@ SNAPSHOTS = _schema(
     _f("started_at", CAPTURE_TS, "When the writer was first opened (UTC).", nullable=False),
     _f("finished_at", CAPTURE_TS, "When the writer was closed (UTC).", nullable=False),
     _f("seeds", pa.list_(pa.string()), "Start URLs of the crawl."),
-    _f("status", pa.string(), "complete, resumed (resumed after a crash, then completed), interrupted, partial (failures over PORTAL_MAX_FAILURE_RATIO) or failed (no start page fetched). Only complete and resumed snapshots make the *_latest views.", nullable=False),
+    _f("status", pa.string(), "complete, resumed (resumed after a crash, then completed), interrupted, partial (a listing or register walk incomplete, or failures over PORTAL_MAX_FAILURE_RATIO) or failed (no start page fetched). Only complete and resumed snapshots make the *_latest views.", nullable=False),
     _f("pages_fetched", pa.int64(), "pages rows of this snapshot with a status other than 304.", nullable=False),
     _f("not_modified", pa.int64(), "pages rows of this snapshot with status 304.", nullable=False),
     _f("records_new", pa.int64(), "changes rows 'new' of this snapshot.", nullable=False),
