@@ -385,3 +385,17 @@ def test_rows_never_make_verify_read_outside_the_archive(tmp_path):
 
 def build_warc_file(root: Path) -> str:
     return next(rel for rel in manifest.read_manifest(root) if rel.endswith(".warc.gz"))
+
+
+def test_recrawled_archive_verifies(recrawled):
+    """A re-crawl's 304s: each pages row hashes the empty body it read, its revisit names the payload it
+    confirmed; verify passes, and a 304 row that claims some other body is still caught."""
+    problems = verify(recrawled)
+    assert not problems, format_problems(problems)[:2000]
+    rows = [r for f in sorted((recrawled / "pages").glob("part-*.parquet")) for r in pq.read_table(f).to_pylist()]
+    not_modified = [r for r in rows if r["status"] == 304]
+    assert not_modified and all(r["content_sha256"] == hashlib.sha256(b"").hexdigest() for r in not_modified)
+    forged = dict(not_modified[0], content_sha256=hashlib.sha256(b"other body").hexdigest())
+    checker = Verifier(recrawled.absolute())
+    checker.check_row("pages", "forged", forged)
+    assert [p.kind for p in checker.problems] == ["content_sha256_mismatch"]
