@@ -5,6 +5,7 @@ the re-crawl's WACZ in pywb, rendered by headless Chromium, shows the page style
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from urllib.parse import urlsplit
 
@@ -96,7 +97,9 @@ def test_replayed_article_is_styled_by_the_captured_theme(recrawled, pywb, tmp_p
         browser.goto(f"{base}/{ts}mp_/{page['url']}")
         browser.screenshot(shots / "styled-replay.png")
         doc = "(document.querySelector('iframe') ? document.querySelector('iframe').contentDocument : document)"
-        assert page["title"] in browser.eval(f"{doc}.body.innerText")
+        # NFC both: the replica serves some pages decomposed (as some real portals do), the archive stores NFC
+        text = unicodedata.normalize("NFC", browser.eval(f"{doc}.body.innerText"))
+        assert unicodedata.normalize("NFC", page["title"]) in text
         # set by styles.css only: the browser's defaults are 16px Times and a transparent title bar
         style = browser.eval(f"(() => {{ const d = {doc}; const b = getComputedStyle(d.body);"
                              " const bar = d.querySelector('.wpsPortletTitleBar');"
