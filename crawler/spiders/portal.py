@@ -213,10 +213,10 @@ class PortalSpider(RequisitesMixin, scrapy.Spider):
         self.listed: set[tuple[str, str]] = set()  # (listing key, record id) already reported
         self.listings_ok: set[str] = set()  # listing keys with a page fetched in this snapshot
         self.listings_failed: set[str] = set()  # listing keys with a page (pager, register page) that failed
-        self.requisites_requested: set[str] = set()  # of this snapshot (a resumed one: load_previous_requisites)
-        self.previous_requisites: dict = {}  # url -> archive.requisites.PrevRequisite, when the archive opens
         self.walks_incomplete: set[str] = set()  # of those, failed for a reason other than BENIGN_REASONS
         self.carried: set[str] = set()  # record ids archived before this run (resumed) not yet seen in it
+        self.requisites_requested: set[str] = set()  # of this snapshot (a resumed one: load_previous_requisites)
+        self.previous_requisites: dict = {}  # url -> archive.requisites.PrevRequisite, when the archive opens
         self.home_ok = False
         self.attempted = 0  # pages answered or given up (removal checks aside)
         self.failed = 0  # of those, given up for a reason other than BENIGN_REASONS
