@@ -142,10 +142,11 @@ def session_cookies(response) -> str | None:
     return "; ".join(f"{name}={value}" for name, value in jar.items()) or None
 
 
-def served_page(response, fields: dict[str, str]) -> int | None:
-    """The page number a register page says it shows: its form's ``page`` field, else the pager's current
-    item (None: it does not say)."""
-    for value in (fields.get("page"), response.xpath("//*[@id='tableNavigator']//li[@class='active']//text()").get()):
+def served_page(page, fields: dict[str, str]) -> int | None:
+    """The page number a register page (``page``: its selector) says it shows: its form's ``page`` field,
+    else the pager's current item (None: it does not say). Read from the spider's own selector, not
+    ``response.xpath`` (Scrapy's cached selector keeps the page alive: see :func:`page_selector`)."""
+    for value in (fields.get("page"), page.xpath("//*[@id='tableNavigator']//li[@class='active']//text()").get()):
         if value is not None and value.strip().isdigit():
             return int(value.strip())
     return None
@@ -453,7 +454,7 @@ class PortalSpider(RequisitesMixin, scrapy.Spider):
         fields = form_fields(form)
         meta = response.meta
         asked = meta.get("page_no") if response.request.method == "POST" else None
-        if asked is not None and served_page(response, fields) not in (None, asked):
+        if asked is not None and served_page(page, fields) not in (None, asked):
             yield from self._session_lost(response, listing_key, asked)
             return
         again = set(meta.get("ask_again") or ())  # pages whose answer was another page: asked in this session

@@ -264,6 +264,12 @@ F_CF, F_SKIN, F_NAV, F_CRUMB, F_SELECTED, F_RELATED, F_PAGER, F_TITLE = (1 << i 
 _T_SKIN, _T_NAV, _T_NOT_TITLE = 1 << 8, 1 << 9, 1 << 10
 _flag_cache: dict = {}
 _token_cache: dict = {}
+#: (pattern, flag bit) of _token_bits: each pattern matches within one class/id token
+_TOKEN_PATTERNS = (
+    (_CF_CLASS_RE, F_CF), (CHROME_CLASS_RE, _T_SKIN), (_NAV_CLASS_RE, _T_NAV), (BREADCRUMB_HINT_RE, F_CRUMB),
+    (_SELECTED_RE, F_SELECTED), (RELATED_CLASS_RE, F_RELATED), (_PAGER_HINT_RE, F_PAGER),
+    (_TITLE_HINT_RE, F_TITLE), (_NOT_TITLE_HINT_RE, _T_NOT_TITLE),
+)
 
 
 def _token_bits(tok: str) -> int:
@@ -275,24 +281,9 @@ def _token_bits(tok: str) -> int:
     if b is not None:
         return b
     b = 0
-    if _CF_CLASS_RE.search(tok):
-        b |= F_CF
-    if CHROME_CLASS_RE.search(tok):
-        b |= _T_SKIN
-    if _NAV_CLASS_RE.search(tok):
-        b |= _T_NAV
-    if BREADCRUMB_HINT_RE.search(tok):
-        b |= F_CRUMB
-    if _SELECTED_RE.search(tok):
-        b |= F_SELECTED
-    if RELATED_CLASS_RE.search(tok):
-        b |= F_RELATED
-    if _PAGER_HINT_RE.search(tok):
-        b |= F_PAGER
-    if _TITLE_HINT_RE.search(tok):
-        b |= F_TITLE
-    if _NOT_TITLE_HINT_RE.search(tok):
-        b |= _T_NOT_TITLE
+    for pattern, bit in _TOKEN_PATTERNS:
+        if pattern.search(tok):
+            b |= bit
     if len(_token_cache) > 50000:
         _token_cache.clear()
     _token_cache[tok] = b

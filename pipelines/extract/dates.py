@@ -379,27 +379,23 @@ def _reverse_subtree(el):
 def preceding_elements(el, n: int) -> list:
     """XPath's ``preceding::*[position() <= n]`` nearest first (elements before ``el`` in the page, not its
     ancestors), found by walking back from ``el``: libxml2 gathers the whole axis, the whole page above it."""
-    out = []
-    cur = el
-    while cur is not None:
-        for sib in cur.itersiblings(preceding=True):
-            for e in _reverse_subtree(sib):
-                if isinstance(e.tag, str):
-                    out.append(e)
-                    if len(out) >= n:
-                        return out
-        cur = cur.getparent()
-    return out
+    return _nearby_elements(el, n, preceding=True)
 
 
 def following_elements(el, n: int) -> list:
     """XPath's ``following::*[position() <= n]`` (elements after ``el``'s end, in page order), found by
     walking on from ``el`` instead of gathering the whole axis."""
+    return _nearby_elements(el, n, preceding=False)
+
+
+def _nearby_elements(el, n: int, *, preceding: bool) -> list:
+    """The first ``n`` elements met walking from ``el`` over its and its ancestors' siblings, backwards
+    (each sibling's subtree last element first) or forwards (in page order)."""
     out = []
     cur = el
     while cur is not None:
-        for sib in cur.itersiblings():
-            for e in sib.iter():
+        for sib in cur.itersiblings(preceding=preceding):
+            for e in (_reverse_subtree(sib) if preceding else sib.iter()):
                 if isinstance(e.tag, str):
                     out.append(e)
                     if len(out) >= n:
