@@ -74,3 +74,23 @@ def test_preceding_and_following_elements_equal_the_xpath_axes():
                 assert following_elements(el, n) == el.xpath(f"following::*[position() <= {n}]")
                 checked += 1
     assert checked > 1000
+
+
+def test_author_markup_from_the_scan_equals_the_xpaths():
+    """markup_author's byline boxes and author properties collected by the body's scan, and its meta authors
+    from the meta elements, are what its XPaths select, on every fixture page (one walk instead of three)."""
+    from pathlib import Path
+
+    from pipelines.extract import authors as A, chrome
+    from pipelines.extract.decode import decode_html
+
+    found = 0
+    for path in sorted((Path(__file__).parent / "fixtures" / "pages").glob("*.html")):
+        root = parse_html(decode_html(path.read_bytes(), None)[0])
+        page = root.find("body")
+        sc = chrome.scan(page)
+        assert sc.bylines == A._BYLINE(root), path.name
+        assert A._author_props(root, page, sc) == A._AUTHOR_PROP(root), path.name
+        assert A._meta_authors(root) == A._META_AUTHOR(root), path.name
+        found += len(sc.bylines) + len(sc.author_props)
+    assert found >= 3  # (pages with such markup are among them)

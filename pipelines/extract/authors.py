@@ -205,10 +205,12 @@ def _ld_authors(obj, out: list) -> None:
                     out.append(n)
 
 
-def markup_author(root, ld_json_texts=(), source: str | None = None) -> str | None:
+def markup_author(root, ld_json_texts=(), source: str | None = None, scanned=None) -> str | None:
     """The author as the page's markup names it: JSON-LD ``author``, ``meta[name=author]`` /
     ``article:author`` (not a profile URL), ``itemprop=author``, ``rel=author``. Several joined by "; ".
-    ``source``: the page's decoded text, when known (searches for attributes it does not hold are skipped)."""
+    ``source``: the page's decoded text, when known (searches for attributes it does not hold are skipped).
+    ``scanned``: (body, its chrome.scan) when a walk of the body collected the byline boxes and author
+    properties already (the same tests as _BYLINE and _AUTHOR_PROP, without walking the tree again in XPath)."""
 
     names: list[str] = []
     for text in ld_json_texts:
@@ -221,12 +223,12 @@ def markup_author(root, ld_json_texts=(), source: str | None = None) -> str | No
     # (each search below needs its attribute value somewhere in the page's source: skipped when it is absent)
     maybe = source is None or "uthor" in source or "byl" in source or "creator" in source
     if not names and maybe:
-        for v in _META_AUTHOR(root):
+        for v in _meta_authors(root):
             n = _clean_author(v)
             if n and n not in names:
                 names.append(n)
     if not names and (source is None or "author" in source):
-        for el in _AUTHOR_PROP(root):
+        for el in (_AUTHOR_PROP(root) if scanned is None else _author_props(root, *scanned)):
             sub = _NAME_PROP(el)
             n = _clean_author((sub[0] if sub else el).xpath("string()")) if isinstance(el.tag, str) else None
             if not n and el.get("content"):
@@ -235,7 +237,7 @@ def markup_author(root, ld_json_texts=(), source: str | None = None) -> str | No
                 names.append(n)
     if not names and maybe | (source is not None and ("writer" in source or "autor" in source)):
         # a byline element: class/id "author", "byline", "writer" (its name, without "By"/"Von")
-        for el in _BYLINE(root)[:6]:
+        for el in (_BYLINE(root) if scanned is None else scanned[1].bylines)[:6]:
             sub = _BYLINE_NAME(el)
             t = collapse((sub[0] if sub else el).xpath("string()"))
             n = _clean_author(t) if len(t) <= 60 else None
@@ -243,6 +245,42 @@ def markup_author(root, ld_json_texts=(), source: str | None = None) -> str | No
                 names.append(n)
                 break
     return "; ".join(names[:4]) or None
+
+
+# meta[name=author] and its kin (_META_AUTHOR's names and properties)
+_META_AUTHOR_NAMES = frozenset(("author", "Author", "article:author", "byl", "dc.creator", "DC.creator",
+                                "sailthru.author", "parsely-author", "twitter:creator"))
+_META_AUTHOR_PROPERTIES = frozenset(("article:author", "og:article:author"))
+
+
+def _meta_authors(root) -> list[str]:
+    """The content of _META_AUTHOR's meta elements, in page order (the same selection from the tree's meta
+    elements: lxml hands over only those, where the XPath tests every element)."""
+    out = []
+    for m in root.iter("meta"):
+        if m.get("name") in _META_AUTHOR_NAMES or m.get("property") in _META_AUTHOR_PROPERTIES:
+            c = m.get("content")
+            if c is not None:
+                out.append(c)
+    return out
+
+
+def _is_author_prop(el) -> bool:
+    return el.get("itemprop") == "author" or (el.tag == "a" and el.get("rel") == "author")
+
+
+def _author_props(root, body, sc) -> list:
+    """_AUTHOR_PROP's elements in page order: those of ``body`` (a child of ``root``, or root itself) that its
+    scan collected, the others' from a walk of the rest (the head)."""
+    if body is root:
+        return sc.author_props
+    out = [root] if _is_author_prop(root) else []
+    for child in root:
+        if child is body:
+            out.extend(sc.author_props)
+        elif isinstance(child.tag, str):
+            out.extend(el for el in child.iter() if isinstance(el.tag, str) and _is_author_prop(el))
+    return out
 
 
 _BYLINE = etree.XPath("//body//*[not(self::script or self::style or self::meta or self::link or self::img)]"

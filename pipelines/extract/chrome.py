@@ -251,6 +251,19 @@ class Scan:
         self.cf = []
         self.headings = []
         self.titleish = []
+        self.bylines = []       # byline boxes (class/id author, byline, writer), in page order
+        self.author_props = []  # itemprop="author" elements and rel="author" links, in page order
+
+
+# the byline XPath of authors.markup_author: the tags it skips (its class/id test: F_BYLINE, is_byline_box)
+_BYLINE_SKIP_TAGS = frozenset(("script", "style", "meta", "link", "img"))
+
+
+def is_byline_box(cls: str, eid: str) -> bool:
+    """The class/id test of markup_author's byline XPath (contains(): case-sensitive substrings): class or id
+    "author", class "byline", "writer", "autor"; not a "bio", "avatar" or "comment" class."""
+    return ("author" in cls or "byline" in cls or "author" in eid or "writer" in cls or "autor" in cls) and not (
+        "bio" in cls or "avatar" in cls or "comment" in cls)
 
 
 _TITLE_HINT_RE = re.compile(
@@ -260,6 +273,7 @@ _NOT_TITLE_HINT_RE = re.compile(r"portlet-?title|wpsPortletTitle|title-?bar|site
 
 
 F_CF, F_SKIN, F_NAV, F_CRUMB, F_SELECTED, F_RELATED, F_PAGER, F_TITLE = (1 << i for i in range(8))
+F_BYLINE = 1 << 11  # is_byline_box (a test of the whole strings, not of tokens)
 # bits of one class or id token: the whole-token patterns (skin, nav, selected) and the not-a-title hint
 _T_SKIN, _T_NAV, _T_NOT_TITLE = 1 << 8, 1 << 9, 1 << 10
 _flag_cache: dict = {}
@@ -309,6 +323,8 @@ def _class_flags(cls: str, eid: str) -> int:
         f |= F_NAV
     if b & F_TITLE and not b & _T_NOT_TITLE:
         f |= F_TITLE
+    if is_byline_box(cls, eid):
+        f |= F_BYLINE
     if len(_flag_cache) > 50000:
         _flag_cache.clear()
     _flag_cache[key] = f
@@ -335,6 +351,8 @@ def _class_flags_regex(cls: str, eid: str) -> int:
         f |= F_PAGER
     if _TITLE_HINT_RE.search(a) and not _NOT_TITLE_HINT_RE.search(a):
         f |= F_TITLE
+    if is_byline_box(cls, eid):
+        f |= F_BYLINE
     return f
 
 
@@ -344,12 +362,22 @@ def scan(root) -> Scan:
         tag = el.tag
         if not isinstance(tag, str):
             continue
-        if tag in JUNK_TAGS:
-            sc.junk.append(el)
-            continue
         keys = el.keys()
         if keys:
             get = el.get
+            cls = get("class") if "class" in keys else None
+            eid = get("id") if "id" in keys else None
+            f = _class_flags(cls or "", eid or "") if cls or eid else 0
+            # (authors.markup_author's candidates, of every element: junk and hidden ones too)
+            if f & F_BYLINE and tag not in _BYLINE_SKIP_TAGS and el is not root:
+                sc.bylines.append(el)
+            if ("itemprop" in keys and get("itemprop") == "author") or (
+                    tag == "a" and "rel" in keys and get("rel") == "author"):
+                sc.author_props.append(el)
+        if tag in JUNK_TAGS:
+            sc.junk.append(el)
+            continue
+        if keys:
             if "style" in keys and tag not in ("body", "html"):
                 st = get("style")
                 if "none" in st or "hidden" in st:
@@ -360,27 +388,23 @@ def scan(root) -> Scan:
             if "hidden" in keys and tag not in ("body", "html"):
                 sc.hidden.append(el)
                 continue
-            cls = get("class") if "class" in keys else None
-            eid = get("id") if "id" in keys else None
-            if cls or eid:
-                f = _class_flags(cls or "", eid or "")
-                if f:
-                    if f & F_CF:
-                        sc.cf.append(el)
-                    if f & F_SKIN:
-                        sc.skin.append(el)
-                    elif f & F_NAV:
-                        sc.structural.append(el)
-                    if f & F_CRUMB:
-                        sc.crumb_cands.append(el)
-                    if f & F_SELECTED:
-                        sc.selected.append(el)
-                    if f & F_RELATED and tag not in ("a", "span", "img"):
-                        sc.related_boxes.append(el)
-                    if f & F_PAGER and tag in ("div", "ul", "ol", "p", "td", "nav", "span", "table", "tr"):
-                        sc.pager_boxes.append(el)
-                    if f & F_TITLE and tag != "a":
-                        sc.titleish.append(el)
+            if f:
+                if f & F_CF:
+                    sc.cf.append(el)
+                if f & F_SKIN:
+                    sc.skin.append(el)
+                elif f & F_NAV:
+                    sc.structural.append(el)
+                if f & F_CRUMB:
+                    sc.crumb_cands.append(el)
+                if f & F_SELECTED:
+                    sc.selected.append(el)
+                if f & F_RELATED and tag not in ("a", "span", "img"):
+                    sc.related_boxes.append(el)
+                if f & F_PAGER and tag in ("div", "ul", "ol", "p", "td", "nav", "span", "table", "tr"):
+                    sc.pager_boxes.append(el)
+                if f & F_TITLE and tag != "a":
+                    sc.titleish.append(el)
             if "data-cfemail" in keys and not (sc.cf and sc.cf[-1] is el):
                 sc.cf.append(el)
             role = get("role") if "role" in keys else None

@@ -38,13 +38,15 @@ MAX_LINK_LINES = 0.3
 _local = threading.local()
 
 
-def library_tree(text: str):
-    """An lxml.html tree of the decoded page for trafilatura / htmldate (parsed from the string: no fetch)."""
+def library_tree(text: str, src: bytes | None = None):
+    """An lxml.html tree of the decoded page for trafilatura / htmldate (parsed from the string: no fetch).
+    ``src``: the text encoded as UTF-8 ("replace"), when the caller has it already."""
     parser = getattr(_local, "parser", None)
     if parser is None:
         parser = _local.parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
     try:
-        return lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=parser)
+        return lxml.html.document_fromstring(text.encode("utf-8", "replace") if src is None else src,
+                                             parser=parser)
     except (ValueError, Exception):  # lxml raises ParserError/XMLSyntaxError on junk
         return None
 
@@ -213,13 +215,13 @@ def ambiguous_day_month(raw: str | None) -> bool:
 class Fallback:
     """The libraries' reading of one page, parsed once and only when asked for."""
 
-    def __init__(self, text: str, url: str | None):
-        self.text, self.url = text, url
+    def __init__(self, text: str, url: str | None, src: bytes | None = None):
+        self.text, self.url, self.src = text, url, src
         self._tree = False
 
     def tree(self):
         if self._tree is False:
-            self._tree = library_tree(self.text) if "<" in self.text else None
+            self._tree = library_tree(self.text, self.src) if "<" in self.text else None
         return self._tree
 
     def body(self) -> str:

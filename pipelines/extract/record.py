@@ -165,8 +165,9 @@ def _extract(rec, body, url, content_type, captured_at):
     truncated = is_truncated(text)
     if "<" not in text:
         rec["error"] = "no HTML markup"
+    src = text.encode("utf-8", "replace")  # parsed by lxml (here and in generic.Fallback), searched below
     try:
-        root = parse_html(text)
+        root = parse_html(text, src)
     except ValueError as exc:
         rec["error"] = str(exc)
         return
@@ -179,12 +180,15 @@ def _extract(rec, body, url, content_type, captured_at):
         page = root
     now = captured_at
     # video lists: the player calls live in onclick/href/script, read before scripts are dropped
-    video_list = K.find_video_list(page, base, now) if K.video_precheck(text) else None
+    # (K.video_precheck of the source as bytes, their ASCII letters lower-cased: the same test at C speed, for
+    # str.lower maps no other letter to an ASCII one of these words; see video_precheck_bytes)
+    video_list = K.find_video_list(page, base, now) if K.video_precheck_bytes(src.lower()) else None
 
     sc = scan(page)
     # the author the markup names (JSON-LD, meta, itemprop), read before scripts and chrome go
     named_author = A.markup_author(root, [el.text for el in root.iter("script")
-                                          if el.text and "ld+json" in (el.get("type") or "")], source=text)
+                                          if el.text and "ld+json" in (el.get("type") or "")], source=text,
+                                  scanned=(page, sc))
     script_imgs = []  # (parent element, image URLs) of inline JS arrays (album slideshows)
     for el in sc.junk:
         if el.tag == "script" and el.text and el.getparent() is not None:
@@ -489,7 +493,7 @@ def _extract(rec, body, url, content_type, captured_at):
         page_type = "other"  # a home page: boxes of teasers, an intro block, a featured article
     elif not soft404 and not home:
         # markup the portal rules did not recognise: trafilatura's main text, htmldate's date (generic.py)
-        lib = generic.Fallback(text, url)
+        lib = generic.Fallback(text, url, src)
         # a listing the portal rules recognise by its pager or its teasers ("Xem tiếp") stays a listing
         real_listing = page_type == "listing" and teaser_list
         if not real_listing and (page_type in ("listing", "other") or truncated or
