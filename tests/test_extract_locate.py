@@ -94,3 +94,22 @@ def test_author_markup_from_the_scan_equals_the_xpaths():
         assert A._meta_authors(root) == A._META_AUTHOR(root), path.name
         found += len(sc.bylines) + len(sc.author_props)
     assert found >= 3  # (pages with such markup are among them)
+
+
+def test_pager_text_reads_the_tokens_sub_removes():
+    """is_pager_text (the pager tokens read from left to right, stopping at the first other character) answers
+    as its definition (nothing but whitespace left once re.sub removed the tokens), on texts made of pager
+    tokens, words and noise."""
+    import random
+
+    from pipelines.extract import chrome
+
+    toks = ["1", "23", "trang", "Tuần", "tháng", "đầu", "cuối", "trước", "sau", "tiếp", "theo", "kế", "Next",
+            "prev", "previous", "prevx", "first", "last", "page", "pages", "of", "xem", "go", "đến", "«", "»",
+            "…", "..", "/", "|", "-", "–", ",", ":", "[", "]", "(", ")", " ", "  ", "\xa0", "\n", "x", "the",
+            "Trang", "ious", "a", "é", "Đến"]
+    rnd = random.Random(3)
+    texts = {"".join(rnd.choice(toks) for _ in range(rnd.randint(1, 12))) for _ in range(30000)}
+    answers = [chrome.is_pager_text(t) for t in texts]
+    assert answers == [chrome.is_pager_text_sub(t) for t in texts]
+    assert 1000 < sum(answers) < len(texts) - 1000

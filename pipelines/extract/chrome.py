@@ -157,6 +157,25 @@ def is_related_heading(s: str) -> bool:
 def is_pager_text(s: str) -> bool:
     if not s or len(s) > 200:
         return False
+    # the tokens re.sub would remove, read from left to right (a match where one starts, else one whitespace
+    # character): stops at the first character that is neither, where a sub() reads the whole text
+    pos, n, match = 0, len(s), _PAGER_TOKENS_RE.match
+    while pos < n:
+        m = match(s, pos)
+        if m is not None:
+            pos = m.end()
+        elif s[pos].isspace():
+            pos += 1
+        else:
+            return False
+    return True
+
+
+def is_pager_text_sub(s: str) -> bool:
+    """is_pager_text's definition: nothing but whitespace is left once its tokens are removed (kept for the
+    equivalence test)."""
+    if not s or len(s) > 200:
+        return False
     return not _PAGER_TOKENS_RE.sub("", s).strip()
 
 
