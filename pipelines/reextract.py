@@ -73,13 +73,15 @@ def reextract(root, *, batch_rows: int = 1000, workers: int | None = None, engin
     writer = ArchiveWriter(root, seeds=["reextract:" + str(root)], resume=False, batch_rows=batch_rows,
                            settings={"command": "reextract"}, software_version=version("portal-archive"),
                            command="reextract", repair=repair)
-    media = _media_map(root)
+    media = None
     try:
         if engine is None:
             captures = extract_captures(root, unique_captures(root, charsets), workers or default_workers())
         else:
             captures = engine(root, unique_captures(root, charsets))
         for page, record in captures:
+            if media is None:  # read while the workers extract the first captures, not before they start
+                media = _media_map(root)
             rows = [(t, r) for t, r in builder.page_rows(page, record) if t in KIND_TABLES.values()]
             link_media(rows, media)
             for table, row in rows:

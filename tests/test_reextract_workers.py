@@ -61,3 +61,15 @@ def test_the_same_job_runs_on_dask(crawled, tmp_path):
     snap = reextract(copy, engine=dask_engine)
     assert (snap["records_new"], snap["records_changed"]) == (0, 0)
     assert snap["records_unchanged"] == len(_last_changes(copy)) > 50
+
+
+def test_chunks_keep_the_order_and_shrink_at_the_end_so_the_workers_finish_together():
+    from pipelines.reextract_jobs import CHUNK, WINDOW, guided_chunks
+
+    items = [{"i": i} for i in range(WINDOW * CHUNK * 2 * 3 + 5)]
+    chunks = list(guided_chunks(iter(items), CHUNK, 2))
+    assert [x for c in chunks for x in c] == items
+    sizes = [len(c) for c in chunks]
+    assert max(sizes) == CHUNK and sizes[-2:] == [1, 1]
+    assert sizes == sorted(sizes, reverse=True)  # full chunks, then ever smaller ones
+    assert list(guided_chunks(iter([]), CHUNK, 2)) == []
