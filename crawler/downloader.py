@@ -11,14 +11,22 @@ Two gaps of Scrapy 2.19's downloader, both measured at the replica (tests/test_p
   the slot's own settings, so a site's ``delay`` in sites.toml (``DOWNLOAD_SLOTS``) and robots.txt
   ``Crawl-delay`` were undone after a few fast responses. Here a slot never waits less than its floor:
   its ``DOWNLOAD_SLOTS`` delay, raised to the host's Crawl-delay (:mod:`crawler.middlewares.crawl_delay`).
+
+And one gap of scaling out: each crawl worker of ``crawl --redis`` paced a host on its own, so N workers
+sent up to N times its rate. There, a request to a host with a delay (``DOWNLOAD_DELAY``, its floor) also
+waits for a turn shared in Redis (:meth:`crawler.shared_state.SharedState.reserve`): the delay holds across
+all the workers together. A host without a delay is never paced, so it is never serialised across workers.
 """
 from __future__ import annotations
 
+import logging
 from time import monotonic
 
 from scrapy.core.downloader import Downloader, Slot
 from scrapy.utils.asyncio import call_later
 from scrapy.utils.defer import _schedule_coro
+
+logger = logging.getLogger(__name__)
 
 
 class PoliteDownloader(Downloader):
@@ -27,6 +35,13 @@ class PoliteDownloader(Downloader):
         #: slot key -> the least delay between two of its requests (DOWNLOAD_SLOTS delay, Crawl-delay)
         self.floors: dict[str, float] = {
             key: float(conf["delay"]) for key, conf in self.per_slot_settings.items() if conf.get("delay")}
+        #: crawl --redis: the workers' shared state (paces shared across them), else None
+        self.shared = None
+        self.shared_wanted = bool(crawler.settings.get("PORTAL_REDIS_URL"))
+        self.shared_failed = False
+        self.base_delay = crawler.settings.getfloat("DOWNLOAD_DELAY")
+        #: slot key -> the monotonic time of the turn this worker holds for the host (crawl --redis)
+        self.turns: dict[str, float] = {}
 
     def raise_floor(self, key: str, delay: float) -> None:
         """The slot ``key`` never waits less than ``delay`` between two requests from now on."""
@@ -36,25 +51,53 @@ class PoliteDownloader(Downloader):
             slot.delay = delay
 
     def _process_queue(self, slot: Slot) -> None:
-        """Scrapy's, but a request leaving the queue counts against the slot's concurrency at once, and the
-        delay is never below the slot's floor."""
-        if slot.latercall or not slot.queue:
-            return
+        """Scrapy's, but a request leaving the queue counts against the slot's concurrency at once, the
+        delay is never below the slot's floor, and (``crawl --redis``) it waits for its turn among every
+        worker's requests to the host."""
+        if slot.latercall or not slot.queue or slot.free_transfer_slots() <= 0:
+            return  # (no free transfer slot: called again when a download ends)
         now = monotonic()
         key = slot.queue[0][0].meta.get(self.DOWNLOAD_SLOT)  # set when it was queued
         floor = self.floors.get(key, 0.0)
         # at the floor exactly (no jitter: a Crawl-delay is a pace, not a mean); above it, Scrapy's jitter
         delay = floor if slot.delay <= floor else max(slot.download_delay(), floor)
-        if delay:
+        turn = self.turns.get(key)
+        if delay and turn is None:
             penalty = delay - now + slot.lastseen
             if penalty > 0:
                 slot.latercall = call_later(penalty, self._latercall, slot)
                 return
+            if self.shared_wanted:  # taken once this worker's own pace allows a request, used by the next one
+                turn = self.turns[key] = now + self.shared_wait(key, max(floor, self.slot_delay(key)))
+        if turn is not None and turn > now:  # the other workers' requests to the host go first
+            slot.latercall = call_later(turn - now, self._latercall, slot)
+            return
         while slot.queue and slot.free_transfer_slots() > 0:
             slot.lastseen = now
+            self.turns.pop(key, None)
             request, queue_dfd = slot.queue.popleft()
             slot.transferring.add(request)  # its task starts later: counted now (_download adds it again)
             _schedule_coro(self._wait_for_download(slot, request, queue_dfd))
             if delay:  # one request per delay
                 self._process_queue(slot)
                 break
+
+    def slot_delay(self, key: str) -> float:
+        """The delay configured for the slot ``key``: its ``DOWNLOAD_SLOTS`` delay, else ``DOWNLOAD_DELAY``."""
+        return float(self.per_slot_settings.get(key, {}).get("delay", self.base_delay))
+
+    def shared_wait(self, key: str, delay: float) -> float:
+        """Seconds until this worker's turn for the host ``key`` among every crawl worker's. A Redis
+        failure leaves the host to this worker's own pace (warned once)."""
+        try:
+            if self.shared is None:
+                from crawler.redis_scheduler import shared_state  # only crawl --redis has it
+
+                self.shared = shared_state(self.crawler)
+            return self.shared.reserve(key, delay)
+        except Exception as exc:  # noqa: BLE001 - politeness falls back to this worker's own pace
+            if not self.shared_failed:
+                self.shared_failed = True
+                logger.warning("the pace shared with the other crawl workers is unavailable (%s): this "
+                               "worker paces %s alone", exc, key)
+            return 0.0

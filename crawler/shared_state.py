@@ -22,6 +22,10 @@ Keys, all under ``<namespace>:`` (default ``portal-archive:<hash of the start UR
 ``counts``
     pages attempted and failed, whether a home page was had and the listing walks left incomplete, per
     worker run: the snapshot's verdict.
+``pace:<host>``
+    the next time (Redis's clock, microseconds) a request to the host may leave: the host's delay
+    (``DOWNLOAD_DELAY``, a site's ``delay``, robots.txt ``Crawl-delay``) holds across every worker together
+    (:meth:`SharedState.reserve`, :class:`crawler.downloader.PoliteDownloader`).
 """
 from __future__ import annotations
 
@@ -65,6 +69,17 @@ redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
 redis.call('HSET', KEYS[2], ARGV[1], head[1])
 return head[1]
 """
+#: a worker's turn for a host: the later of now and the host's next free time; the next free time moves on
+#: by this worker's delay. Redis's clock, so workers on machines whose clocks differ share one pace. Returns
+#: the microseconds to wait. The key expires a minute after the last turn it gave (a finished crawl).
+_RESERVE = """
+local now = redis.call('TIME')
+now = tonumber(now[1]) * 1000000 + tonumber(now[2])
+local turn = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
+local free = turn + tonumber(ARGV[1])
+redis.call('SET', KEYS[1], string.format('%.0f', free), 'PX', math.floor((free - now) / 1000) + 60000)
+return turn - now
+"""
 _SEP = "\x1f"
 
 
@@ -88,6 +103,7 @@ class SharedState:
         self._claim = server.register_script(_CLAIM)
         self._enqueue = server.register_script(_ENQUEUE)
         self._take = server.register_script(_TAKE)
+        self._reserve = server.register_script(_RESERVE)
         self._idle = False
         #: the scheduler's ``settle(everything=False)`` (crawler.redis_scheduler.WorkerScheduler)
         self.settle_hook = None
@@ -228,6 +244,12 @@ class SharedState:
         fields = list(fields)
         if fields:
             self.server.hdel(self.key(f"inflight:{self.worker}"), *fields)
+
+    # -- politeness across workers ------------------------------------------------------------
+    def reserve(self, host: str, delay: float) -> float:
+        """This worker's turn to send one request to ``host`` (a download slot's key), ``delay`` seconds
+        after the turn before it, whichever worker took that: seconds to wait until then (0: now)."""
+        return int(self._reserve(keys=[self.key(f"pace:{host}")], args=[round(delay * 1_000_000)])) / 1_000_000
 
     # -- idle, done, verdict ----------------------------------------------------------------
     def busy(self) -> None:

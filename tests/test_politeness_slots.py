@@ -13,27 +13,33 @@ from replica.server import ReplicaServer
 from tests.conftest import run_cli
 
 
+def count_requests(server) -> dict:
+    """Note when each request reaches ``server`` (a running ReplicaServer) and how many are in flight at once:
+    ``{"arrivals": [monotonic times], "most": n, "in_flight": n}``."""
+    handler = server.httpd.RequestHandlerClass
+    respond, lock = handler._respond, threading.Lock()
+    seen = {"in_flight": 0, "most": 0, "arrivals": []}
+
+    def counting(self, head_only=False):
+        with lock:
+            seen["in_flight"] += 1
+            seen["most"] = max(seen["most"], seen["in_flight"])
+            seen["arrivals"].append(time.monotonic())
+        try:
+            return respond(self, head_only)
+        finally:
+            with lock:
+                seen["in_flight"] -= 1
+
+    handler._respond = counting
+    return seen
+
+
 @pytest.fixture
 def counted():
     """A small replica with 300 ms latency that notes when each request arrives and how many are in flight."""
     with ReplicaServer(port=0, articles=40, seed=3, documents=30, latency=0.3) as server:
-        handler = server.httpd.RequestHandlerClass
-        respond, lock = handler._respond, threading.Lock()
-        seen = {"in_flight": 0, "most": 0, "arrivals": []}
-
-        def counting(self, head_only=False):
-            with lock:
-                seen["in_flight"] += 1
-                seen["most"] = max(seen["most"], seen["in_flight"])
-                seen["arrivals"].append(time.monotonic())
-            try:
-                return respond(self, head_only)
-            finally:
-                with lock:
-                    seen["in_flight"] -= 1
-
-        handler._respond = counting
-        yield server, seen
+        yield server, count_requests(server)
 
 
 def test_requests_in_flight_to_a_host_never_exceed_its_concurrency(counted, tmp_path):

@@ -41,11 +41,12 @@ def redis_url(tmp_path_factory):
     proc.wait(timeout=10)
 
 
-def _worker(replica, archive, redis_url, name, crash_at=None) -> subprocess.Popen:
-    """``crash_at``: run it under tests/crash_crawl.py, which kills it with SIGKILL at that point."""
+def _worker(replica, archive, redis_url, name, crash_at=None, *extra) -> subprocess.Popen:
+    """``crash_at``: run it under tests/crash_crawl.py, which kills it with SIGKILL at that point; ``extra``:
+    more options."""
     cmd = [sys.executable, "-m", "tests.crash_crawl" if crash_at else "cli.main", "crawl", replica.url + "/",
            "--archive", str(archive), "--redis", redis_url, "--worker", name, "-s", "PORTAL_BATCH_ROWS=40",
-           "-s", "PORTAL_PROGRESS_INTERVAL=0"]
+           "-s", "PORTAL_PROGRESS_INTERVAL=0", *extra]
     env = {**os.environ, "CRASH_AT": crash_at} if crash_at else None
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -170,3 +171,43 @@ def test_duplicate_filter_keys_content_not_urls():
     assert plain[0] == plain[2] != plain[1] and plain[0].startswith("u:")
     hop = scrapy.Request("http://h/moved", meta={"record_id": rid, "redirect_urls": [forms[2]]})
     assert identity_key(hop) != f"r:{rid}"  # a redirect hop of the same record is not dropped as a duplicate
+
+
+def test_a_hosts_crawl_delay_holds_across_both_workers(redis_url, tmp_path):
+    """robots.txt asks ``Crawl-delay: 0.3``: two workers together send the host one request per 0.3 s, not
+    one each (each paced the host on its own before: median gap 0.23 s, many of 0.06 s). Each stops after 10
+    pages (about 60 requests with their media and the theme's files)."""
+    import redis
+
+    from replica.server import ReplicaServer
+    from tests.test_politeness_slots import count_requests
+
+    archive = tmp_path / "archive"
+    with ReplicaServer(port=0, articles=4, seed=5, documents=2, crawl_delay=0.3) as server:
+        seen = count_requests(server)
+        workers = [_worker(server, archive, redis_url, name, None, "-s", "CLOSESPIDER_PAGECOUNT=10")
+                   for name in ("alpha", "beta")]
+        for proc in workers:
+            proc.communicate(timeout=600)
+    leftover = _namespace_keys(redis_url)  # the stopped crawl's state: not the next test's
+    if leftover:
+        redis.Redis.from_url(redis_url).delete(*leftover)
+    for name in ("alpha", "beta"):  # both fetched from the host: the pace was shared, not one worker's alone
+        assert list((archive / "warc").rglob(f"*.w-{name}.warc*")), name
+    arrivals = sorted(seen["arrivals"])
+    gaps = sorted(b - a for a, b in zip(arrivals, arrivals[1:]))
+    assert len(gaps) >= 30
+    assert gaps[len(gaps) // 2] >= 0.3 * 0.97, gaps  # the median gap: the delay
+    assert sum(g < 0.25 for g in gaps) <= 2, gaps  # robots.txt of each worker, before the delay is known
+
+
+def test_turns_are_per_host_and_spaced_by_the_delay(redis_url):
+    from crawler.shared_state import SharedState
+
+    alpha, beta = (SharedState.connect(redis_url, "portal-archive:pace-test", name) for name in ("alpha", "beta"))
+    assert alpha.reserve("a.example", 2.0) == 0  # the host's first request goes now
+    assert 1.9 < beta.reserve("a.example", 2.0) <= 2.0  # the other worker's waits the delay
+    assert 3.9 < alpha.reserve("a.example", 2.0) <= 4.0
+    assert beta.reserve("b.example", 2.0) == 0  # another host is paced on its own
+    alpha.clear()
+    assert not alpha.server.keys("portal-archive:pace-test:*")
