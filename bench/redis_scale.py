@@ -1,8 +1,10 @@
 """``make bench``, issue 12: scale-out on scrapy-redis. One crawl worker, then two, against the same replica
 answering after 50 ms (``replica --latency 50``), each worker polite as on a real portal: one request every 30 ms
-(``DOWNLOAD_DELAY``, as a robots.txt ``Crawl-delay`` would set it; the same in both runs), so that a worker
-is bound by politeness, not by the machine (unbounded, one worker already draws what the replica, one
-Python process, can serve, and both runs would measure the replica). Pages/s = the ``pages`` rows (every response) over the span from the first
+(``DOWNLOAD_DELAY``; the same in both runs), so that a worker is bound by a pace of its own, not by the
+machine (unbounded, one worker already draws what the replica, one Python process, can serve, and both runs
+would measure the replica). That pace stands for what bounds one worker (its machine, its network); it is
+therefore each worker's own (``PORTAL_SHARED_PACE=false``): a host's delay, by default, holds across all
+workers together, and a second worker then rightly adds nothing against one host (tests/test_scale_out.py). Pages/s = the ``pages`` rows (every response) over the span from the first
 to the last fetch; duplicates = record rows beyond one per record id (0 expected), and the two-worker
 archive must hold exactly the records of the one-worker one.
 """
@@ -49,7 +51,7 @@ def _crawl(url: str, archive: Path, redis_url: str, workers: int) -> float:
     started = time.perf_counter()
     procs = [subprocess.Popen([sys.executable, "-m", "cli.main", "crawl", url, "--archive", str(archive),
                                "--redis", redis_url, "--worker", f"w{i}", "-s", "PORTAL_PROGRESS_INTERVAL=0",
-                               "-s", f"DOWNLOAD_DELAY={PER_WORKER_DELAY}"],
+                               "-s", f"DOWNLOAD_DELAY={PER_WORKER_DELAY}", "-s", "PORTAL_SHARED_PACE=false"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(workers)]
     for proc in procs:
         out, err = proc.communicate()

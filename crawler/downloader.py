@@ -37,7 +37,8 @@ class PoliteDownloader(Downloader):
             key: float(conf["delay"]) for key, conf in self.per_slot_settings.items() if conf.get("delay")}
         #: crawl --redis: the workers' shared state (paces shared across them), else None
         self.shared = None
-        self.shared_wanted = bool(crawler.settings.get("PORTAL_REDIS_URL"))
+        self.shared_wanted = bool(crawler.settings.get("PORTAL_REDIS_URL")) and crawler.settings.getbool(
+            "PORTAL_SHARED_PACE", True)
         self.shared_failed = False
         self.base_delay = crawler.settings.getfloat("DOWNLOAD_DELAY")
         #: slot key -> the monotonic time of the turn this worker holds for the host (crawl --redis)

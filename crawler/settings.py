@@ -173,3 +173,6 @@ PORTAL_MAX_FAILURE_RATIO = 0.2  # failures over this share of the pages tried: t
 PORTAL_REDIS_URL = ""  # crawl --redis URL: this process is one crawl worker of several (crawler/redis_scheduler.py)
 PORTAL_WORKER = ""  # crawl --worker NAME (default: the host name)
 PORTAL_REDIS_NAMESPACE = ""  # prefix of the crawl's Redis keys (default: from the start URLs)
+# crawl --redis: a host's delay holds across all workers together (crawler/downloader.py); False: each worker
+# paces every host on its own, so N workers send N times the rate (only for a site whose owner allows that)
+PORTAL_SHARED_PACE = True
