@@ -113,3 +113,27 @@ def test_pager_text_reads_the_tokens_sub_removes():
     answers = [chrome.is_pager_text(t) for t in texts]
     assert answers == [chrome.is_pager_text_sub(t) for t in texts]
     assert 1000 < sum(answers) < len(texts) - 1000
+
+
+def test_js_image_strings_are_what_the_regex_finds():
+    """js_image_strings (from the places that hold an image extension or MOD=AJPERES) returns the strings
+    _JS_IMG_RE.finditer finds, in order: on random texts of quotes, spaces, extensions, queries and the
+    letters re.I folds (İ, ı, ſ), and on the fixture pages' scripts."""
+    import random
+    from pathlib import Path
+
+    from pipelines.extract import kinds as K
+    from pipelines.extract.decode import decode_html
+
+    def ref(t):
+        return [m.group(1) for m in K._JS_IMG_RE.finditer(t)]
+
+    toks = ["'", '"', " ", "<", ">", "a", "/x", ".jpg", ".JPEG", ".png", ".Gif", ".webp", "?", "&", "MOD=AJPERES",
+            "mod=ajperes", "?v=1", ".", "\u0130", "\u0131", "\u017f", "\xa0", "é", "\n", "jpg", "''", ".jp", "eg"]
+    rnd = random.Random(5)
+    texts = ["".join(rnd.choice(toks) for _ in range(rnd.randint(1, 30))) for _ in range(30000)]
+    for path in sorted((Path(__file__).parent / "fixtures" / "pages").glob("*.html")):
+        root = parse_html(decode_html(path.read_bytes(), None)[0])
+        texts += [el.text for el in root.iter("script") if el.text]
+    assert [K.js_image_strings(t) for t in texts] == [ref(t) for t in texts]
+    assert sum(1 for t in texts if ref(t)) > 1000
