@@ -134,10 +134,17 @@ def is_action_text(s: str) -> bool:
     return _is_action_text(s)
 
 
+_ACTION_FIRST_WORD_RE = re.compile(_ACTION_SPLIT_RE.pattern[:-1] + r"*([^\s|•·/\\\-–—›»«‹>\[\]():,;\u2028\xa0]+)")
+
+
 @lru_cache(maxsize=2048)
 def _is_action_text(s: str) -> bool:
-    # cheap necessary condition: every word is a word of some action phrase
-    for w in _ACTION_SPLIT_RE.split(s.lower()):
+    # cheap necessary condition: every word is a word of some action phrase (the first word decides most texts)
+    low = s.lower()
+    m = _ACTION_FIRST_WORD_RE.match(low)
+    if m is not None and m.group(1) not in _ACTION_WORDS and m.group(1) not in ("a+", "a-", "google+", "e"):
+        return False
+    for w in _ACTION_SPLIT_RE.split(low):
         if w and w not in _ACTION_WORDS and w not in ("a+", "a-", "google+", "e"):
             return False
     if not _ACTION_RE.search(s):
