@@ -137,3 +137,22 @@ def test_js_image_strings_are_what_the_regex_finds():
         texts += [el.text for el in root.iter("script") if el.text]
     assert [K.js_image_strings(t) for t in texts] == [ref(t) for t in texts]
     assert sum(1 for t in texts if ref(t)) > 1000
+
+
+def test_page_text_of_is_text_of():
+    """page_text_of (libxslt) builds text_of's text of every fixture page's body and of its elements (but a
+    <br> itself), <br> marks and comments included."""
+    from pathlib import Path
+
+    from pipelines.extract.decode import decode_html
+    from pipelines.extract.dom import mark_brs, page_text_of, text_of
+
+    checked = 0
+    for path in sorted((Path(__file__).parent / "fixtures" / "pages").glob("*.html")):
+        root = parse_html(decode_html(path.read_bytes(), None)[0])
+        page = root.find("body")
+        mark_brs(page)
+        for el in [page] + [e for e in page.iter() if isinstance(e.tag, str) and e.tag != "br"][::5]:
+            assert page_text_of(el) == text_of(el), path.name
+            checked += 1
+    assert checked > 500

@@ -108,6 +108,27 @@ def text_of(el) -> str:
     return "".join(parts)
 
 
+def _text_xslt():
+    x = getattr(_local, "text_xslt", None)
+    if x is None:  # (one per thread, as the parsers)
+        blocks = " | ".join(sorted(BLOCK_TAGS))
+        x = _local.text_xslt = etree.XSLT(etree.XML(
+            '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">'
+            '<xsl:output method="text" encoding="utf-8"/>'
+            f'<xsl:template match="{blocks}"><xsl:text> </xsl:text><xsl:apply-templates/>'
+            '<xsl:text> </xsl:text></xsl:template>'
+            '<xsl:template match="br"><xsl:text> </xsl:text></xsl:template>'
+            '</xsl:stylesheet>'))
+    return x
+
+
+def page_text_of(el) -> str:
+    """text_of for a whole page: the same text, built by libxslt (a space around each block element and for
+    each <br>, comments skipped) at C speed, where text_of walks every element in Python. For large
+    elements: an XSLT call costs more than a walk of a small one."""
+    return str(_text_xslt()(el))
+
+
 def _collect(el, parts):
     tag = el.tag
     blk = tag in BLOCK_TAGS

@@ -21,7 +21,8 @@ from .chrome import (action_bar, related_class, climb_titlebar, decode_cloudflar
 from .clean_html import build_body_html
 from .dates import VN_TZ, find_published_date
 from .decode import decode_html, is_truncated, looks_binary
-from .dom import attr_str, drop, is_ancestor, link_text_len, mark_brs, parse_html, resolve, text_content, text_of
+from .dom import (attr_str, drop, is_ancestor, link_text_len, mark_brs, page_text_of, parse_html, resolve, text_content,
+                  text_of)
 from .figures import images_and_captions
 from .head import PRINT_HREF_RE, read_head_meta, url_key
 from .head import self_urls as self_urls_of
@@ -236,7 +237,7 @@ def _extract(rec, body, url, content_type, captured_at):
     has_pager = bool(pager_els)
 
     # ---- chrome marks
-    page_text = collapse(text_of(page))
+    page_text = collapse(page_text_of(page))
     page_text_len = len(page_text) or 1
     chrome = []           # elements to drop
     follow_drop = []      # related headings whose following link lists go too
