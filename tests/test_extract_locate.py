@@ -156,3 +156,45 @@ def test_page_text_of_is_text_of():
             assert page_text_of(el) == text_of(el), path.name
             checked += 1
     assert checked > 500
+
+
+def test_container_sums_climb_as_each_block_adding_to_every_ancestor():
+    """score_containers (a block's lengths go to its parent, the sums climb once) gives the scores, text and
+    link lengths of its definition (each block adding its lengths to every ancestor), on every fixture page,
+    after any position."""
+    from pathlib import Path
+
+    from pipelines.extract import locate
+    from pipelines.extract.decode import decode_html
+
+    def reference(blocks, after_pos=-1):
+        score, total, links = {}, {}, {}
+        for b in blocks:
+            if b.pos <= after_pos:
+                continue
+            w = locate.block_weight(b)
+            level = 0
+            for anc in b.el.iterancestors():
+                total[anc] = total.get(anc, 0) + b.tlen
+                links[anc] = links.get(anc, 0) + b.llen
+                if w and level < 5 and anc.tag not in locate.NEVER_CONTAINER and anc.tag != "html":
+                    level += 1
+                    score[anc] = score.get(anc, 0.0) + w / level
+        return score, total, links
+
+    checked = 0
+    for path in sorted((Path(__file__).parent / "fixtures" / "pages").glob("*.html")):
+        root = parse_html(decode_html(path.read_bytes(), None)[0])
+        page = root.find("body")
+        order = doc_order(page)
+        blocks = locate.build_blocks(page, locate.normalize_blocks(page), order)
+        for after in (-1, len(order) // 3):
+            res, total, links = locate.score_containers(blocks, after)
+            score, want_total, want_links = reference(blocks, after)
+            assert {k: v for k, v in total.items() if v} == {k: v for k, v in want_total.items() if v}, path.name
+            assert {k: v for k, v in links.items() if v} == {k: v for k, v in want_links.items() if v}, path.name
+            want = {el: v * (1.0 - (want_links.get(el, 0) / want_total[el] if want_total.get(el) else 0.0))
+                    * locate._hint(el) for el, v in score.items()}
+            assert res == want, path.name
+            checked += len(res)
+    assert checked > 300

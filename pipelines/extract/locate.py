@@ -429,26 +429,52 @@ def block_weight(b: Block) -> float:
 
 
 def score_containers(blocks, after_pos: int = -1):
-    """Readability-style container scores from the blocks after ``after_pos``."""
+    """Readability-style container scores from the blocks after ``after_pos``; the text and link text
+    lengths of the blocks under each of their ancestors."""
     score: dict = {}
-    total: dict = {}
+    total: dict = {}   # (a block's lengths go to its parent; the parents' sums climb once, below)
     links: dict = {}
+    parent: dict = {}  # every ancestor of a block -> its parent (None: the root)
+    by_depth: list = []  # by_depth[d]: the ancestors with d ancestors of their own
     for b in blocks:
         if b.pos <= after_pos:
             continue
-        if b.anc is None:
-            b.anc = list(b.el.iterancestors())
+        anc = b.anc
+        if anc is None:
+            anc = b.anc = list(b.el.iterancestors())
+        if anc:
+            a0 = anc[0]
+            total[a0] = total.get(a0, 0) + b.tlen
+            links[a0] = links.get(a0, 0) + b.llen
+            n = len(anc)
+            for i, x in enumerate(anc):  # up to the first ancestor another block registered
+                if x in parent:
+                    break
+                parent[x] = anc[i + 1] if i + 1 < n else None
+                d = n - 1 - i
+                while len(by_depth) <= d:
+                    by_depth.append([])
+                by_depth[d].append(x)
         w = block_weight(b)
-        level = 0
-        for anc in b.anc:
-            total[anc] = total.get(anc, 0) + b.tlen
-            links[anc] = links.get(anc, 0) + b.llen
-            if w and level < 5:
-                t = anc.tag
+        if w:
+            level = 0
+            for x in anc:
+                t = x.tag
                 if t in NEVER_CONTAINER or t == "html":
                     continue
                 level += 1
-                score[anc] = score.get(anc, 0.0) + w / level
+                score[x] = score.get(x, 0.0) + w / level
+                if level == 5:
+                    break
+    # each ancestor's sums: its own blocks' and its children's (deepest first: integers, in any order exact)
+    for level_nodes in reversed(by_depth):
+        for x in level_nodes:
+            p = parent[x]
+            if p is not None:
+                t = total.get(x, 0)
+                if t or x in total:
+                    total[p] = total.get(p, 0) + t
+                    links[p] = links.get(p, 0) + links.get(x, 0)
     res = {}
     for el, s in score.items():
         tt = total.get(el, 0)
