@@ -192,6 +192,12 @@ def is_footer_text(s: str) -> bool:
 
 def short_text(el, limit: int) -> str | None:
     """Collapsed text of el if it is at most ``limit`` chars, else None (cheap early exit)."""
+    if not len(el):  # (no child: its own text alone)
+        t = el.text or ""
+        if len(t) > limit * 4 + 200:
+            return None
+        s = collapse(t)
+        return s if len(s) <= limit else None
     n = 0
     parts = []
     for t in el.itertext():

@@ -98,6 +98,8 @@ def drop(el) -> None:
 
 
 def text_content(el) -> str:
+    if not len(el):  # (no child: its own text, without a generator and a join; most links)
+        return el.text or ""
     return "".join(el.itertext())
 
 
