@@ -198,3 +198,23 @@ def test_container_sums_climb_as_each_block_adding_to_every_ancestor():
             assert res == want, path.name
             checked += len(res)
     assert checked > 300
+
+
+def test_is_short_answers_as_short_text():
+    """is_short(el, limit) is ``short_text(el, limit) is not None`` on every fixture page's elements, for
+    limits around their text lengths."""
+    from pathlib import Path
+
+    from pipelines.extract import chrome
+    from pipelines.extract.decode import decode_html
+
+    both = set()
+    for path in sorted((Path(__file__).parent / "fixtures" / "pages").glob("*.html"))[::3]:
+        root = parse_html(decode_html(path.read_bytes(), None)[0])
+        for el in [e for e in root.iter() if isinstance(e.tag, str)][::7]:
+            n = len("".join(el.itertext()))
+            for limit in (0, 5, n // 5, n // 2, n - 3, n, n + 20, 4 * n):
+                want = chrome.short_text(el, limit) is not None
+                assert chrome.is_short(el, limit) == want, (path.name, el.tag, limit)
+                both.add(want)
+    assert both == {True, False}

@@ -209,6 +209,24 @@ def short_text(el, limit: int) -> str | None:
     return s if len(s) <= limit else None
 
 
+def is_short(el, limit: int) -> bool:
+    """``short_text(el, limit) is not None``, without collapsing a text that is short however it collapses
+    (its pieces and the spaces joining them within ``limit``: collapse only removes characters)."""
+    if not len(el):
+        t = el.text or ""
+        return len(t) <= limit or (len(t) <= limit * 4 + 200 and len(collapse(t)) <= limit)
+    n = 0
+    parts = []
+    for t in el.itertext():
+        n += len(t)
+        if n > limit * 4 + 200:
+            return False
+        parts.append(t)
+    if n + len(parts) - 1 <= limit:
+        return True
+    return len(collapse(" ".join(parts))) <= limit
+
+
 _LIT_STRIP_RE = re.compile("|".join(re.escape(x) for x in CHROME_LITERALS) + r"|\bactions\b", re.I)
 
 

@@ -17,7 +17,7 @@ from . import kinds as K
 from .body import META_LABEL_RE, block_text, body_items, filter_region, find_body_region, join_blocks
 from .chrome import (action_bar, related_class, climb_titlebar, decode_cloudflare_emails,
                      find_breadcrumb, is_action_text, is_pager_text,
-                     pager_box, related_box, scan, selected_nav_text, short_text, linky_rest)
+                     pager_box, related_box, scan, selected_nav_text, is_short, short_text, linky_rest)
 from .clean_html import build_body_html
 from .dates import VN_TZ, find_published_date
 from .decode import decode_html, is_truncated, looks_binary
@@ -204,7 +204,7 @@ def _extract(rec, body, url, content_type, captured_at):
         for el in sc.hidden:
             if el.getparent() is None:
                 continue
-            if short_text(el, 3000) is None:
+            if not is_short(el, 3000):
                 # a hidden wrapper around most of the page (anti-FOUC / JS reveal): keep it
                 if total is None:
                     total = len(collapse(text_of(page))) or 1
@@ -252,12 +252,11 @@ def _extract(rec, body, url, content_type, captured_at):
             t = short_text(el, 200)
             if t is None or not (META_LABEL_RE.match(t) or (t and link_text_len(el) >= 0.7 * len(t))):
                 continue  # an article's own header/footer (title, date, byline)
-        t = short_text(el, int(page_text_len * 0.4) + 50)
-        if t is None:  # wraps a large part of the page: not chrome
+        if not is_short(el, int(page_text_len * 0.4) + 50):  # wraps a large part of the page: not chrome
             continue
         chrome.append(el)
     for el in sc.forms:
-        if attached(el) and short_text(el, 1000) is not None:
+        if attached(el) and is_short(el, 1000):
             chrome.append(el)
     skin_set = set(chrome)
     bars = set()
@@ -275,8 +274,7 @@ def _extract(rec, body, url, content_type, captured_at):
             (follow_drop if follow else chrome).append(box)
     for el in sc.related_boxes:
         if attached(el):
-            t = short_text(el, 4000)
-            if t is not None and linky_rest(el, None, 0):
+            if is_short(el, 4000) and linky_rest(el, None, 0):
                 chrome.append(el)
     for el in sc.action_holders:
         if attached(el):
