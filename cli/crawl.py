@@ -115,6 +115,9 @@ def replica_process(articles: int, seed: int, port: int = 0, extra: tuple[str, .
 def run_crawl(url: str | None, archive: Path, overrides: dict[str, str], *, verbose: bool = False,
               sites=None, worker: dict | None = None) -> dict:
     """Run one crawl in this process (of ``url``, or of every site of ``sites``); returns Scrapy's final stats."""
+    # Scrapy's HTTP/1.1 handler: imported here, not by the engine, as its TLS module calls inspect.stack()
+    # (every frame's source read) at import: ~0.1 s of each start under the engine's deep stack
+    import scrapy.core.downloader.handlers.http11  # noqa: F401
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 

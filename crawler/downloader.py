@@ -60,8 +60,7 @@ class PoliteDownloader(Downloader):
         now = monotonic()
         key = slot.queue[0][0].meta.get(self.DOWNLOAD_SLOT)  # set when it was queued
         floor = self.floors.get(key, 0.0)
-        # at the floor exactly (no jitter: a Crawl-delay is a pace, not a mean); above it, Scrapy's jitter
-        delay = floor if slot.delay <= floor else max(slot.download_delay(), floor)
+        delay = self.pace(slot, key)
         turn = self.turns.get(key)
         if delay and turn is None:
             penalty = delay - now + slot.lastseen
@@ -102,3 +101,13 @@ class PoliteDownloader(Downloader):
                 logger.warning("the pace shared with the other crawl workers is unavailable (%s): this "
                                "worker paces %s alone", exc, key)
             return 0.0
+
+    def pace(self, slot: Slot, key: str) -> float:
+        """Seconds between two requests of ``slot`` (key ``key``) now: at the floor exactly (no jitter: a
+        Crawl-delay is a pace, not a mean); above it, Scrapy's jittered delay."""
+        floor = self.floors.get(key, 0.0)
+        return floor if slot.delay <= floor else max(slot.download_delay(), floor)
+
+    def slot_freed(self, slot: Slot) -> None:
+        """A transfer that :mod:`crawler.revalidate` counted in ``slot`` ended: the slot's queue goes on."""
+        self._process_queue(slot)

@@ -154,6 +154,7 @@ PORTAL_MAX_BARREN_PAGER = 5  # same, for listing pagers (walked while they revea
 PORTAL_PROGRESS_INTERVAL = 5.0  # seconds; 0 disables the progress line
 PORTAL_LOOPBACK_RELAX = True
 PORTAL_RESUME = True  # re-running the command of an interrupted crawl resumes its snapshot
+PORTAL_LEAN_REVALIDATE = True  # a re-crawl's conditional requests of records by crawler/revalidate.py (0 = Scrapy)
 PORTAL_WARC = True
 PORTAL_WARC_MAX_BYTES = 100_000_000
 PORTAL_MEDIA_HOSTS: list = []  # hosts besides the seeds' whose media may be fetched; "*" = any

@@ -14,7 +14,6 @@ worker indexes every worker's WARC files and closes the snapshot.
 """
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import threading
@@ -27,7 +26,7 @@ from twisted.python.failure import Failure
 from archive.lock import ArchiveLock, ArchiveLockedError
 from archive.media import MediaStore
 from archive.store import ONCE_PER_SNAPSHOT, ArchiveWriter
-from archive.warc.cdxj import write_cdxj
+from archive.warc.cdxj import indexer_class, write_cdxj
 from archive.warc.revisits import Originals
 from archive.warc.writer import WarcWriter, recover
 
@@ -193,10 +192,9 @@ class Capture:
                 worker=self.shared.worker if self.shared is not None else None,
             )
             self._warc_thread = ThreadPoolExecutor(1, thread_name_prefix="warc-writer")
-            # the CDXJ indexer of the close takes ~0.5 s to import (pkg_resources): import it while the crawl
-            # waits on the network, not after (a re-crawl's fixed cost)
-            threading.Thread(target=importlib.import_module, args=("cdxj_indexer.main",), daemon=True,
-                             name="import-cdxj-indexer").start()
+            # the CDXJ indexer of the close takes a while to import: import it while the crawl waits on the
+            # network, not after (a re-crawl's fixed cost)
+            threading.Thread(target=indexer_class, daemon=True, name="import-cdxj-indexer").start()
             self.writer.durable_first.append(lambda: self.on_warc_thread(self._warc.sync))
         return _GuardedWarc(self, self._warc) if self._warc is not None else None
 

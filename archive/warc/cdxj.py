@@ -49,14 +49,35 @@ def _check_closed(root: Path, snapshot_id: str) -> list[Path]:
     return files
 
 
+def indexer_class():
+    """cdxj-indexer's ``CDXJIndexer``, imported on first use (not needed while crawling).
+
+    cdxj-indexer imports pyamf (AMF request bodies), whose adapter registry asks ``pkg_resources`` for its own
+    folder: importing ``pkg_resources`` scans every installed distribution, ~0.7 s of CPU at each crawl's end
+    (or beside it, holding the GIL). pyamf falls back to ``os.path.dirname(__file__)``, the same folder, when
+    that import fails, so unless something already imported it, the import of ``pkg_resources`` fails at once
+    for as long as cdxj-indexer is being imported."""
+    import sys
+
+    if "cdxj_indexer.main" not in sys.modules and "pkg_resources" not in sys.modules:
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # "import pkg_resources" raises ImportError
+        try:
+            from cdxj_indexer.main import CDXJIndexer
+        finally:
+            if sys.modules.get("pkg_resources", 0) is None:
+                del sys.modules["pkg_resources"]
+        return CDXJIndexer
+    from cdxj_indexer.main import CDXJIndexer
+
+    return CDXJIndexer
+
+
 def write_cdxj_to(out_path: Path, files: list[Path], dir_root: Path) -> None:
     """Index ``files`` into ``out_path`` (sorted), ``filename`` relative to ``dir_root``.
 
     Writes ``out_path`` directly (the caller provides a temp path).
     """
-    from cdxj_indexer.main import CDXJIndexer  # imported late: not needed while crawling
-
-    indexer = CDXJIndexer(
+    indexer = indexer_class()(
         output=str(out_path),
         inputs=[str(p) for p in files],
         sort=True,

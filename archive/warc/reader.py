@@ -134,6 +134,37 @@ def read_record(root: str | os.PathLike[str], warc_file: str, offset: int, lengt
         raise WarcReadError(f"{warc_file}: offset {offset}: not a WARC record ({exc})") from None
 
 
+def read_warc_headers(root: str | os.PathLike[str], warc_file: str, offset: int, length: int) -> dict[str, str]:
+    """The WARC header fields (names lower-cased) of the record at ``offset``/``length``, as :func:`read_record`
+    reads them and with its checks of the member, without parsing the HTTP message it holds (a re-crawl's
+    revisits name their originals by these: warcio's parse of the whole record was most of a revisit's cost)."""
+    root = Path(root)
+    path = _resolve(root, warc_file)
+    try:
+        with open(path, "rb") as fh:
+            data = gzmembers.read_member(fh, int(offset), int(length))
+    except gzmembers.MemberError as exc:
+        raise WarcReadError(f"{warc_file}: {exc}") from None
+    end = data.find(b"\r\n\r\n")
+    lines = data[:end].split(b"\r\n") if end > 0 else []
+    if not lines or not lines[0].startswith(b"WARC/") or any(line[:1] in (b" ", b"\t") for line in lines[1:]):
+        # not the plain header block this archive writes: warcio's reading decides
+        fields: dict[str, str] = {}
+        for name, value in read_record(root, warc_file, offset, length).warc_headers:
+            fields.setdefault(name.lower(), value)
+        return fields
+    out: dict[str, str] = {}
+    for line in lines[1:]:
+        name, sep, value = line.partition(b":")
+        if sep:
+            try:
+                text = value.strip().decode("utf-8")
+            except UnicodeDecodeError:
+                text = value.strip().decode("iso-8859-1")
+            out.setdefault(name.strip().decode("latin-1").lower(), text)
+    return out
+
+
 def read_pointer(root: str | os.PathLike[str], pointer: WarcPointer) -> WarcResponse:
     """:func:`read_record` for a :class:`WarcPointer`; also checks the record id."""
     resp = read_record(root, pointer.warc_file, pointer.warc_offset, pointer.warc_length)

@@ -21,7 +21,7 @@ from ..manifest import resolve_inside
 from ..requisites import revisited_files
 from ..schema import RECORD_TABLES
 from .layout import warc_files
-from .reader import WarcReadError, read_record
+from .reader import WarcReadError, read_warc_headers
 
 
 def _lit(value: str) -> str:
@@ -67,13 +67,11 @@ class Originals:
             if pointer is None:
                 return {}
         try:
-            original = read_record(self.root, *pointer)
+            original = read_warc_headers(self.root, *pointer)
         except WarcReadError:
             return {}
-        out = {"refers_to_uri": original.url, "refers_to_record_id": original.record_id,
-               "refers_to_date": original.warc_header("WARC-Date")}
-        if original.warc_header("WARC-Payload-Digest"):
-            out["payload_digest"] = original.warc_header("WARC-Payload-Digest")
+        out = {"refers_to_uri": original.get("warc-target-uri"), "refers_to_record_id": original.get("warc-record-id"),
+               "refers_to_date": original.get("warc-date"), "payload_digest": original.get("warc-payload-digest")}
         return {k: v for k, v in out.items() if v}
 
 

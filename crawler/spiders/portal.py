@@ -60,6 +60,7 @@ from twisted.internet.error import (
 from crawler.identity import article_id, is_state_url, url_fingerprint, wcm_path_from_url, wcm_path_from_urls
 from crawler.links import RootJoins, classify
 from crawler.politeness import relax_for_loopback
+from crawler.revalidate import Revalidator
 from crawler.spiders.requisites import RequisitesMixin
 from pipelines.capture import Capture
 
@@ -224,6 +225,7 @@ class PortalSpider(RequisitesMixin, scrapy.Spider):
         self.removal_checks: int | None = None  # None until the crawl went idle once
         self._classify = lru_cache(maxsize=CLASSIFY_CACHE)(classify)
         self._joins = RootJoins(CLASSIFY_CACHE)
+        self.revalidator: Revalidator | None = None  # re-crawls: records asked again beside Scrapy (crawler.revalidate)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -234,6 +236,7 @@ class PortalSpider(RequisitesMixin, scrapy.Spider):
         spider.max_barren_pager = crawler.settings.getint("PORTAL_MAX_BARREN_PAGER", 5)
         spider.max_failure_ratio = crawler.settings.getfloat("PORTAL_MAX_FAILURE_RATIO", 0.2)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        spider.revalidator = Revalidator.for_crawler(crawler)
         return spider
 
     async def start(self):
@@ -418,8 +421,11 @@ class PortalSpider(RequisitesMixin, scrapy.Spider):
                     self.pending[aid].append(link.url)
                 return None
             self.pending[aid] = [link.url]
-            return self._request(link.url, PRIORITY_CONTENT, barren=0, wcm_path=link.wcm_path, record_id=aid,
-                                 referer=response.url)
+            request = self._request(link.url, PRIORITY_CONTENT, barren=0, wcm_path=link.wcm_path, record_id=aid,
+                                    referer=response.url)
+            if self.revalidator is not None and self.revalidator.take(request):  # a record captured before
+                return None
+            return request
         if link.kind == "pager":
             current = response.meta.get("page_no") or 1
             page_no = link.page_no if link.page_no is not None else (current + 1 if link.pager_rel == "next" else None)
@@ -604,6 +610,8 @@ class PortalSpider(RequisitesMixin, scrapy.Spider):
 
     def on_idle(self, spider=None):
         """Once, when the crawl has nothing left to do: re-request removal candidates at their own URL."""
+        if self.revalidator is not None and self.revalidator.busy:  # records still being asked again
+            raise DontCloseSpider
         if self.removal_checks is None:
             verdict = self.verdict()
             candidates = self.removal_candidates() if verdict == "complete" else []
