@@ -221,7 +221,7 @@ class Revalidator:
         if slot is None:
             return self._fallback(request, saved, Fallback("no download slot"), connection)
         try:
-            status, headers, connection, keep, latency = await self._exchange(request, connection)
+            status, headers, connection, keep, latency = await self._exchange(request, connection, slot, key)
         except Fallback as why:
             if why.sent and self.legal_log is not None:  # sent, never answered: still a request to that host
                 self.legal_log.process_exception(request, ConnectionError(str(why)))
@@ -255,30 +255,36 @@ class Revalidator:
         return None
 
     async def _acquire(self, key):
-        """A transfer slot of the host's download slot, its delay waited out: (slot, token), or (None, None)."""
+        """A transfer slot of the host's download slot (its concurrency, and the crawl's): (slot, token), or
+        (None, None) once the slot is gone."""
         downloader = self.engine.downloader
         while not self.closed:
             slot = downloader.slots.get(key)
             if slot is None:
                 return None, None
             if slot.free_transfer_slots() > 0 and len(downloader.active) < downloader.total_concurrency:
-                delay = downloader.pace(slot, key)
-                wait = slot.lastseen + delay - monotonic() if delay else 0.0
-                if wait <= 0:
-                    token = object()
-                    slot.lastseen = monotonic()
-                    slot.transferring.add(token)
-                    slot.active.add(token)
-                    downloader.active.add(token)
-                    return slot, token
-                await asyncio.sleep(wait)
-                continue
+                token = object()
+                slot.transferring.add(token)
+                slot.active.add(token)
+                downloader.active.add(token)
+                return slot, token
             self.freed.clear()
             try:
                 await asyncio.wait_for(self.freed.wait(), FULL_SLOT_POLL)
             except asyncio.TimeoutError:
                 pass
         return None, None
+
+    async def _pace(self, slot, key) -> None:
+        """Wait out the host's delay since its last request (this client's or Scrapy's), just before sending."""
+        downloader = self.engine.downloader
+        while True:
+            delay = downloader.pace(slot, key)
+            wait = slot.lastseen + delay - monotonic() if delay else 0.0
+            if wait <= 0:
+                slot.lastseen = monotonic()
+                return
+            await asyncio.sleep(wait)
 
     def _release(self, slot, token) -> None:
         downloader = self.engine.downloader
@@ -288,7 +294,7 @@ class Revalidator:
         self.freed.set()
         downloader.slot_freed(slot)
 
-    async def _exchange(self, request, connection):
+    async def _exchange(self, request, connection, slot, key):
         """Send ``request``, read the status line and headers: (status, Headers, connection, keep-alive, latency)."""
         parts = urlsplit(request.url)
         host, port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
@@ -307,6 +313,7 @@ class Revalidator:
                 async with asyncio.timeout(timeout):
                     if connection is None:
                         connection = await Connection.open(parts.scheme, host, port)
+                    await self._pace(slot, key)
                     started = monotonic()
                     connection.writer.write(data)
                     sent = True

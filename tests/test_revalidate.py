@@ -133,7 +133,7 @@ def test_crawl_delay_and_robots_txt_hold_for_lean_requests(portal, tmp_path):
     server, seen, first = portal
     disallowed = next(r["url"] for r in read_rows(first, "articles") if "!ut" not in r["url"])
     path = urlsplit(disallowed).path
-    server.router.robots = robots_txt(0.15) + f"Disallow: {path}\n"
+    server.router.robots = robots_txt(0.2) + f"Disallow: {path}\n"
     seen.update(most=0, arrivals=[])
     try:
         archive, stats = recrawl(first, tmp_path / "a", server.url)
@@ -142,7 +142,9 @@ def test_crawl_delay_and_robots_txt_hold_for_lean_requests(portal, tmp_path):
     assert stats["portal/lean_not_modified"] > ARTICLES // 2, stats
     times = [t for t, _, _ in seen["arrivals"]]
     gaps = [b - a for a, b in zip(times, times[1:])]
-    assert min(gaps) >= 0.12, sorted(gaps)[:5]  # 0.15 s apart but for the network's jitter
+    # 0.2 s apart, but for the jitter of either client's time from its decision to the wire on a loaded machine
+    # (unpaced, the lean requests would come in bursts 0 s apart)
+    assert sorted(gaps)[len(gaps) // 2] >= 0.19 and min(gaps) >= 0.12, sorted(gaps)[:5]
     assert not [p for _, p, _ in seen["arrivals"] if urlsplit(p).path == path]
     errors = rows_of(archive, "errors", snapshot(archive)["snapshot_id"])
     assert any(e["url"] == disallowed and e["reason"] == "robots_disallowed" for e in errors)
