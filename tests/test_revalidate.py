@@ -24,23 +24,35 @@ ARTICLES, DOCUMENTS, SEED = 30, 10, 3
 
 
 def counting(server) -> dict:
-    """Note at the replica when each request arrives (path, conditional or not) and how many are in flight."""
+    """Note at the replica when each request arrives (path, conditional or not) and how many are in flight: from
+    its arrival until its answer starts to go out (a client cannot send the next one before it has it; counted
+    until the server thread is done, a thread descheduled after writing would overlap the next request)."""
     handler = server.httpd.RequestHandlerClass
-    respond, lock = handler._respond, threading.Lock()
+    respond, send, lock = handler._respond, handler._send, threading.Lock()
     seen = {"in_flight": 0, "most": 0, "arrivals": []}
+
+    def answered(self):
+        with lock:
+            if getattr(self, "counted", False):
+                self.counted = False
+                seen["in_flight"] -= 1
 
     def counted(self, head_only=False):
         with lock:
             seen["in_flight"] += 1
             seen["most"] = max(seen["most"], seen["in_flight"])
             seen["arrivals"].append((time.monotonic(), self.path, bool(self.headers.get("If-None-Match"))))
+            self.counted = True
         try:
             return respond(self, head_only)
         finally:
-            with lock:
-                seen["in_flight"] -= 1
+            answered(self)
 
-    handler._respond = counted
+    def sending(self, *args, **kwargs):
+        answered(self)
+        return send(self, *args, **kwargs)
+
+    handler._respond, handler._send = counted, sending
     return seen
 
 
