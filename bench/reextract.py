@@ -17,6 +17,8 @@ fall on one side only.
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import shutil
 import statistics
 import sys
@@ -92,16 +94,23 @@ def scaled_archive(src: Path, dst: Path, records: int) -> int:
     return written
 
 
-def _run(archive: Path, workers: int) -> tuple[float, int]:
+def _cpu() -> float:
+    """CPU-seconds of this process and of its ended children (the pool's workers, once it is shut down)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _run(archive: Path, workers: int) -> tuple[float, float, int]:
+    """(wall seconds, CPU-seconds of every process, records) of one ``reextract``."""
     from pipelines.reextract import reextract
 
     with tempfile.TemporaryDirectory(prefix="bench-reextract-") as tmp:
         copy = Path(tmp) / "archive"
         shutil.copytree(archive, copy)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu()
         snap = reextract(copy, workers=workers)
-        seconds = time.perf_counter() - started
-    return seconds, sum(snap.get(f"records_{c}", 0) or 0 for c in ("new", "changed", "unchanged"))
+        seconds, cpu = time.perf_counter() - started, _cpu() - cpu
+    return seconds, cpu, sum(snap.get(f"records_{c}", 0) or 0 for c in ("new", "changed", "unchanged"))
 
 
 def bench_reextract(archive: Path, records: int = 0, rounds: int = 1) -> list[dict]:
@@ -118,11 +127,12 @@ def bench_reextract(archive: Path, records: int = 0, rounds: int = 1) -> list[di
             scaled_archive(archive, scaled, records)
             print(f"reextract  scaled archive of {records} records built in {time.perf_counter() - started:.1f}s")
             archive, label = scaled, "scaled from the crawl's"
-        one, every, counts = [], [], set()
+        one, every, counts, cpu = [], [], set(), {1: [], cores: []}
         for _ in range(rounds):
             for workers, times in ((1, one), (cores, every)):
-                seconds, n = _run(archive, workers)
+                seconds, cpu_s, n = _run(archive, workers)
                 times.append(seconds)
+                cpu[workers].append(cpu_s)
                 counts.add(n)
     if len(counts) != 1:
         raise SystemExit(f"bench reextract: record counts differ between runs: {sorted(counts)}")
@@ -134,7 +144,9 @@ def bench_reextract(archive: Path, records: int = 0, rounds: int = 1) -> list[di
     ours, base = n / all_s, n / one_s
     print(f"reextract  {n} records ({label}): 1 worker {base:.1f} records/s ({one_s:.1f}s); "
           f"{cores} workers {ours:.1f} records/s ({all_s:.1f}s); ratio {ours / base:.2f}x "
-          f"(medians of {rounds}; ratios of the pairs {', '.join(f'{r:.2f}' for r in ratios)})")
+          f"(medians of {rounds}; ratios of the pairs {', '.join(f'{r:.2f}' for r in ratios)}); CPU-s of all "
+          f"processes {statistics.median(cpu[1]):.1f} vs {statistics.median(cpu[cores]):.1f}, load average "
+          f"{os.getloadavg()[0]:.1f}")
     return [row(f"reextract, {n:,} records, {cores} workers", ours, base, unit="records/s vs 1 worker",
                 target=">= 1.8x", met=ours / base >= 1.8)]
 

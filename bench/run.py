@@ -100,8 +100,9 @@ def _crawl(url: str, archive: Path) -> tuple[float, float]:
     return time.perf_counter() - started, peak
 
 
-def bench_crawl(articles: int, seed: int) -> list[dict]:
-    """First crawl vs bare fetch of the same URLs, then an incremental re-crawl of the unchanged portal."""
+def bench_crawl(articles: int, seed: int, reextract_records: int = 0) -> list[dict]:
+    """First crawl vs bare fetch of the same URLs, then an incremental re-crawl of the unchanged portal;
+    ``reextract`` on the crawled archive scaled to ``reextract_records`` records (bench/reextract.py)."""
     from archive.query import connect
 
     with tempfile.TemporaryDirectory() as tmp, replica_process(articles, seed) as url:
@@ -110,7 +111,7 @@ def bench_crawl(articles: int, seed: int) -> list[dict]:
         first_run = run_measured([sys.executable, "-m", "cli.main", "crawl", url + "/", "--archive", str(archive),
                                   "-s", "PORTAL_PROGRESS_INTERVAL=0"], replica)
         first_s, first_mb = first_run.wall, first_run.peak_mb
-        archive_rows = bench_archive(archive) + bench_reextract(archive)
+        archive_rows = bench_archive(archive) + bench_reextract(archive, reextract_records)
         con = connect(archive)
         fetched = [r[0] for r in con.sql("SELECT url FROM pages UNION ALL SELECT url FROM media_files").fetchall()]
         urls_file = Path(tmp) / "urls.txt"
@@ -185,9 +186,9 @@ def quality_rows(q: dict) -> list[dict]:
 
 SIZES = {  # full run, and --quick
     False: {"articles": 2000, "crawl_articles": 2000, "memory_articles": 2000, "search_records": 200_000,
-            "sites_articles": 60},
+            "sites_articles": 60, "reextract_records": 20_000},
     True: {"articles": 500, "crawl_articles": 500, "memory_articles": 1000, "search_records": 20_000,
-           "sites_articles": 10},
+           "sites_articles": 10, "reextract_records": 10_000},
 }
 
 
@@ -216,7 +217,7 @@ def main(argv=None) -> int:
                     + part("extraction quality", lambda: quality_rows(bench_quality(url, sizes["articles"], args.seed))))
 
     rows += part("extraction", extraction)
-    rows += part("crawl", bench_crawl, sizes["crawl_articles"], args.seed)
+    rows += part("crawl", bench_crawl, sizes["crawl_articles"], args.seed, sizes["reextract_records"])
     rows += part("wacz", bench_wacz, max(50, sizes["articles"] // 4), args.seed)
     if args.memory:
         rows += part("memory", bench_memory, sizes["memory_articles"], args.seed)
