@@ -218,3 +218,19 @@ def test_is_short_answers_as_short_text():
                 assert chrome.is_short(el, limit) == want, (path.name, el.tag, limit)
                 both.add(want)
     assert both == {True, False}
+
+
+def test_chrome_literal_precheck_keeps_every_match():
+    """has_chrome_literal's keyword precheck never hides a match of the literal regex: every literal in any
+    case (Kelvin sign, long s and dotted/dotless i included, which re.I folds), inside text or alone."""
+    from pipelines.extract.text import _CHROME_LIT_RE, CHROME_LITERALS, has_chrome_literal
+
+    texts = []
+    for lit in CHROME_LITERALS:
+        for variant in (lit, lit.upper(), lit.lower(), lit.swapcase(), lit.replace("k", "\u212a"),
+                        lit.replace("s", "\u017f").replace("S", "\u017f"), lit.replace("i", "\u0131"),
+                        lit.replace("i", "\u0130")):
+            texts += [variant, f"Xem thêm {variant} »", f"{variant}:"]
+    texts += ["Trang chủ", "Đọc tiếp", "menu", "Skip", "", "skip-link"]
+    assert [has_chrome_literal(t) for t in texts] == [bool(t) and bool(_CHROME_LIT_RE.search(t)) for t in texts]
+    assert sum(map(has_chrome_literal, texts)) > 100

@@ -108,6 +108,7 @@ _STRONG_ACTION_RE = re.compile(
 _HEADING_DATE_RE = re.compile(r"\(\s*\d{1,2}/\d{1,2}/\d{4}[^)]{0,25}\)")
 _CRUMB_SEP_RE = re.compile(r"\s*(?:>>|[>»›→]|::|\\)\s*|\s+/\s+")  # "/" only between spaces: "15/2023/QĐ-UBND" stays whole
 _CRUMB_SEP_ONLY_RE = re.compile(r"^[\s>»›→/\\:|\u2028]+$")
+_CRUMB_SEP_FIRST = frozenset(">»›→/\\:|")  # (the first character of a stripped text of separators only)
 _HOME_WORD_RE = re.compile(r"^(?:trang\s+chủ|trang\s+nhất|trang\s+chính|home)\b", re.I)
 _FOOTER_TEXT_RE = re.compile(
     r"bản quyền|copyright|©|cơ quan chủ quản|chịu trách nhiệm (?:chính|nội dung|xuất bản|quản lý)|chịu trách nhiệm\s*:|"
@@ -501,7 +502,7 @@ def scan(root) -> Scan:
                 low = s.lower()
                 if (("portlet" in low or "menu" in low or "viewer" in low or "skip" in low or "modules" in low
                      or "${" in low) and _OWN_LIT_RE.search(s)) or (
-                        tag in ("span", "a", "button") and _STANDALONE_LIT_RE.match(s)):
+                        tag in ("span", "a", "button") and len(s) in (7, 12) and _STANDALONE_LIT_RE.match(s)):
                     sc.literal_holders.append(el)
                 elif len(s) <= 80 and _RELATED_PREFILTER_RE.match(s) and is_related_heading(s):
                     sc.related_heads.append(el)
@@ -509,7 +510,7 @@ def scan(root) -> Scan:
                     # weak words ("In", "A+", "Top", "Email") count only as links/buttons
                     if tag in ("a", "button") or _STRONG_ACTION_RE.search(s) or any(c.tag == "a" for c in el):
                         sc.action_holders.append(el)
-                elif _CRUMB_SEP_ONLY_RE.match(s):
+                elif s[0] in _CRUMB_SEP_FIRST and _CRUMB_SEP_ONLY_RE.match(s):
                     if any(ch in s for ch in ">»›→/"):
                         sc.crumb_cands.append(el)
                     continue

@@ -68,8 +68,18 @@ def strip_chrome_literals(s: str) -> str:
     return s
 
 
+# every chrome literal holds one of these (lower-cased); re.I also matches "ſ" with s, "İ"/"ı" with i
+_CHROME_LIT_KEYS = ("skip", "menu", "viewer", "modules", "${")
+_CHROME_LIT_FOLDING = ("\u017f", "\u0130", "\u0131")
+
+
 def has_chrome_literal(s: str) -> bool:
-    return bool(s) and bool(_CHROME_LIT_RE.search(s))
+    if not s:
+        return False
+    low = s.lower()
+    if not any(k in low for k in _CHROME_LIT_KEYS) and not any(c in s for c in _CHROME_LIT_FOLDING):
+        return False  # (no literal can match: the regex search skipped)
+    return bool(_CHROME_LIT_RE.search(s))
 
 
 def word_count(s: str) -> int:
