@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .dom import resolve
 from .text import clean_text
@@ -60,6 +61,12 @@ _AD_CLASS_RE = re.compile(r"(?:^|[\s_-])(?:adv?s?|advert\w*|adsbygoogle|quang-?c
                           r"logo\w*|brand)(?:$|[\s_-])", re.I)
 
 
+@lru_cache(maxsize=4096)
+def _ad_class(attr: str) -> bool:
+    """An advertisement/banner/logo class or id (the same few strings recur on every image's ancestors)."""
+    return _AD_CLASS_RE.search(attr) is not None
+
+
 def _in_ad_box(img) -> bool:
     """An image inside an advertisement/banner/logo box (a few levels up)."""
     cur = img
@@ -69,7 +76,7 @@ def _in_ad_box(img) -> bool:
             return False
         c = cur.get("class")
         i = cur.get("id")
-        if (c and _AD_CLASS_RE.search(c)) or (i and _AD_CLASS_RE.search(i)):
+        if (c and _ad_class(c)) or (i and _ad_class(i)):
             return True
     return False
 
