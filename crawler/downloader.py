@@ -14,8 +14,9 @@ Two gaps of Scrapy 2.19's downloader, both measured at the replica (tests/test_p
 
 And one gap of scaling out: each crawl worker of ``crawl --redis`` paced a host on its own, so N workers
 sent up to N times its rate. There, a request to a host with a delay (``DOWNLOAD_DELAY``, its floor) also
-waits for a turn shared in Redis (:meth:`crawler.shared_state.SharedState.reserve`): the delay holds across
-all the workers together. A host without a delay is never paced, so it is never serialised across workers.
+takes a turn shared in Redis (:meth:`crawler.shared_state.SharedState.take_turn`), right before it leaves: the
+delay holds across all the workers together. A host without a delay takes no turns, so it is never
+serialised across workers.
 """
 from __future__ import annotations
 
@@ -41,8 +42,6 @@ class PoliteDownloader(Downloader):
             "PORTAL_SHARED_PACE", True)
         self.shared_failed = False
         self.base_delay = crawler.settings.getfloat("DOWNLOAD_DELAY")
-        #: slot key -> the monotonic time of the turn this worker holds for the host (crawl --redis)
-        self.turns: dict[str, float] = {}
 
     def raise_floor(self, key: str, delay: float) -> None:
         """The slot ``key`` never waits less than ``delay`` between two requests from now on."""
@@ -61,20 +60,15 @@ class PoliteDownloader(Downloader):
         key = slot.queue[0][0].meta.get(self.DOWNLOAD_SLOT)  # set when it was queued
         floor = self.floors.get(key, 0.0)
         delay = self.pace(slot, key)
-        turn = self.turns.get(key)
-        if delay and turn is None:
+        if delay:
             penalty = delay - now + slot.lastseen
+            if penalty <= 0 and self.shared_wanted:  # this worker's own pace allows one: now the host's
+                penalty = self.shared_wait(key, max(floor, self.slot_delay(key)))  # (every worker's) turn
             if penalty > 0:
                 slot.latercall = call_later(penalty, self._latercall, slot)
                 return
-            if self.shared_wanted:  # taken once this worker's own pace allows a request, used by the next one
-                turn = self.turns[key] = now + self.shared_wait(key, max(floor, self.slot_delay(key)))
-        if turn is not None and turn > now:  # the other workers' requests to the host go first
-            slot.latercall = call_later(turn - now, self._latercall, slot)
-            return
         while slot.queue and slot.free_transfer_slots() > 0:
             slot.lastseen = now
-            self.turns.pop(key, None)
             request, queue_dfd = slot.queue.popleft()
             slot.transferring.add(request)  # its task starts later: counted now (_download adds it again)
             _schedule_coro(self._wait_for_download(slot, request, queue_dfd))
@@ -87,14 +81,14 @@ class PoliteDownloader(Downloader):
         return float(self.per_slot_settings.get(key, {}).get("delay", self.base_delay))
 
     def shared_wait(self, key: str, delay: float) -> float:
-        """Seconds until this worker's turn for the host ``key`` among every crawl worker's. A Redis
-        failure leaves the host to this worker's own pace (warned once)."""
+        """0 when the host ``key``'s turn among every crawl worker's requests is taken (send now), else the
+        seconds until it may be. A Redis failure leaves the host to this worker's own pace (warned once)."""
         try:
             if self.shared is None:
                 from crawler.redis_scheduler import shared_state  # only crawl --redis has it
 
                 self.shared = shared_state(self.crawler)
-            return self.shared.reserve(key, delay)
+            return self.shared.take_turn(key, delay)
         except Exception as exc:  # noqa: BLE001 - politeness falls back to this worker's own pace
             if not self.shared_failed:
                 self.shared_failed = True

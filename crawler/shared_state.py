@@ -25,7 +25,7 @@ Keys, all under ``<namespace>:`` (default ``portal-archive:<hash of the start UR
 ``pace:<host>``
     the next time (Redis's clock, microseconds) a request to the host may leave: the host's delay
     (``DOWNLOAD_DELAY``, a site's ``delay``, robots.txt ``Crawl-delay``) holds across every worker together
-    (:meth:`SharedState.reserve`, :class:`crawler.downloader.PoliteDownloader`).
+    (:meth:`SharedState.take_turn`, :class:`crawler.downloader.PoliteDownloader`).
 """
 from __future__ import annotations
 
@@ -69,16 +69,18 @@ redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
 redis.call('HSET', KEYS[2], ARGV[1], head[1])
 return head[1]
 """
-#: a worker's turn for a host: the later of now and the host's next free time; the next free time moves on
-#: by this worker's delay. Redis's clock, so workers on machines whose clocks differ share one pace. Returns
-#: the microseconds to wait. The key expires a minute after the last turn it gave (a finished crawl).
-_RESERVE = """
+#: a request to a host may leave when the host's next free time (Redis's clock: workers on machines whose
+#: clocks differ share one pace) has come: then it is taken, and the next free time moves on by the delay;
+#: else nothing changes. Returns the microseconds until then (0: taken). The key expires a minute after.
+_TAKE_TURN = """
 local now = redis.call('TIME')
 now = tonumber(now[1]) * 1000000 + tonumber(now[2])
-local turn = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
-local free = turn + tonumber(ARGV[1])
-redis.call('SET', KEYS[1], string.format('%.0f', free), 'PX', math.floor((free - now) / 1000) + 60000)
-return turn - now
+local free = tonumber(redis.call('GET', KEYS[1]) or '0')
+if now < free then
+  return free - now
+end
+redis.call('SET', KEYS[1], string.format('%.0f', now + tonumber(ARGV[1])), 'PX', math.floor(tonumber(ARGV[1]) / 1000) + 60000)
+return 0
 """
 _SEP = "\x1f"
 
@@ -103,7 +105,7 @@ class SharedState:
         self._claim = server.register_script(_CLAIM)
         self._enqueue = server.register_script(_ENQUEUE)
         self._take = server.register_script(_TAKE)
-        self._reserve = server.register_script(_RESERVE)
+        self._take_turn = server.register_script(_TAKE_TURN)
         self._idle = False
         #: the scheduler's ``settle(everything=False)`` (crawler.redis_scheduler.WorkerScheduler)
         self.settle_hook = None
@@ -246,10 +248,10 @@ class SharedState:
             self.server.hdel(self.key(f"inflight:{self.worker}"), *fields)
 
     # -- politeness across workers ------------------------------------------------------------
-    def reserve(self, host: str, delay: float) -> float:
-        """This worker's turn to send one request to ``host`` (a download slot's key), ``delay`` seconds
-        after the turn before it, whichever worker took that: seconds to wait until then (0: now)."""
-        return int(self._reserve(keys=[self.key(f"pace:{host}")], args=[round(delay * 1_000_000)])) / 1_000_000
+    def take_turn(self, host: str, delay: float) -> float:
+        """0 if a request to ``host`` (a download slot's key) may leave now: it is taken, and no worker's next
+        one leaves before ``delay`` seconds; else the seconds until the host's next free time (ask again then)."""
+        return int(self._take_turn(keys=[self.key(f"pace:{host}")], args=[round(delay * 1_000_000)])) / 1_000_000
 
     # -- idle, done, verdict ----------------------------------------------------------------
     def busy(self) -> None:
