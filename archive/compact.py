@@ -35,10 +35,12 @@ from __future__ import annotations
 import json
 import shutil
 import uuid
+from bisect import bisect_left
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .atomic import TEMP_PREFIX, delete_files, write_new_file
@@ -51,7 +53,8 @@ from .writer import COMPRESSION, COMPRESSION_LEVEL
 
 MEMORY_LIMIT = "512MB"
 ROW_GROUP_ROWS = 100_000
-ROW_GROUP_BYTES = 64 * 1024 * 1024
+ROW_GROUP_BYTES = 8 * 1024 * 1024  # wide rows (articles ~12 KB): ~700 a group; bounds compaction memory
+READ_BATCH_ROWS = 256  # rows of a part decoded at a time
 
 META_SNAPSHOT = b"portal_archive.snapshot_id"
 META_PARTS = b"portal_archive.compacted_parts"
@@ -149,9 +152,10 @@ ORDER BY pick.filename, pick.file_row_number
 """
 
 
-def _apply_plan(part: pa.Table, rows: pa.Table, schema: pa.Schema) -> pa.Table:
-    """Kept rows of one part, with url/urls_seen from the plan, cast to ``schema``."""
-    kept = part.take(rows.column("file_row_number").cast(pa.int64()))
+def _apply_plan(part: pa.Table, rows: pa.Table, schema: pa.Schema, first: int = 0) -> pa.Table:
+    """Kept rows of one part (or of its rows from number ``first`` on), with url/urls_seen from the plan,
+    cast to ``schema``."""
+    kept = part.take(pc.subtract(rows.column("file_row_number").cast(pa.int64()), first))
     urls = rows.column("urls").combine_chunks().cast(pa.list_(pa.string()))
     urls_list = urls.to_pylist()
     old_url = kept.column("url").to_pylist()
@@ -227,19 +231,27 @@ def compact_table(root: Path, table: str, snapshot_id: str, *, memory_limit: str
                     ).to_arrow_table()
                     if plan.num_rows == 0:
                         continue
-                    kept = _apply_plan(pq.read_table(part), plan, schema)
-                    pending.append(kept)
-                    rows += kept.num_rows
-                    size += kept.nbytes
-                    while rows >= ROW_GROUP_ROWS:  # full row groups of exactly ROW_GROUP_ROWS
-                        combined = pa.concat_tables(pending)
-                        emit(combined.slice(0, ROW_GROUP_ROWS))
-                        rest = combined.slice(ROW_GROUP_ROWS)
-                        pending = [rest] if rest.num_rows else []
-                        rows, size = rest.num_rows, rest.nbytes
-                    if size >= ROW_GROUP_BYTES:  # wide rows: cut the group early
-                        emit(pa.concat_tables(pending))
-                        pending, rows, size = [], 0, 0
+                    numbers = plan.column("file_row_number").to_pylist()
+                    first = 0
+                    with pq.ParquetFile(part) as source:  # a few hundred rows at a time, never a whole part
+                        for batch in source.iter_batches(batch_size=READ_BATCH_ROWS, use_threads=False):
+                            last = first + batch.num_rows
+                            lo, hi = bisect_left(numbers, first), bisect_left(numbers, last)
+                            if hi > lo:
+                                kept = _apply_plan(pa.Table.from_batches([batch]), plan.slice(lo, hi - lo), schema, first)
+                                pending.append(kept)
+                                rows += kept.num_rows
+                                size += kept.nbytes
+                            first = last
+                            while rows >= ROW_GROUP_ROWS:  # full row groups of exactly ROW_GROUP_ROWS
+                                combined = pa.concat_tables(pending)
+                                emit(combined.slice(0, ROW_GROUP_ROWS))
+                                rest = combined.slice(ROW_GROUP_ROWS)
+                                pending = [rest] if rest.num_rows else []
+                                rows, size = rest.num_rows, rest.nbytes
+                            if size >= ROW_GROUP_BYTES:  # wide rows: cut the group early
+                                emit(pa.concat_tables(pending))
+                                pending, rows, size = [], 0, 0
                 if pending:
                     emit(pa.concat_tables(pending))
             if written != expected:

@@ -72,8 +72,10 @@ DATA_TABLES = (*RECORD_TABLES, *LOG_TABLES, "changes")
 ONCE_PER_SNAPSHOT = {"media_files": ("url",), "errors": ("url", "reason"), "url_aliases": ("record_id", "url")}
 
 #: add_item flushes every table once its buffered rows hold about this much text, even before ``batch_rows``
-#: rows: wide records (long bodies) keep the crawl's memory bounded by size, not only by count.
-BATCH_BYTES = 16 * 1024 * 1024
+#: rows: wide records (long bodies) keep the crawl's memory bounded by size, not only by count. Writing a batch
+#: as Parquet takes ~2.5 times its text for a moment (Arrow columns, encoded pages): at 16 MiB that was the
+#: crawl's high-water mark (+40 MB), reached only once a portal passed ~500 articles.
+BATCH_BYTES = 4 * 1024 * 1024
 
 #: The claims (``claims.claim(table, key)``) of record ids, beside the tables of ONCE_PER_SNAPSHOT
 CLAIMED_RECORDS = "records"

@@ -208,7 +208,22 @@ def quiet_logging() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
+def arrow_memory_pool() -> None:
+    """Arrow's buffers (Parquet writes, compaction, the search-index update) from jemalloc, which hands freed
+    memory back: with pyarrow's default mimalloc the crawl process kept what every Parquet read and write had
+    touched, on each thread that decoded a page (reading a 10,000-row column 1,000 rows at a time grew the
+    process by 84 MB under mimalloc, by 26 MB under jemalloc), so its peak grew with the archive. The system
+    allocator where a pyarrow build has no jemalloc."""
+    import pyarrow as pa
+
+    try:
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+    except NotImplementedError:  # pyarrow.lib.ArrowNotImplementedError: a build without jemalloc (Windows)
+        pa.set_memory_pool(pa.system_memory_pool())
+
+
 def run(args) -> int:
+    arrow_memory_pool()
     with crawl_gc():
         return _run(args)
 

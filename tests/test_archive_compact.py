@@ -184,6 +184,28 @@ def test_crash_after_final_rename_is_recovered_on_open(tmp_path, monkeypatch):
     assert ds.dataset(root / "articles").count_rows() == 2
 
 
+def test_compaction_reads_parts_in_batches_and_cuts_wide_row_groups_by_size(tmp_path, monkeypatch):
+    """Parts are decoded a few rows at a time and a row group ends at ROW_GROUP_BYTES (memory stays bounded
+    by those, not by the snapshot): the same rows, kept and merged as when every part is read whole."""
+    def build(root):
+        with ArchiveWriter(root, snapshot_id="S1", batch_rows=40) as w:
+            for i in range(100):
+                w.add("articles", article(f"{i:016x}", f"{CONNECT}-{i}", body_text=f"bài {i} " + "chữ " * 400))
+                if i % 3 == 0:
+                    w.add("articles", article(f"{i:016x}", f"{PRINT}-{i}"))  # a second capture: a duplicate
+                w.add("url_aliases", alias(f"{i:016x}", f"{FRIENDLY}-{i}"))
+        return pq.read_table(root / "articles" / "part-S1-final.parquet")
+
+    whole = build(tmp_path / "whole")
+    monkeypatch.setattr(archive.compact, "READ_BATCH_ROWS", 7)  # batches straddle the parts' 40 rows
+    monkeypatch.setattr(archive.compact, "ROW_GROUP_BYTES", 20_000)
+    final = tmp_path / "batched" / "articles" / "part-S1-final.parquet"
+    assert build(tmp_path / "batched").to_pylist() == whole.to_pylist()
+    meta = pq.ParquetFile(final).metadata
+    assert meta.num_rows == 100 and meta.num_row_groups > 5
+    assert all(meta.row_group(i).num_rows <= 21 for i in range(meta.num_row_groups))  # 7 rows x ~2 KB each
+
+
 def test_compaction_streams_many_parts_into_row_groups(tmp_path, monkeypatch):
     monkeypatch.setattr(archive.compact, "ROW_GROUP_ROWS", 250)
     root = tmp_path / "a"
