@@ -109,6 +109,16 @@ def _to_response(record) -> WarcResponse:
     )
 
 
+def _member(root: str | os.PathLike[str], warc_file: str, offset: int, length: int) -> bytes:
+    """The bytes of the one gzip member at ``offset``/``length`` of ``root/warc_file``, decompressed
+    (WarcReadError if they are not exactly one complete member)."""
+    try:
+        with open(_resolve(Path(root), warc_file), "rb") as fh:
+            return gzmembers.read_member(fh, int(offset), int(length))
+    except gzmembers.MemberError as exc:
+        raise WarcReadError(f"{warc_file}: {exc}") from None
+
+
 def read_record(root: str | os.PathLike[str], warc_file: str, offset: int, length: int) -> WarcResponse:
     """The record in the gzip member at ``offset``/``length`` of ``root/warc_file``.
 
@@ -117,13 +127,7 @@ def read_record(root: str | os.PathLike[str], warc_file: str, offset: int, lengt
     WarcReadError if the bytes there are not exactly one complete gzip member
     holding a WARC record.
     """
-    root = Path(root)
-    path = _resolve(root, warc_file)
-    try:
-        with open(path, "rb") as fh:
-            data = gzmembers.read_member(fh, int(offset), int(length))
-    except gzmembers.MemberError as exc:
-        raise WarcReadError(f"{warc_file}: {exc}") from None
+    data = _member(root, warc_file, offset, length)
     try:
         it = ArchiveIterator(io.BytesIO(data))
         record = next(iter(it), None)
@@ -138,13 +142,7 @@ def read_warc_headers(root: str | os.PathLike[str], warc_file: str, offset: int,
     """The WARC header fields (names lower-cased) of the record at ``offset``/``length``, as :func:`read_record`
     reads them and with its checks of the member, without parsing the HTTP message it holds (a re-crawl's
     revisits name their originals by these: warcio's parse of the whole record was most of a revisit's cost)."""
-    root = Path(root)
-    path = _resolve(root, warc_file)
-    try:
-        with open(path, "rb") as fh:
-            data = gzmembers.read_member(fh, int(offset), int(length))
-    except gzmembers.MemberError as exc:
-        raise WarcReadError(f"{warc_file}: {exc}") from None
+    data = _member(root, warc_file, offset, length)
     end = data.find(b"\r\n\r\n")
     lines = data[:end].split(b"\r\n") if end > 0 else []
     if not lines or not lines[0].startswith(b"WARC/") or any(line[:1] in (b" ", b"\t") for line in lines[1:]):

@@ -199,6 +199,16 @@ def short_text(el, limit: int) -> str | None:
             return None
         s = collapse(t)
         return s if len(s) <= limit else None
+    parts = text_pieces(el, limit)
+    if parts is None:
+        return None
+    s = collapse(" ".join(parts))
+    return s if len(s) <= limit else None
+
+
+def text_pieces(el, limit: int) -> list[str] | None:
+    """The text pieces of ``el`` (a parent element), or None once they pass ``limit * 4 + 200`` characters:
+    a text that long cannot collapse to ``limit`` (the early exit of :func:`short_text` and :func:`is_short`)."""
     n = 0
     parts = []
     for t in el.itertext():
@@ -206,8 +216,7 @@ def short_text(el, limit: int) -> str | None:
         if n > limit * 4 + 200:
             return None
         parts.append(t)
-    s = collapse(" ".join(parts))
-    return s if len(s) <= limit else None
+    return parts
 
 
 def is_short(el, limit: int) -> bool:
@@ -216,14 +225,10 @@ def is_short(el, limit: int) -> bool:
     if not len(el):
         t = el.text or ""
         return len(t) <= limit or (len(t) <= limit * 4 + 200 and len(collapse(t)) <= limit)
-    n = 0
-    parts = []
-    for t in el.itertext():
-        n += len(t)
-        if n > limit * 4 + 200:
-            return False
-        parts.append(t)
-    if n + len(parts) - 1 <= limit:
+    parts = text_pieces(el, limit)
+    if parts is None:
+        return False
+    if sum(map(len, parts)) + len(parts) - 1 <= limit:
         return True
     return len(collapse(" ".join(parts))) <= limit
 
