@@ -59,7 +59,32 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
         if not sep or not name.strip():
             raise UsageError(f"-s expects NAME=VALUE, got {pair!r}")
         out[name.strip()] = value
+        check_override(name.strip(), value)
     return out
+
+
+def check_override(name: str, value: str) -> None:
+    """A UsageError (one line) when ``value`` cannot be read as the type of the setting's default (a boolean,
+    a number), which Scrapy would only find out mid-start, with a traceback."""
+    import crawler.settings as ours
+    from scrapy.settings import default_settings
+
+    default = getattr(ours, name, getattr(default_settings, name, None))
+    text = value.strip()
+    if isinstance(default, bool):
+        ok = text.lower() in ("0", "1", "true", "false")
+        kind = "true or false (1 or 0)"
+    elif isinstance(default, (int, float)):  # (Scrapy's DOWNLOAD_DELAY defaults to 0 and is read as a float)
+        try:
+            float(text)
+            ok = True
+        except ValueError:
+            ok = False
+        kind = "a number"
+    else:
+        return
+    if not ok:
+        raise UsageError(f"-s {name}={value}: {name} must be {kind}")
 
 
 def start_url(text: str) -> str:

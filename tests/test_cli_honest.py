@@ -147,3 +147,19 @@ def test_cookie_domains_are_split_without_the_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", no_network)
     assert cookies._split_domain("hoangmai.nghean.gov.vn").suffix == "gov.vn"
     assert cookies._split_domain.suffix_list_urls == ()
+
+
+def test_a_setting_of_the_wrong_type_is_refused_before_the_crawl(tmp_path):
+    """``-s NAME=VALUE`` whose value Scrapy cannot read as the setting's type: one line naming the setting and
+    what it must be, and no archive written (it used to be a traceback from the middle of Scrapy's start)."""
+    cases = {"PORTAL_LEAN_REVALIDATE=maybe": "true or false", "CONCURRENT_REQUESTS=abc": "a number",
+             "DOWNLOAD_DELAY=soon": "a number"}
+    for pair, kind in cases.items():
+        proc = run_cli("crawl", "http://127.0.0.1:9/", "--archive", str(tmp_path / "a"), "-s", pair, check=False)
+        line = one_line_error(proc, "crawl")
+        assert pair.split("=")[0] in line and kind in line, line
+    assert not (tmp_path / "a").exists()
+    # values of the right type still go through: a crawl of a closed port fails later, for its own reason
+    ok = run_cli("crawl", "http://127.0.0.1:9/", "--archive", str(tmp_path / "b"), "-s", "DOWNLOAD_DELAY=0.5",
+                 "-s", "PORTAL_LEAN_REVALIDATE=false", "-s", "DOWNLOAD_TIMEOUT=2", check=False)
+    assert "must be" not in ok.stderr, ok.stderr
