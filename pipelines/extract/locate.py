@@ -3,7 +3,6 @@ heading, and the body region."""
 from __future__ import annotations
 
 import re
-from collections import deque
 from functools import lru_cache
 
 from lxml import etree
@@ -396,8 +395,12 @@ def doc_order(body) -> dict:
 
 
 def subtree_end(el, order) -> int:
-    last = deque(el.iter(), maxlen=1)
-    return order.get(last[0], order.get(el, 0)) if last else order.get(el, 0)
+    """The document position of the last node of ``el``'s subtree (``el.iter()``'s last, found by following
+    last children instead of walking the whole subtree)."""
+    last = el
+    while len(last):
+        last = last[-1]
+    return order.get(last, order.get(el, 0))
 
 
 # ------------------------------------------------------------------ scoring

@@ -498,7 +498,7 @@ def _extract(rec, body, url, content_type, captured_at):
         if not real_listing and (page_type in ("listing", "other") or truncated or
                                  len(reading_text) < generic.RECOGNISED_BODY_CHARS):
             lib_text = lib.body()
-            list_text = generic.item_text(lst) if lst is not None and page_type == "listing" else ""
+            list_text = (lambda: generic.item_text(lst)) if lst is not None and page_type == "listing" else ""
             if lib_text and generic.article_shaped(lib_text, lib.links(), list_text) and (
                     page_type != "article" or len(lib_text) >= 2 * len(reading_text) + 200):
                 if summary and not lib_text.replace("\n\n", " ").startswith(summary):

@@ -4,6 +4,7 @@ portlet title bar), a category label printed in the heading before the title."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 
 from .dom import attr_str, is_ancestor, text_of
 from .locate import SITE_SEG_RE, norm_cmp, strip_title_date, subtree_end, title_candidates
@@ -128,6 +129,10 @@ def pick_heading(cands, blocks, order, c_global, attached):
         cg_start = order.get(c_global, -1) if c_global is not None else -1
         cg_end = subtree_end(c_global, order) if c_global is not None else -1
         best = None
+        prose = texts = None  # sorted positions of the prose blocks (>= 60 chars) and text blocks (>= 25)
+        if c_global is not None:
+            prose = sorted(b.pos for b in blocks if b.tlen >= 60 and b.ld < 0.5)
+            texts = sorted(b.pos for b in blocks if b.tlen >= 25 and b.ld < 0.5)
         for c in cands:
             if not attached(c.el):
                 continue
@@ -136,10 +141,10 @@ def pick_heading(cands, blocks, order, c_global, attached):
                 hpos = order.get(c.el, 0)
                 hend = subtree_end(c.el, order)
                 if cg_start <= hpos <= cg_end:
-                    before = sum(1 for b in blocks if cg_start <= b.pos < hpos and b.tlen >= 60 and b.ld < 0.5)
+                    before = bisect_left(prose, hpos) - bisect_left(prose, cg_start) if hpos > cg_start else 0
                     s += 15 if before <= 1 else -30  # a heading after body text is a sub-heading
                 elif hend < cg_start:
-                    between = sum(1 for b in blocks if hend < b.pos < cg_start and b.tlen >= 25 and b.ld < 0.5)
+                    between = bisect_left(texts, cg_start) - bisect_right(texts, hend)
                     if between <= 3:
                         s += 20
                     elif between > 10:

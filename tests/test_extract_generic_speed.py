@@ -1,0 +1,167 @@
+"""The shortcuts of the generic pages' speed work give the answer of what they replace: generic.mostly_in
+(the listing-teaser test of article_shaped) counts as the 8-word runs' substring search; dates.english_date
+reads English dates as dateparser does; locate.subtree_end is the last node of el.iter(); pick_heading's
+block counts (bisections of sorted positions) are the counts of a walk over the blocks."""
+from __future__ import annotations
+
+import itertools
+import random
+from collections import deque
+from datetime import datetime
+from pathlib import Path
+
+from pipelines.extract import dates
+from pipelines.extract.decode import decode_html
+from pipelines.extract.dom import parse_html
+from pipelines.extract.generic import article_shaped, mostly_in
+from pipelines.extract.locate import doc_order, subtree_end
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+
+
+def _mostly_in_by_search(words, within):
+    """article_shaped's test before mostly_in: every run searched, then counted."""
+    grams = [" ".join(words[i:i + 8]) for i in range(0, max(len(words) - 7, 1), 4)]
+    return bool(grams) and sum(1 for g in grams if g in within) > 0.5 * len(grams)
+
+
+def test_mostly_in_counts_as_the_search_of_every_run():
+    rnd = random.Random(5)
+    vocab = ["tin", "bài", "xã", "phường", "the", "a", "of", "news", "ab", "b", "x.", "-", "Hà", "Nội", "2024"]
+    answers = set()
+    for _ in range(4000):
+        words = [rnd.choice(vocab) for _ in range(rnd.randint(0, 40))]
+        # the listing text: pieces of the words (so that runs are found), other words, broken word edges
+        pieces = []
+        for _ in range(rnd.randint(0, 6)):
+            i = rnd.randint(0, max(len(words) - 1, 0))
+            piece = " ".join(words[i:i + rnd.randint(1, 20)])
+            if piece and rnd.random() < 0.3:
+                piece = piece[rnd.randint(0, 2):]  # a run may start inside a word there
+            pieces.append(piece)
+            pieces.append(" ".join(rnd.choice(vocab) for _ in range(rnd.randint(0, 5))))
+        within = rnd.choice((" ", "  ", "\xa0", "")).join(pieces)
+        got = mostly_in(words, within)
+        assert got == _mostly_in_by_search(words, within), (words, within)
+        answers.add(got)
+    assert answers == {True, False}
+
+
+def test_article_shaped_calls_the_list_text_only_when_needed():
+    paras = ["This is a long paragraph of prose with quite a number of words in it, number %d." % i for i in range(4)]
+    text = "\n\n".join(paras)
+    calls = []
+
+    def teasers():
+        calls.append(1)
+        return text + " " + "x" * 200
+
+    assert not article_shaped(text, set(), teasers)  # the teasers' text: a listing, not an article
+    assert calls == [1]
+    assert not article_shaped(paras[0], set(), teasers)  # one paragraph: no article, the teasers not needed
+    assert calls == [1]
+    assert article_shaped(text, set(), lambda: "other words " * 40)
+
+
+def test_english_dates_read_as_dateparser_reads_them():
+    now = datetime(2030, 1, 1, tzinfo=dates.VN_TZ)
+    names = []
+    for full, *abbr in (("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
+                        ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
+                        ("october", "oct"), ("november", "nov"), ("december", "dec")):
+        for n in (full, *abbr, *(a + "." for a in abbr)):
+            names += [n, n.title(), n.upper()]
+    days = ["1", "01", "5", "29", "30", "31"]
+    years = ["1980", "2023", "2024", "2099"]
+    forms = ["{m} {d}, {y}", "{m} {d} {y}", "{d} {m} {y}", "{d}. {m} {y}", "{d} {m}, {y}"]
+    checked = invalid = 0
+    for i, (m, d, y, f) in enumerate(itertools.product(names, days, years, forms)):
+        if i % 11:
+            continue  # every 11th: each name, day, year and form is met (~1 ms of dateparser a string)
+        s = f.format(m=m, d=d, y=y)
+        known, fast = dates.english_date(s)
+        assert known, s
+        ref = dates._dateparser_parse.__wrapped__(s, now)
+        assert (fast is None) == (ref is None), s
+        if fast is not None:
+            assert fast.isoformat() == ref.isoformat(), s
+        else:
+            invalid += 1
+        checked += 1
+    assert checked > 1000 and invalid > 10  # (Feb 30, Apr 31… are no dates to either)
+    # what is not one English date and nothing else is dateparser's to read
+    for s in ("By Ann Lee March 5, 2014", "March 5, 2014 10:47 AM", "March 2014", "5 Mär 2014",
+              "32 March 2014", "March 5, 1975", "Mayo 5, 2014", "March 5, 2014."):
+        assert dates.english_date(s) == (False, None), s
+    assert dates.parse_date("Aug. 16, 2020").isoformat() == "2020-08-16T00:00:00+07:00"
+
+
+def test_subtree_end_is_the_last_node_of_the_walk():
+    checked = 0
+    for path in sorted(PAGES.glob("*.html"))[:12]:
+        root = parse_html(decode_html(path.read_bytes(), None)[0])
+        page = root.find("body")
+        order = doc_order(page)
+        for el in list(page.iter())[::3]:
+            last = deque(el.iter(), maxlen=1)
+            want = order.get(last[0], order.get(el, 0)) if last else order.get(el, 0)
+            assert subtree_end(el, order) == want, path.name
+            checked += 1
+    assert checked > 300
+
+
+def _pick_heading_by_walk(cands, blocks, order, c_global, attached):
+    """title.pick_heading before the bisections: every block walked for each candidate's counts."""
+    from pipelines.extract.title import _section_header
+    H = None
+    if cands:
+        cg_start = order.get(c_global, -1) if c_global is not None else -1
+        cg_end = subtree_end(c_global, order) if c_global is not None else -1
+        best = None
+        for c in cands:
+            if not attached(c.el):
+                continue
+            s = c.score
+            if c_global is not None:
+                hpos = order.get(c.el, 0)
+                hend = subtree_end(c.el, order)
+                if cg_start <= hpos <= cg_end:
+                    before = sum(1 for b in blocks if cg_start <= b.pos < hpos and b.tlen >= 60 and b.ld < 0.5)
+                    s += 15 if before <= 1 else -30
+                elif hend < cg_start:
+                    between = sum(1 for b in blocks if hend < b.pos < cg_start and b.tlen >= 25 and b.ld < 0.5)
+                    if between <= 3:
+                        s += 20
+                    elif between > 10:
+                        s -= 10
+                else:
+                    s -= 15
+            if _section_header(c.el) and any(
+                    o is not c and o.score >= 20 and order.get(o.el, 0) > order.get(c.el, 0) and attached(o.el)
+                    for o in cands):
+                s -= 40
+            if best is None or s > best[0]:
+                best = (s, c)
+        if best is not None and best[0] >= 25:
+            H = best[1]
+    return H
+
+
+def test_pick_heading_equals_the_walk_over_the_blocks(monkeypatch):
+    """pick_heading (block counts by bisection of sorted positions) picks the heading the walk over every
+    block picks, on every fixture page and development page (the thorough path: no portal fast path)."""
+    from pipelines.extract import fast, record, title
+
+    calls = []
+
+    def both(cands, blocks, order, c_global, attached):
+        got = title.pick_heading(cands, blocks, order, c_global, attached)
+        assert got is _pick_heading_by_walk(cands, blocks, order, c_global, attached)
+        calls.append(got is not None)
+        return got
+
+    monkeypatch.setattr(record, "pick_heading", both)
+    monkeypatch.setattr(fast, "enabled", lambda: False)
+    for path in sorted(PAGES.glob("*.html")):
+        record.extract_record(path.read_bytes(), "http://portal.example.vn/x")
+    assert len(calls) > 30 and sum(calls) > 20
