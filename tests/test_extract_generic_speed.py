@@ -165,3 +165,34 @@ def test_pick_heading_equals_the_walk_over_the_blocks(monkeypatch):
     for path in sorted(PAGES.glob("*.html")):
         record.extract_record(path.read_bytes(), "http://portal.example.vn/x")
     assert len(calls) > 30 and sum(calls) > 20
+
+
+def test_library_tree_has_lxml_html_classes_and_the_libraries_read_it_alike():
+    """library_tree's C lookup gives every node the class lxml.html's parser gives it (forms, inputs,
+    selects, labels, textareas included), and trafilatura and htmldate read both trees alike."""
+    import htmldate
+    import lxml.html
+    import trafilatura
+
+    from pipelines.extract.generic import library_tree
+
+    html_parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
+    classes = set()
+    pages = sorted(PAGES.glob("*.html"))
+    for i, path in enumerate(pages):
+        text = decode_html(path.read_bytes(), None)[0]
+        ours = library_tree(text)
+        theirs = lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=html_parser)
+        kinds = [type(e) for e in ours.iter()]
+        assert kinds == [type(e) for e in theirs.iter()], path.name
+        classes.update(kinds)
+        if i % 4 == 0:
+            assert trafilatura.extract(ours, include_comments=False) == trafilatura.extract(
+                theirs, include_comments=False), path.name
+            assert htmldate.find_date(ours, extensive_search=True) == htmldate.find_date(
+                theirs, extensive_search=True), path.name
+    form = library_tree("<html><body><form><input name=a><select><option>x</select><label>l</label>"
+                        "<textarea>t</textarea></form><p>x</p></body></html>")
+    assert [type(e).__name__ for e in form.iter("form", "input", "select", "label", "textarea", "p")] == [
+        "FormElement", "InputElement", "SelectElement", "LabelElement", "TextareaElement", "HtmlElement"]
+    assert lxml.html.HtmlElement in classes

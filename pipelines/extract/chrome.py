@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from lxml import etree
+
 from .dom import HEADING_TAGS, JUNK_TAGS, attr_str, drop, link_text_len
 from .text import collapse, has_chrome_literal, CHROME_LITERALS
 
@@ -219,12 +221,19 @@ def text_pieces(el, limit: int) -> list[str] | None:
     return parts
 
 
+# the characters of an element's text pieces (the text nodes itertext yields) plus their number: with the
+# spaces that would join them, an upper bound of the text's collapsed length
+_TEXT_SIZE = etree.XPath("string-length(string()) + count(.//text())")
+
+
 def is_short(el, limit: int) -> bool:
     """``short_text(el, limit) is not None``, without collapsing a text that is short however it collapses
     (its pieces and the spaces joining them within ``limit``: collapse only removes characters)."""
     if not len(el):
         t = el.text or ""
         return len(t) <= limit or (len(t) <= limit * 4 + 200 and len(collapse(t)) <= limit)
+    if limit >= 1000 and _TEXT_SIZE(el) - 1 <= limit:
+        return True  # (its pieces and the spaces joining them, counted by libxml2 without building them)
     parts = text_pieces(el, limit)
     if parts is None:
         return False

@@ -24,6 +24,7 @@ from typing import Callable
 import htmldate  # imported once with the module, never inside a call
 import lxml.html
 import trafilatura
+from lxml import etree
 from trafilatura.metadata import extract_title
 
 from .dates import VN_TZ
@@ -39,12 +40,32 @@ MAX_LINK_LINES = 0.3
 _local = threading.local()
 
 
+def html_class_lookup():
+    """lxml.html's element classes (HtmlElement; FormElement for <form>, InputElement for <input>, …) looked up
+    in C by tag name, instead of by lxml.html's Python lookup method, which lxml calls for every element
+    proxy it makes: trafilatura and htmldate make hundreds of thousands on a page's tree."""
+    lookup = etree.ElementNamespaceClassLookup(etree.ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment, pi=lxml.html.HtmlProcessingInstruction,
+        entity=lxml.html.HtmlEntity))
+    tags = lookup.get_namespace(None)
+    for name, cls in lxml.html.HtmlElementClassLookup._default_element_classes.items():
+        tags[name] = cls
+    return lookup
+
+
+def library_parser():
+    """lxml.html.HTMLParser's parser (comments removed) with html_class_lookup: the same classes."""
+    parser = etree.HTMLParser(encoding="utf-8", remove_comments=True)
+    parser.set_element_class_lookup(html_class_lookup())
+    return parser
+
+
 def library_tree(text: str, src: bytes | None = None):
     """An lxml.html tree of the decoded page for trafilatura / htmldate (parsed from the string: no fetch).
     ``src``: the text encoded as UTF-8 ("replace"), when the caller has it already."""
     parser = getattr(_local, "parser", None)
     if parser is None:
-        parser = _local.parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
+        parser = _local.parser = library_parser()
     try:
         return lxml.html.document_fromstring(text.encode("utf-8", "replace") if src is None else src,
                                              parser=parser)
