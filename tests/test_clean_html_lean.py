@@ -33,8 +33,17 @@ CASES = [
      "<tr><th>h</th><td>x\u00a0y</td></tr></table><p>after the table</p>", True),
     ("<div class='WordSection1'><p class=MsoNormal>Word <o:p>&nbsp;</o:p></p></div>", True),
     ("<p>Vi\u1ec7t Nam \u0111\u1eb9p</p><p>zero\u200bwidth and \u2028mark</p>", True),
+    ("<p>see <a href='/other/page' class='x' target='_blank' rel='nofollow'>a <b>link</b></a> and "
+     "<a href='https://b.vn/a?x=1&amp;y=2#top'>another</a><a href='/x'><img src='/a.jpg' width='400'></a></p>", True),
+    ("<ul><li><a href='/x'></a>empty link</li></ul>", True),
     # left to nh3
-    ("<p>see <a href='/other/page'>a link</a></p>", False),
+    ("<p>see <a href='mailto:a@b.vn'>mail</a></p>", False),
+    ("<p>see <a>no href</a></p>", False),
+    ("<p>see <a href='/a b'>a space</a></p>", False),
+    ("<p>see <a href='/x' title='tip'>a titled link</a></p>", False),
+    ("<p><strong title='s'>titled</strong></p>", False),
+    ("<p><em lang='en'>lang</em></p>", False),
+    ("<p>x<img src='/wps/wcm/connect/anh1.jpg' title='t' width='400'>y</p>", False),
     ("<p><img src='ftp://files.example.vn/a.jpg' width='400' height='300'></p>", False),
     ("<p><img src='http://1.2.3.999/a.jpg' width='400' height='300'></p>", False),
     ("<p><img src='http://user@host.example.vn/a.jpg' width='400' height='300'></p>", False),

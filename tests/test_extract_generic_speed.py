@@ -196,3 +196,30 @@ def test_library_tree_has_lxml_html_classes_and_the_libraries_read_it_alike():
     assert [type(e).__name__ for e in form.iter("form", "input", "select", "label", "textarea", "p")] == [
         "FormElement", "InputElement", "SelectElement", "LabelElement", "TextareaElement", "HtmlElement"]
     assert lxml.html.HtmlElement in classes
+
+
+def test_lean_body_html_is_the_sanitised_one_on_every_page(monkeypatch):
+    """The thorough path writes its body HTML lean (links included): on every fixture page, character for
+    character nh3's sanitised HTML, and written lean on some."""
+    from pipelines.extract import clean_html, fast, record
+
+    lean_ok = []
+    real_build, real_assemble = clean_html.build_body_html, clean_html.assemble_body
+
+    def spy_assemble(items, inner, figure, cell):
+        out = real_assemble(items, inner, figure, cell)
+        if inner is clean_html.lean_inner_html:
+            lean_ok.append(out is not None)
+        return out
+
+    def both(items, base, lean=False):
+        got = real_build(items, base, lean=lean)
+        assert got == real_build(items, base)
+        return got
+
+    monkeypatch.setattr(clean_html, "assemble_body", spy_assemble)
+    monkeypatch.setattr(record, "build_body_html", both)
+    monkeypatch.setattr(fast, "enabled", lambda: False)
+    for path in sorted(PAGES.glob("*.html")):
+        record.extract_record(path.read_bytes(), "http://portal.example.vn/x")
+    assert len(lean_ok) > 20 and any(lean_ok)

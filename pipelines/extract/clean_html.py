@@ -105,8 +105,9 @@ def figure_html(images: list[dict]) -> str:
 # The sanitiser's output written directly for plain inline markup (the fast path's body, where nh3's parse
 # and serialisation of the whole fragment cost more than the rest of the body HTML): text and attribute
 # values escaped as nh3's serialiser (html5ever) escapes them, the allowed inline tags kept, the others
-# (span, font, u, sup, sub, Word's o:p) dropped with their content kept, images with their src and alt only.
-# Anything else (links, block tags inside a block, a non-http image URL) is left to nh3: see build_body_html.
+# (span, font, u, sup, sub, Word's o:p) dropped with their content kept, images with their src and alt only,
+# links to a plain http(s) URL with their href only. Anything else (block tags inside a block, a non-http URL,
+# a title or lang attribute, which nh3 keeps on any allowed tag) is left to nh3: see build_body_html.
 # tests/test_clean_html_lean.py proves the two equal.
 _LEAN_KEEP = frozenset(("strong", "b", "em", "i"))
 _LEAN_UNWRAP = frozenset(("span", "font", "u", "sup", "sub", "o:p"))
@@ -164,9 +165,15 @@ def sanitizer_img(items) -> str | None:
     return out + ">"
 
 
-def _lean_inner(el, out: list, cell: bool = False) -> bool:
+def _has_generic_attr(el) -> bool:
+    """An attribute nh3 keeps on every allowed tag (its default generic attributes: title, lang): left to nh3."""
+    return el.get("title") is not None or el.get("lang") is not None
+
+
+def _lean_inner(el, out: list, cell: bool = False, in_link: bool = False) -> bool:
     """Append the sanitised inner HTML of ``el`` to ``out``; False where it holds more than plain inline markup
-    (``cell``: a table cell, whose children may also be paragraphs of it)."""
+    (``cell``: a table cell, whose children may also be paragraphs of it; ``in_link``: inside a link, where
+    another link is left to nh3)."""
     if el.text:
         out.append(sanitizer_text(el.text))
     for c in el:
@@ -176,15 +183,26 @@ def _lean_inner(el, out: list, cell: bool = False) -> bool:
                 return False
             out.append("<br>")
         elif tag in _LEAN_KEEP:
+            if _has_generic_attr(c):
+                return False
             out.append(f"<{tag}>")
-            if not _lean_inner(c, out):
+            if not _lean_inner(c, out, in_link=in_link):
                 return False
             out.append(f"</{tag}>")
         elif tag in _LEAN_UNWRAP:
-            if not _lean_inner(c, out):
+            if not _lean_inner(c, out, in_link=in_link):
                 return False
+        elif tag == "a":
+            # a link to a plain http(s) URL (absolutize made it absolute): its href kept, the rest dropped
+            href = c.get("href")
+            if in_link or href is None or not plain_http_url(href) or _has_generic_attr(c):
+                return False
+            out.append(f'<a href="{sanitizer_attr(href)}">')
+            if not _lean_inner(c, out, in_link=True):
+                return False
+            out.append("</a>")
         elif tag == "img":
-            if c.text or len(c):
+            if c.text or len(c) or _has_generic_attr(c):
                 return False
             img = sanitizer_img(c.items())
             if img is None:

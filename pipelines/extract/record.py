@@ -190,12 +190,10 @@ def _extract(rec, body, url, content_type, captured_at):
     named_author = A.markup_author(root, [el.text for el in root.iter("script")
                                           if el.text and "ld+json" in (el.get("type") or "")], source=text,
                                   scanned=(page, sc))
-    script_imgs = []  # (parent element, image URLs) of inline JS arrays (album slideshows)
-    for el in sc.junk:
-        if el.tag == "script" and el.text and el.getparent() is not None:
-            urls = K.script_image_urls(el.text)
-            if urls:
-                script_imgs.append((el.getparent(), urls))
+    # (parent element, text) of the inline scripts: the image URLs of their JS arrays (album slideshows) are
+    # read only if an album is weighed (record_kind._album)
+    scripts = [(el.getparent(), el.text) for el in sc.junk
+               if el.tag == "script" and el.text and el.getparent() is not None]
     for el in sc.junk:
         if el.getparent() is not None:
             drop(el)
@@ -462,7 +460,7 @@ def _extract(rec, body, url, content_type, captured_at):
 
     # ---- body html
     items = body_items(kept)
-    body_html = build_body_html(items, base) if items else ""
+    body_html = build_body_html(items, base, lean=True) if items else ""
 
     # ---- self urls
     self_urls = self_urls_of(links, meta, base, print_links)
@@ -484,7 +482,7 @@ def _extract(rec, body, url, content_type, captured_at):
             if not (page_type == "article" and C is not None and not is_ancestor(C, cont) and not is_ancestor(cont, C)):
                 videos = items
         kind_info = detect_kind(videos=videos, home=home, page=page, page_text=page_text, base=base, H=H,
-                                 h_end=h_end, blocks=blocks, title=title, script_imgs=script_imgs, attached=attached,
+                                 h_end=h_end, blocks=blocks, title=title, scripts=scripts, attached=attached,
                                  listing=page_type == "listing")
     if kind_info is not None:
         page_type = kind_info["page_type"]

@@ -13,7 +13,7 @@ from .images import image_entry, image_src, is_content_image
 from .text import clean_text, collapse, halve_repeated
 
 
-def detect_kind(*, videos, home, page, page_text, base, H, h_end, blocks, title, script_imgs, attached, listing):
+def detect_kind(*, videos, home, page, page_text, base, H, h_end, blocks, title, scripts, attached, listing):
     """The record kind found by structure: {'page_type': …, kind fields…} or None (article/page/listing/other)."""
     if home:
         return None
@@ -36,7 +36,7 @@ def detect_kind(*, videos, home, page, page_text, base, H, h_end, blocks, title,
                 sch["title"] = stitle or _caption_title(tbl)
                 return sch
     # a list of items with thumbnails is a listing, not an album
-    alb = None if listing else _album(blocks, H_el, h_end, title, base, script_imgs, attached)
+    alb = None if listing else _album(blocks, H_el, h_end, title, base, scripts, attached)
     if alb is not None:
         alb["page_type"] = "album"
         return alb
@@ -92,11 +92,12 @@ def _album_entry(img, base):
     return e
 
 
-def _album(blocks, H_el, h_end, title, base, script_imgs, attached):
-    """An album: a titled page whose content after the title is mostly images (>= 3, little text)."""
+def _album(blocks, H_el, h_end, title, base, scripts, attached):
+    """An album: a titled page whose content after the title is mostly images (>= 3, little text).
+    ``scripts``: (parent element, text) of the page's inline scripts (slideshows' JS arrays of images)."""
     if H_el is None:
         return None
-    js = [(par, urls) for par, urls in script_imgs if attached(par)]
+    js = [(par, urls) for par, text in scripts if attached(par) for urls in (K.script_image_urls(text),) if urls]
     first_img = None
     n_imgs = 0
     for b in blocks:
