@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from importlib.metadata import version
@@ -74,5 +75,14 @@ def main(argv: list[str] | None = None) -> int:
         return code
 
 
+def console() -> None:
+    """The ``portal-archive`` command: :func:`main`, then the process ends without the interpreter's last garbage
+    collection walking every object the command made or loaded (they are frozen: the memory goes with the
+    process). After a crawl that walk took 0.2-0.5 s of every run (py-spy), a tenth of a re-crawl."""
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

@@ -120,6 +120,7 @@ class Revalidator:
         self.workers: dict[str, int] = {}  # download slot key -> worker tasks running
         self.tasks: set[asyncio.Task] = set()
         self.items: set[asyncio.Task] = set()  # items of 304s in the item pipelines
+        self.item_freed = asyncio.Event()  # one of them is through
         self.pending = 0  # requests taken and not yet through (answered and archived, or handed to Scrapy)
         self.freed = asyncio.Event()  # one of this client's transfers ended
         self.closed = False
@@ -369,8 +370,9 @@ class Revalidator:
             if isinstance(out, Request):
                 self.engine.crawl(out)
             else:  # through the item pipelines while the next request goes out (they await the WARC record)
-                if len(self.items) >= ITEMS_IN_FLIGHT:
-                    await asyncio.wait(self.items, return_when=asyncio.FIRST_COMPLETED)
+                while len(self.items) >= ITEMS_IN_FLIGHT:  # (asyncio.wait on the set: O(items) per 304)
+                    self.item_freed.clear()
+                    await self.item_freed.wait()
                 self.pending += 1
                 task = asyncio.ensure_future(self.engine.scraper.start_itemproc_async(out, response=response))
                 self.items.add(task)
@@ -378,6 +380,7 @@ class Revalidator:
 
     def _item_done(self, task) -> None:
         self.items.discard(task)
+        self.item_freed.set()
         self._done()
 
     def _done(self) -> None:

@@ -6,7 +6,8 @@ SHA-256 release the GIL, so they run beside the event loop, on the other core); 
 per Parquet batch, before any row pointing at them is written (``ArchiveWriter.durable_first``).
 
 Opened on first use, closed by :class:`pipelines.scrapy_pipelines.ArchivePipeline` when the spider
-closes: WARC files are finalized and indexed (CDXJ) before the snapshot row is written.
+closes: WARC files are finalized and indexed (CDXJ, from the lines the WARC writer made as it wrote each
+record) before the snapshot row is written.
 
 A crawl worker of ``crawl --redis`` (``crawler.portal_shared_state``, :mod:`crawler.shared_state`) opens
 or joins the crawl's one snapshot, writes its own part and WARC files, and leaves when done; the last
@@ -26,7 +27,7 @@ from twisted.python.failure import Failure
 from archive.lock import ArchiveLock, ArchiveLockedError
 from archive.media import MediaStore
 from archive.store import ONCE_PER_SNAPSHOT, ArchiveWriter
-from archive.warc.cdxj import indexer_class, write_cdxj
+from archive.warc.cdxj import surt_key, write_cdxj
 from archive.warc.revisits import Originals
 from archive.warc.writer import WarcWriter, recover
 
@@ -189,12 +190,12 @@ class Capture:
                 WarcWriter, self.root, self.writer.snapshot_id,
                 max_bytes=self.crawler.settings.getint("PORTAL_WARC_MAX_BYTES", 100_000_000),
                 software=self.software, settings=json.loads(self.settings_json), sync_each=False,
-                worker=self.shared.worker if self.shared is not None else None,
+                worker=self.shared.worker if self.shared is not None else None, cdxj=True,
             )
             self._warc_thread = ThreadPoolExecutor(1, thread_name_prefix="warc-writer")
-            # the CDXJ indexer of the close takes a while to import: import it while the crawl waits on the
-            # network, not after (a re-crawl's fixed cost)
-            threading.Thread(target=indexer_class, daemon=True, name="import-cdxj-indexer").start()
+            # the CDXJ line of each record is made as it is written (SURT keys: the surt package, slow to
+            # import): import it while the crawl starts, not on the WARC thread's first record
+            threading.Thread(target=surt_key, args=("http://example.org/",), daemon=True, name="import-surt").start()
             self.writer.durable_first.append(lambda: self.on_warc_thread(self._warc.sync))
         return _GuardedWarc(self, self._warc) if self._warc is not None else None
 
@@ -243,7 +244,8 @@ class Capture:
                 if self.shared is not None and not self._leave(status):
                     return None  # the snapshot stays open for the other workers
                 if self._warc is not None or (self.shared is not None and self.crawler.settings.getbool("PORTAL_WARC", True)):
-                    write_cdxj(self.root, self.writer.snapshot_id)  # every worker's WARC files
+                    # every worker's WARC files: this writer's from the lines it made, the others read again
+                    write_cdxj(self.root, self.writer.snapshot_id, self._warc.cdxj_lines if self._warc else None)
                 snapshot = self.writer.close(status=status, mark_removed=False)  # removals are the spider's, on evidence
                 if self.shared is not None:
                     self.shared.clear()

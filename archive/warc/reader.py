@@ -109,14 +109,25 @@ def _to_response(record) -> WarcResponse:
     )
 
 
-def _member(root: str | os.PathLike[str], warc_file: str, offset: int, length: int) -> bytes:
+def _member(root: str | os.PathLike[str], warc_file: str, offset: int, length: int,
+            paths: dict[str, Path] | None = None) -> bytes:
     """The bytes of the one gzip member at ``offset``/``length`` of ``root/warc_file``, decompressed
-    (WarcReadError if they are not exactly one complete member)."""
+    (WarcReadError if they are not exactly one complete member). ``paths``: the caller's cache of finished
+    files' resolved paths (``warc_file`` → path), for one who reads many records of the same files."""
+    path = paths.get(warc_file) if paths is not None else None
     try:
-        with open(_resolve(Path(root), warc_file), "rb") as fh:
+        if path is None:
+            path = _resolve(Path(root), warc_file)
+            if paths is not None and not path.name.endswith(OPEN_SUFFIX):
+                paths[warc_file] = path
+        with open(path, "rb") as fh:
             return gzmembers.read_member(fh, int(offset), int(length))
     except gzmembers.MemberError as exc:
         raise WarcReadError(f"{warc_file}: {exc}") from None
+    except FileNotFoundError:
+        if paths is None or paths.pop(warc_file, None) is None:
+            raise
+        return _member(root, warc_file, offset, length, paths)  # moved since: resolved again
 
 
 def read_record(root: str | os.PathLike[str], warc_file: str, offset: int, length: int) -> WarcResponse:
@@ -138,11 +149,14 @@ def read_record(root: str | os.PathLike[str], warc_file: str, offset: int, lengt
         raise WarcReadError(f"{warc_file}: offset {offset}: not a WARC record ({exc})") from None
 
 
-def read_warc_headers(root: str | os.PathLike[str], warc_file: str, offset: int, length: int) -> dict[str, str]:
+def read_warc_headers(root: str | os.PathLike[str], warc_file: str, offset: int, length: int,
+                      paths: dict[str, Path] | None = None) -> dict[str, str]:
     """The WARC header fields (names lower-cased) of the record at ``offset``/``length``, as :func:`read_record`
     reads them and with its checks of the member, without parsing the HTTP message it holds (a re-crawl's
-    revisits name their originals by these: warcio's parse of the whole record was most of a revisit's cost)."""
-    data = _member(root, warc_file, offset, length)
+    revisits name their originals by these: warcio's parse of the whole record was most of a revisit's cost).
+    ``paths``: see :func:`_member` (a re-crawl resolved the same few files' paths, symlink by symlink, for
+    every revisit)."""
+    data = _member(root, warc_file, offset, length, paths)
     end = data.find(b"\r\n\r\n")
     lines = data[:end].split(b"\r\n") if end > 0 else []
     if not lines or not lines[0].startswith(b"WARC/") or any(line[:1] in (b" ", b"\t") for line in lines[1:]):

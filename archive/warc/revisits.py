@@ -49,6 +49,7 @@ class Originals:
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root)
         self._pointers: dict[str, tuple[str, int, int]] | None = None
+        self._paths: dict[str, Path] = {}  # the originals' WARC files, resolved once
 
     def _load(self) -> dict[str, tuple[str, int, int]]:
         rows = _pointer_rows(self.root, lambda t: (
@@ -67,7 +68,7 @@ class Originals:
             if pointer is None:
                 return {}
         try:
-            original = read_warc_headers(self.root, *pointer)
+            original = read_warc_headers(self.root, *pointer, paths=self._paths)
         except WarcReadError:
             return {}
         out = {"refers_to_uri": original.get("warc-target-uri"), "refers_to_record_id": original.get("warc-record-id"),

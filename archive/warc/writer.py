@@ -59,6 +59,7 @@ from ..exceptions import ArchiveError
 from ..layout import check_snapshot_id
 from ..marker import ensure_archive_root
 from . import gzmembers
+from .cdxj import CdxjLines
 from .layout import (
     OPEN_SUFFIX,
     WARC_DIR,
@@ -211,6 +212,7 @@ class WarcWriter:
         settings: Mapping[str, Any] | None = None,
         sync_each: bool = True,
         worker: str | None = None,
+        cdxj: bool = False,
     ):
         self.root = Path(root).absolute()
         self.worker = worker  # a crawl worker sharing the snapshot (crawl --redis): its name is in its files' names
@@ -237,6 +239,8 @@ class WarcWriter:
         self._warcinfo_id: str | None = None
         self._closed = False
         self.records_written = 0
+        #: with ``cdxj``: the CDXJ lines of the records written, made as they are (:func:`write_cdxj` takes them)
+        self.cdxj_lines = CdxjLines(self.root / WARC_DIR) if cdxj else None
 
     # -- file handling ----------------------------------------------------------------------
     def _open_new_file(self) -> None:
@@ -303,6 +307,8 @@ class WarcWriter:
         fsync_dir(self.folder)
         _manifest_record(self.root, final)
         self.files.append(final)
+        if self.cdxj_lines is not None:
+            self.cdxj_lines.finished(final)
 
     def _ensure_file(self) -> None:
         if self._closed:
@@ -344,6 +350,8 @@ class WarcWriter:
                 pass
             raise
         self.records_written += len(records)
+        if self.cdxj_lines is not None:
+            self.cdxj_lines.add(records, spans, final_path(self._path))
         offset, length = spans[pointer_index]
         record = records[pointer_index]
         return WarcPointer(self._rel, offset, length, record.rec_headers.get_header("WARC-Record-ID"))
