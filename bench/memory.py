@@ -1,15 +1,154 @@
-"""The memory part of ``make bench`` alone: peak resident memory of a crawl of N/4 and of N articles.
+"""Peak memory of a crawl of N/4 and of N articles: flat memory means a ratio near 1 (issue 11, target 4).
 
-    python -m bench.memory --articles 1000 [--rounds 2] [--seed 1]
+    python -m bench.memory --articles 1000 [--rounds 2] [--seed 1] [--baseline DIR] [--timeline]
 
-Each round crawls both sizes (``bench.run.bench_memory``, which ``make bench`` calls once); the ratio of
-every round is printed, so a loaded machine's noise shows.
+Two measures of one crawl, both printed:
+
+* **the crawl's process tree** (the figure the target row uses): the crawl process, the extraction
+  workers' fork server and its workers (``pipelines/workers.py``), their proportional set sizes (``Pss``
+  of ``/proc/PID/smaps_rollup``: a page the forked workers share is counted once, not once per worker)
+  summed per sample, every 0.1 s; the highest sum. Sampling can miss a spike shorter than 0.1 s;
+* **the crawl process alone**: the kernel's high-water mark of its resident set (``VmHWM`` of
+  ``/proc/PID/status``, exact however short the spike), its last reading before the process exits. Not
+  ``ru_maxrss`` from ``wait4``: Linux carries a parent's peak into its child across fork and exec, so a
+  crawl started by a bench process that had grown to 400 MB would "peak" at 400 MB at least.
+
+Each round crawls both sizes (one replica process per size); the ratio of every round is printed, so a
+loaded machine's noise shows. ``--baseline DIR``: a checkout of other code (``git archive main | tar -x -C
+DIR``), crawled too, in alternation with this code, same replicas: before/after in one run.
+``--timeline``: print the samples at which the tree's figure rose (seconds, tree MB, crawl MB).
 """
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
 
-from bench.run import bench_memory
+INTERVAL_S = 0.1
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            out.add(child)
+            todo.append(child)
+    return out
+
+
+def _field_mb(path: str, field: str) -> float:
+    try:
+        with open(path, encoding="ascii") as fh:
+            return next((int(line.split()[1]) for line in fh if line.startswith(field + ":")), 0) / 1024
+    except OSError:  # gone
+        return 0.0
+
+
+def status_mb(pid: int, field: str = "VmRSS") -> float:
+    """``VmRSS`` (or ``VmHWM``...) of one process, MB; 0 once it is gone."""
+    return _field_mb(f"/proc/{pid}/status", field)
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size of one process (a page shared by N processes counts 1/N in each), MB."""
+    return _field_mb(f"/proc/{pid}/smaps_rollup", "Pss")
+
+
+def measured_crawl(url: str, archive: Path, *settings: str, code: str | None = None, cwd=None, env=None,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, on_sample=None) -> dict:
+    """Run one ``portal-archive crawl URL --archive ARCHIVE`` (``settings``: ``-s`` values; ``code``: a checkout
+    whose code runs) and measure its memory: ``rss_mb`` (the crawl process's VmHWM), ``tree_mb`` (peak of the
+    tree's summed Pss), ``main_sampled_mb`` (peak of the crawl's VmRSS as sampled: the measure before),
+    ``timeline`` (the samples where ``tree_mb`` rose: seconds, tree MB, crawl MB), ``wall``, ``returncode``.
+    ``on_sample()`` is called with every sample."""
+    if code:
+        cwd, env = code, {**(env or os.environ), "PYTHONPATH": code}
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "crawl", url + "/", "--archive", str(archive),
+                             *(a for v in settings for a in ("-s", v))],
+                            cwd=cwd, env=env, stdout=stdout, stderr=stderr)
+    peak = {"tree": 0.0, "main": 0.0, "hwm": 0.0}
+    timeline: list[tuple[float, float, float]] = []
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            main = status_mb(proc.pid)
+            tree = sum(pss_mb(p) for p in {proc.pid, *descendants(proc.pid)})
+            peak["main"] = max(peak["main"], main)
+            peak["hwm"] = max(peak["hwm"], status_mb(proc.pid, "VmHWM"))
+            if tree > peak["tree"]:
+                peak["tree"] = tree
+                timeline.append((time.monotonic() - started, tree, main))
+            if on_sample is not None:
+                on_sample()
+            done.wait(INTERVAL_S)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        _, status, _ = os.wait4(proc.pid, 0)
+    finally:
+        done.set()
+        sampler.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return {"returncode": proc.returncode, "wall": time.monotonic() - started, "rss_mb": peak["hwm"],
+            "tree_mb": peak["tree"], "main_sampled_mb": peak["main"], "timeline": timeline}
+
+
+def crawl_sizes(articles: int, seed: int, codes: dict[str, str | None]) -> dict[str, list[dict]]:
+    """For each code variant, the measures of a crawl of ``articles // 4`` and of ``articles`` articles;
+    the variants alternate on the same replica process of each size."""
+    from cli.crawl import replica_process
+
+    out: dict[str, list[dict]] = {name: [] for name in codes}
+    for n in (articles // 4, articles):
+        with replica_process(n, seed) as url:
+            for name, code in codes.items():
+                with tempfile.TemporaryDirectory() as tmp:
+                    result = measured_crawl(url, Path(tmp) / "archive", "PORTAL_PROGRESS_INTERVAL=0", code=code)
+                if result["returncode"] not in (0, 3):
+                    raise SystemExit(f"bench: crawl failed with exit code {result['returncode']}")
+                out[name].append(result)
+    return out
+
+
+def describe(name: str, small: dict, big: dict, articles: int) -> str:
+    return (f"  {name:9} tree (Pss, all processes) {small['tree_mb']:4.0f} -> {big['tree_mb']:4.0f} MB "
+            f"= {big['tree_mb'] / small['tree_mb']:.2f}x;  crawl process (VmHWM) {small['rss_mb']:4.0f} -> "
+            f"{big['rss_mb']:4.0f} MB = {big['rss_mb'] / small['rss_mb']:.2f}x;  sampled VmRSS "
+            f"{small['main_sampled_mb']:4.0f} -> {big['main_sampled_mb']:4.0f} MB  "
+            f"({articles // 4} -> {articles} articles; {small['wall']:.0f} s, {big['wall']:.0f} s)")
+
+
+def bench_memory(articles: int, seed: int) -> list[dict]:
+    """``make bench``'s memory rows: the target row is the process tree's peak (the memory the crawl takes
+    from the machine); the crawl process's own high-water mark is the row beside it."""
+    from bench.table import row
+
+    small, big = crawl_sizes(articles, seed, {"this": None})["this"]
+    print(f"memory  peak of a crawl of {articles // 4} vs {articles} articles")
+    print(describe("this", small, big, articles))
+    tree, main = big["tree_mb"] / small["tree_mb"], big["rss_mb"] / small["rss_mb"]
+    return [row(f"peak memory, crawl of {articles} vs {articles // 4} articles: process tree, Pss (MB)",
+                big["tree_mb"], small["tree_mb"], unit="MB", target="<= 1.2x", met=tree <= 1.2),
+            row(f"peak memory, crawl of {articles} vs {articles // 4} articles: crawl process, VmHWM (MB)",
+                big["rss_mb"], small["rss_mb"], unit="MB")]
 
 
 def main(argv=None) -> int:
@@ -17,9 +156,21 @@ def main(argv=None) -> int:
     p.add_argument("--articles", type=int, default=1000, help="the larger crawl (the smaller is a quarter of it)")
     p.add_argument("--rounds", type=int, default=1)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--baseline", help="a checkout of other code, crawled too in alternation "
+                                      "(git archive main | tar -x -C DIR)")
+    p.add_argument("--timeline", action="store_true", help="print the samples at which the tree's peak rose")
     args = p.parse_args(argv)
+    codes = {"this": None}
+    if args.baseline:
+        codes["baseline"] = str(Path(args.baseline).resolve())
     for _ in range(args.rounds):
-        bench_memory(args.articles, args.seed)
+        results = crawl_sizes(args.articles, args.seed, codes)
+        print(f"memory  peak of a crawl of {args.articles // 4} vs {args.articles} articles", flush=True)
+        for name, (small, big) in results.items():
+            print(describe(name, small, big, args.articles), flush=True)
+            if args.timeline:
+                for label, m in (("small", small), ("big", big)):
+                    print(f"    {name} {label}: " + "  ".join(f"{t:.1f}s {tr:.0f}/{mn:.0f}" for t, tr, mn in m["timeline"]))
     return 0
 
 

@@ -29,6 +29,7 @@ from bench.extraction_quality import bench_quality, paired_rates
 from bench.parquet_layout import bench_archive
 from bench.reextract import bench_reextract
 from bench.hostile import bench_hostile
+from bench.memory import bench_memory
 from bench.search import run as bench_search
 from bench.redis_scale import bench_redis_scale
 from bench.sites import bench_sites
@@ -157,18 +158,6 @@ def bench_crawl(articles: int, seed: int, reextract_records: int = 0) -> list[di
             target="< 0.05x", met=record_pages_fetched / records < 0.05),
         row("re-crawl through the lean client: time", second_s, scrapy_s, unit="s vs every request through Scrapy"),
     ]
-
-
-def bench_memory(articles: int, seed: int) -> list[dict]:
-    """Peak memory of a crawl of N/4 and of N articles: flat memory means a ratio near 1."""
-    peaks = []
-    for n in (articles // 4, articles):
-        with tempfile.TemporaryDirectory() as tmp, replica_process(n, seed) as url:
-            peaks.append(_crawl(url, Path(tmp) / "archive")[1])
-    print(f"memory  peak RSS crawl of {articles // 4} articles: {peaks[0]:.0f} MB; of {articles}: {peaks[1]:.0f} MB; "
-          f"ratio {peaks[1] / peaks[0]:.2f}x for 4x the articles")
-    return [row(f"peak RSS, crawl of {articles} vs {articles // 4} articles", peaks[1], peaks[0], unit="MB",
-                target="<= 1.2x", met=peaks[1] / peaks[0] <= 1.2)]
 
 
 def quality_rows(q: dict) -> list[dict]:
