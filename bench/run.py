@@ -4,7 +4,10 @@ table (measure, ours, baseline, ratio, target, met?) and written as JSON to ``be
 * extraction: our extractor vs trafilatura, pages/s on the same replica article pages (timed page by page in
   alternation after one warm-up round);
 * crawl: our full crawl (discovery, identity, extraction, Parquet) vs a bare-fetch spider that GETs
-  exactly the URLs our crawl fetched, same concurrency, against the same replica process.
+  exactly the URLs our crawl fetched, same concurrency, against the same replica process; then re-crawls of
+  that unchanged portal (the lean client, and every request through Scrapy);
+* re-crawl (issue 11, target 5; bench/recrawl.py): first crawl and re-crawl of a larger unchanged replica
+  (2,000 articles with --quick, 5,000 in the full run), both timed as whole processes.
 * sites (issue 12, bench/sites.py): 20 sibling replicas, 200 ms latency, Crawl-delay 1 s each: our rate
   against the politeness limit of 20 requests/s.
 * scale-out (issue 12, bench/redis_scale.py): 2 scrapy-redis crawl workers vs 1 against the replica at
@@ -27,6 +30,7 @@ import pyarrow.dataset as ds
 from bench.crawl_cpu import describe, replica_pid, run_measured
 from bench.extraction_quality import bench_quality, paired_rates
 from bench.parquet_layout import bench_archive
+from bench.recrawl import bench_recrawl_rows
 from bench.reextract import bench_reextract
 from bench.hostile import bench_hostile
 from bench.memory import bench_memory
@@ -152,10 +156,10 @@ def bench_crawl(articles: int, seed: int, reextract_records: int = 0) -> list[di
         row("crawl peak memory", first_mb, unit="MB"),
         row("crawl CPU-seconds, all its processes and the replica's", first_run.total_cpu + first_run.replica_cpu,
             bare_run.total_cpu + bare_run.replica_cpu, unit="CPU-s vs bare fetch"),
-        row("re-crawl of the unchanged portal: time", second_s, first_s, unit="s vs first crawl",
-            target="< 0.15x", met=second_s / first_s < 0.15),
-        row("re-crawl: record pages fetched in full", record_pages_fetched, records, unit="pages vs records",
-            target="< 0.05x", met=record_pages_fetched / records < 0.05),
+        # the target (< 0.15x) is stated for 5,000 articles: its rows are bench_recrawl_rows', at a larger size
+        row(f"re-crawl of the unchanged portal, {articles} articles: time", second_s, first_s, unit="s vs first crawl"),
+        row(f"re-crawl, {articles} articles: record pages fetched in full", record_pages_fetched, records,
+            unit="pages vs records"),
         row("re-crawl through the lean client: time", second_s, scrapy_s, unit="s vs every request through Scrapy"),
     ]
 
@@ -182,9 +186,9 @@ def quality_rows(q: dict) -> list[dict]:
 
 SIZES = {  # full run, and --quick
     False: {"articles": 2000, "crawl_articles": 2000, "memory_articles": 2000, "search_records": 200_000,
-            "sites_articles": 60, "reextract_records": 20_000},
+            "sites_articles": 60, "reextract_records": 20_000, "recrawl_articles": 5000},
     True: {"articles": 500, "crawl_articles": 500, "memory_articles": 1000, "search_records": 20_000,
-           "sites_articles": 10, "reextract_records": 10_000},
+           "sites_articles": 10, "reextract_records": 10_000, "recrawl_articles": 2000},
 }
 
 
@@ -201,7 +205,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     sizes = dict(SIZES[args.quick])
     if args.articles:
-        sizes["articles"] = sizes["crawl_articles"] = sizes["memory_articles"] = args.articles
+        sizes["articles"] = sizes["crawl_articles"] = sizes["memory_articles"] = sizes["recrawl_articles"] = args.articles
     if args.search_records:
         sizes["search_records"] = args.search_records
     started = time.perf_counter()
@@ -214,6 +218,7 @@ def main(argv=None) -> int:
 
     rows += part("extraction", extraction)
     rows += part("crawl", bench_crawl, sizes["crawl_articles"], args.seed, sizes["reextract_records"])
+    rows += part("re-crawl", bench_recrawl_rows, sizes["recrawl_articles"], args.seed)
     rows += part("wacz", bench_wacz, max(50, sizes["articles"] // 4), args.seed)
     if args.memory:
         rows += part("memory", bench_memory, sizes["memory_articles"], args.seed)
