@@ -223,3 +223,27 @@ def test_lean_body_html_is_the_sanitised_one_on_every_page(monkeypatch):
     for path in sorted(PAGES.glob("*.html")):
         record.extract_record(path.read_bytes(), "http://portal.example.vn/x")
     assert len(lean_ok) > 20 and any(lean_ok)
+
+
+def test_own_text_gate_of_the_scan_keeps_every_element_with_own_text():
+    """chrome.scan checks the own text only of the elements libxml2 finds with a non-blank text node: a superset
+    of those whose text and children's tails str.strip leaves non-empty (no-break spaces, tabs, comments)."""
+    from pipelines.extract import chrome
+
+    docs = [p.read_bytes() for p in sorted(PAGES.glob("*.html"))]
+    docs.append("<html><body><div>\xa0<b>x</b>\u2003</div><p>\t\n</p><span><!-- c -->tail</span>"
+                "<ul><li> <a>Trang chủ</a> » </li></ul><i>\u00a0\u00a0</i></body></html>".encode())
+    checked = gated = 0
+    for data in docs:
+        root = parse_html(decode_html(data, None)[0])
+        texted = set(chrome._OWN_TEXT(root))
+        for el in root.iter():
+            if not isinstance(el.tag, str):
+                continue
+            own = (el.text or "") + "".join(c.tail or "" for c in el)
+            if own.strip():
+                assert el in texted, (el.tag, own[:40])
+                checked += 1
+            elif el in texted:
+                gated += 1  # (blank to str.strip, not to XPath: checked by the scan, found nothing)
+    assert checked > 1000 and gated >= 1

@@ -421,8 +421,14 @@ def _class_flags_regex(cls: str, eid: str) -> int:
     return f
 
 
+# the elements with a text of their own that is not only blanks (their text or a child's tail holds a character
+# other than XML's four blank characters): a superset of those whose own text str.strip leaves non-empty
+_OWN_TEXT = etree.XPath("descendant-or-self::*[text()[normalize-space()]]")
+
+
 def scan(root) -> Scan:
     sc = Scan()
+    texted = set(_OWN_TEXT(root))  # (the own-text checks below only for these: libxml2 finds them)
     for el in root.iter():
         tag = el.tag
         if not isinstance(tag, str):
@@ -504,6 +510,8 @@ def scan(root) -> Scan:
                 if alt.strip() and has_chrome_literal(alt):
                     sc.literal_holders.append(el)
         # own text checks
+        if el not in texted:
+            continue
         t = el.text
         if len(el):
             tails = [c.tail for c in el if c.tail]
