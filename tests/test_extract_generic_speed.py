@@ -91,7 +91,8 @@ def test_english_dates_read_as_dateparser_reads_them():
     assert checked > 1000 and invalid > 10  # (Feb 30, Apr 31… are no dates to either)
     # what is not one English date and nothing else is dateparser's to read
     for s in ("By Ann Lee March 5, 2014", "March 5, 2014 10:47 AM", "March 2014", "5 Mär 2014",
-              "32 March 2014", "March 5, 1975", "Mayo 5, 2014", "March 5, 2014."):
+              "32 March 2014", "March 5, 1975", "Mayo 5, 2014", "March 5, 2014.", "\u017fept 5, 2014",
+              "Apr\u0130l 5, 2014"):
         assert dates.english_date(s) == (False, None), s
     assert dates.parse_date("Aug. 16, 2020").isoformat() == "2020-08-16T00:00:00+07:00"
 

@@ -204,9 +204,11 @@ def english_date(s: str) -> tuple[bool, datetime | None]:
     for rx in _EN_DATE_RES:
         m = rx.fullmatch(s)
         if m is not None:
+            month = _EN_MONTHS.get(m.group("mon").lower().rstrip("."))
+            if month is None:  # (re.I lets "ſ", "İ" stand for s and i: dateparser's to read)
+                return False, None
             try:
-                return True, datetime(int(m.group("y")), _EN_MONTHS[m.group("mon").lower().rstrip(".")],
-                                      int(m.group("d")), tzinfo=VN_TZ)
+                return True, datetime(int(m.group("y")), month, int(m.group("d")), tzinfo=VN_TZ)
             except ValueError:
                 return True, None
     return False, None
