@@ -12,7 +12,9 @@ import time
 
 import pytest
 
+from archive.warc.layout import warc_files
 from tests.conftest import ROOT, free_port, read_rows, run_cli
+from tests.test_cdxj_lines import indexer_bytes
 from tests.test_resume import _no_partial_files, _records, _rows_of_records
 
 
@@ -83,6 +85,10 @@ def test_two_workers_write_one_snapshot_as_one_process_would(crawled, replica, r
     _same_as_one_process(archive, crawled[0])
     snapshots = read_rows(archive, "snapshots")
     assert len(snapshots) == 1 and snapshots[0]["status"] == "complete"
+    # the CDXJ index: the closing worker's lines, made as it wrote, and the other's files read by cdxj-indexer
+    snap = snapshots[0]["snapshot_id"]
+    index = (archive / "indexes" / f"{snap}.cdxj").read_bytes()
+    assert index == indexer_bytes(archive, warc_files(archive, snap), tmp_path)
     # page requisites: fetched once in the snapshot by either worker (the shared duplicate filter), as one process does
     requisites = sorted(r["url"] for r in read_rows(archive, "pages") if r["page_type"] == "requisite")
     assert requisites == sorted(r["url"] for r in read_rows(crawled[0], "pages") if r["page_type"] == "requisite")

@@ -160,7 +160,8 @@ class CdxjLines:
     (``sort=True, post_append=True``, its default fields and records) writes for them, reading the same
     record back. ``files``: the finished files all of whose lines are here; lines of other files are not
     kept (the close indexes those files with cdxj-indexer). Lines are held in memory up to
-    :data:`SPILL_BYTES`, then sorted runs go to anonymous temporary files (gone with the process).
+    :data:`SPILL_BYTES` (those of the file being written, and those of the finished files), then sorted runs of
+    them go to anonymous temporary files (gone with the process): memory stays flat however large the crawl.
     """
 
     def __init__(self, dir_root: str | os.PathLike[str], spill_bytes: int = SPILL_BYTES):
@@ -171,7 +172,9 @@ class CdxjLines:
         self.spill_bytes = spill_bytes
         self.files: set[Path] = set()
         self._pending: list[str] = []  # lines of the file being written
-        self._exact = True  # every record of the file being written has its line in _pending
+        self._pending_size = 0
+        self._pending_runs: list = []  # sorted runs of them on disk (a file of many revisits has many lines)
+        self._exact = True  # every record of the file being written has its line in _pending(_runs)
         self._lines: list[str] = []
         self._size = 0
         self._runs: list = []
@@ -190,27 +193,41 @@ class CdxjLines:
                 line = self.line(record, offset, length, filename, request)
                 if line is not None:
                     self._pending.append(line)
+                    self._pending_size += len(line)
+            if self._pending_size > self.spill_bytes:
+                self._pending_runs.append(self._run(self._pending))
+                self._pending, self._pending_size = [], 0
         except Exception:  # noqa: BLE001 - anything unexpected: cdxj-indexer indexes this file at the close
             self._exact = False
-            self._pending = []
+            self._drop_pending()
 
     def finished(self, path: Path) -> None:
         """The file being written is finished, as ``path``."""
         if self._exact:
             self.files.add(Path(path).absolute())
+            self._runs += self._pending_runs
+            self._pending_runs = []
             self._lines += self._pending
-            self._size += sum(map(len, self._pending))
+            self._size += self._pending_size
             if self._size > self.spill_bytes:
-                self._spill()
-        self._pending, self._exact = [], True
+                self._runs.append(self._run(self._lines))
+                self._lines, self._size = [], 0
+        self._drop_pending()
+        self._exact = True
 
-    def _spill(self) -> None:
+    def _drop_pending(self) -> None:
+        for run in self._pending_runs:
+            run.close()
+        self._pending, self._pending_size, self._pending_runs = [], 0, []
+
+    @staticmethod
+    def _run(lines: list[str]):
+        """``lines`` sorted into an anonymous temporary file (removed when closed, or with the process)."""
         run = tempfile.TemporaryFile("w+", encoding="utf-8")
-        self._lines.sort()
-        run.writelines(self._lines)
+        lines.sort()
+        run.writelines(lines)
         run.seek(0)
-        self._runs.append(run)
-        self._lines, self._size = [], 0
+        return run
 
     def sorted_lines(self):
         """Every line of :attr:`files`, sorted (plain string order, as cdxj-indexer sorts)."""
