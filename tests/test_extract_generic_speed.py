@@ -248,3 +248,31 @@ def test_own_text_gate_of_the_scan_keeps_every_element_with_own_text():
             elif el in texted:
                 gated += 1  # (blank to str.strip, not to XPath: checked by the scan, found nothing)
     assert checked > 1000 and gated >= 1
+
+
+def test_album_reads_the_slideshow_arrays_inside_its_area_only(monkeypatch):
+    """An album with images of its own reads the image arrays of the scripts inside its area (added after
+    its images), never those of a script elsewhere on the page (read only when needed)."""
+    from pipelines.extract import extract_record, fast, kinds
+
+    def arr(name, n):
+        return ", ".join(f"'/wps/wcm/connect/{name}{i}/anh{i}.jpg?MOD=AJPERES'" for i in range(n))
+
+    imgs = "".join(f"<p><img src='/wps/wcm/connect/own{i}/anh.jpg' width='600' height='400'></p>" for i in range(3))
+    html = (f"<html><head><title>Thư viện ảnh</title></head><body><div class='menu'><a href='/'>Trang chủ</a></div>"
+            f"<script>var banners = [{arr('ads', 3)}];</script>"
+            f"<div id='main'><div class='album'><h1>Hình ảnh Đại hội Đoàn thanh niên (05/06/2019)</h1>{imgs}"
+            f"<script>var slides = [{arr('more', 2)}];</script></div></div></body></html>").encode()
+    read = []
+    real = kinds.script_image_urls
+
+    def spy(text):
+        read.append(text[:20])
+        return real(text)
+
+    monkeypatch.setattr(kinds, "script_image_urls", spy)
+    monkeypatch.setattr(fast, "enabled", lambda: False)
+    rec = extract_record(html, "http://x.gov.vn/wps/portal/x/thu-vien-anh/dai-hoi")
+    assert rec["page_type"] == "album"
+    assert [im["url"].split("/")[-2] for im in rec["images"]] == ["own0", "own1", "own2", "more0", "more1"]
+    assert read == ["var slides = ['/wps/"]  # the banner script outside the album: never read

@@ -97,7 +97,11 @@ def _album(blocks, H_el, h_end, title, base, scripts, attached):
     ``scripts``: (parent element, text) of the page's inline scripts (slideshows' JS arrays of images)."""
     if H_el is None:
         return None
-    js = [(par, urls) for par, text in scripts if attached(par) for urls in (K.script_image_urls(text),) if urls]
+    live = [(par, text) for par, text in scripts if attached(par)]
+    js = None  # (parent, image URLs) of the live scripts with any: read when needed (JSON of megabytes)
+
+    def read_js():
+        return [(par, urls) for par, text in live for urls in (K.script_image_urls(text),) if urls]
     first_img = None
     n_imgs = 0
     for b in blocks:
@@ -108,10 +112,14 @@ def _album(blocks, H_el, h_end, title, base, scripts, attached):
                 n_imgs += 1
                 if first_img is None:
                     first_img = img
-    if n_imgs < 3 and not js:
-        return None  # cheap exit: most pages
+    if n_imgs < 3:
+        js = read_js()
+        if not js:
+            return None  # cheap exit: most pages
     area = lca(H_el, first_img) if first_img is not None else None
     if area is None:
+        if js is None:
+            js = read_js()
         for par, _urls in js:  # an album shown only by a JS slideshow array
             a = lca(H_el, par)
             if a is not None and (area is None or is_ancestor(area, a)):
@@ -132,6 +140,8 @@ def _album(blocks, H_el, h_end, title, base, scripts, attached):
             if u:
                 seen.add(u)
     dummy = None
+    if js is None:  # (the image URLs of the scripts inside the album's area only)
+        js = [(par, K.script_image_urls(text)) for par, text in live if is_ancestor(area, par)]
     for par, urls in js:
         if not is_ancestor(area, par):
             continue
