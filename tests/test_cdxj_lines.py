@@ -102,3 +102,6 @@ def test_spilled_runs_and_files_read_again_merge_into_the_same_index(recrawled, 
     mine = CdxjLines(root / WARC_DIR)
     mine.files, mine._lines = lines.files, kept  # noqa: SLF001
     assert write_cdxj(root, SNAP, mine).read_bytes() == indexer_bytes(root, files, tmp_path)
+    mine.files = lines.files | {(root / WARC_DIR / "gone.warc.gz").absolute()}  # lines of a file not there any more:
+    mine._lines = ["not a line of the snapshot\n"]  # noqa: SLF001 - none of them is used, every file is read again
+    assert write_cdxj(root, SNAP, mine).read_bytes() == indexer_bytes(root, files, tmp_path)

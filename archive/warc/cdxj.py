@@ -94,6 +94,8 @@ def write_cdxj_to(out_path: Path, files: list[Path], dir_root: Path, lines: Cdxj
 
     Writes ``out_path`` directly (the caller provides a temp path).
     """
+    if lines is not None and not lines.files <= {p.absolute() for p in files}:
+        lines = None  # a file it wrote is not the snapshot's any more: every file is read again
     known = lines.files if lines is not None else set()
     others = [p for p in files if p.absolute() not in known]
     if not others:
