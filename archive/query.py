@@ -86,14 +86,20 @@ def _empty_view(schema: pa.Schema) -> str:
     return f"SELECT {cols} WHERE false"
 
 
-def create_views(con: duckdb.DuckDBPyConnection, root: Path, *, include_taken_down: bool = False) -> None:
+def create_views(con: duckdb.DuckDBPyConnection, root: Path, *, include_taken_down: bool = False,
+                 tables: tuple[str, ...] | None = None) -> None:
     """Create the per-table views, the ``taken_down`` view, the ``<table>_latest`` views and ``<table>_as_of``
-    macros on ``con`` (without the records taken down, unless ``include_taken_down``)."""
+    macros on ``con`` (without the records taken down, unless ``include_taken_down``); ``tables``: only the
+    views of these tables (a query of one table need not bind every table's files: ~0.1 s a connection)."""
     for table, schema in TABLES.items():
+        if tables is not None and table not in tables:
+            continue
         source = _source(table, root / table)
         # files written before an additive schema change lack its columns: they read as NULL
         body = f"SELECT * FROM {source} UNION ALL BY NAME {_empty_view(schema)}" if source else _empty_view(schema)
         con.execute(f'CREATE OR REPLACE VIEW "{table}" AS {body}')
+    if tables is not None:
+        return
     con.execute(f"CREATE OR REPLACE VIEW taken_down AS {TAKEN_DOWN_VIEW_SQL}")
     hide = not include_taken_down
     for table in RECORD_TABLES:
@@ -101,8 +107,8 @@ def create_views(con: duckdb.DuckDBPyConnection, root: Path, *, include_taken_do
         con.execute(as_of_macro_sql(table, hide_taken_down=hide))
 
 
-def connect(root: str | os.PathLike[str], *, read_only: bool = True,
-            include_taken_down: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(root: str | os.PathLike[str], *, read_only: bool = True, include_taken_down: bool = False,
+            tables: tuple[str, ...] | None = None) -> duckdb.DuckDBPyConnection:
     """In-memory DuckDB connection with one view per archive table, plus versions views.
 
     Views over tables with files read ``<root>/<table>/*.parquet`` on every query
@@ -114,14 +120,15 @@ def connect(root: str | os.PathLike[str], *, read_only: bool = True,
     ``read_only=True`` (default) the connection may read files only inside
     ``root`` (DuckDB's ``enable_external_access=false`` + ``allowed_directories``),
     which guards against accidental exports elsewhere; it is a guard, not a
-    security boundary.  Use ``read_only=False`` to attach other data or ``COPY`` results out.
+    security boundary.  Use ``read_only=False`` to attach other data or ``COPY`` results out.  ``tables``:
+    only these tables' views (see :func:`create_views`).
     """
     root = Path(root).resolve()
     if not root.is_dir():
         raise FileNotFoundError(f"archive folder not found: {root}")
     read_marker(root)  # refuses foreign/newer archives when a marker is present
     con = duckdb.connect(":memory:")
-    create_views(con, root, include_taken_down=include_taken_down)
+    create_views(con, root, include_taken_down=include_taken_down, tables=tables)
     if read_only:
         try:
             con.execute(f"SET allowed_directories = [{_lit(str(root) + os.sep)}]")

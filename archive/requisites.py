@@ -31,7 +31,7 @@ def _lit(value: str) -> str:
 def _rows(root: Path, sql: str) -> list[tuple]:
     from .query import connect  # noqa: PLC0415 - DuckDB only when needed
 
-    con = connect(root)
+    con = connect(root, tables=("pages",))  # every query here is of pages alone
     try:
         views = {r[0] for r in con.sql("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
         return con.sql(sql).fetchall() if "pages" in views else []
