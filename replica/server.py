@@ -29,6 +29,10 @@ def _cookie(header: str | None, name: str) -> str | None:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "IBM_HTTP_Server"
+    # TCP_NODELAY, as IBM HTTP Server (Apache httpd) sets on every connection: without it the body, written
+    # after the headers, waits for the client's delayed ACK of them (~40 ms per response on a kept-alive
+    # connection), a stall the real portal does not have
+    disable_nagle_algorithm = True
     sys_version = ""
     router: Router  # set on the subclass made per server
     faults: Faults

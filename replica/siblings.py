@@ -52,6 +52,7 @@ def siblings(n: int, themes: tuple[str, ...] = THEMES) -> list[Sibling]:
 class _K2Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "Apache"
+    disable_nagle_algorithm = True  # as Apache does (see replica/server.py)
     sys_version = ""
     router: K2Router
     latency: float = 0.0
