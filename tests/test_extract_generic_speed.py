@@ -309,3 +309,40 @@ def test_dateparser_skipped_only_where_it_reads_no_date():
     # every string the whole-word hints keep is still asked: a month, "hôm", a year
     for s in ("Martina 31. März 2020", "March 5", "sept. 12", "hôm qua", "Hôm nay", "5 Dec", "Julia, 2 days ago"):
         assert dates._RELATIVE_HINT_RE.search(s), s
+
+
+def test_extract_record_pauses_the_collector_and_leaves_it_as_found():
+    """extract_record runs with the cyclic collector paused, then leaves it as it found it (a caller that turned
+    it off keeps it off), with the young generation collected when a collection was due (no garbage of the
+    call left over for the caller's next allocation to collect)."""
+    import gc
+
+    from pipelines.extract import extract_record
+
+    page = (PAGES / "dnn_district_news.html").read_bytes()
+    seen = []
+
+    def during(phase, info):
+        if phase == "start":
+            seen.append(info["generation"])
+
+    was = gc.isenabled()
+    try:
+        gc.enable()
+        want = extract_record(page, "https://example.org/a")
+        assert gc.isenabled()
+        assert gc.get_count()[0] <= gc.get_threshold()[0]
+        gc.disable()
+        assert extract_record(page, "https://example.org/a") == want
+        assert not gc.isenabled()
+        gc.enable()
+        gc.collect()
+        gc.callbacks.append(during)
+        try:
+            got = extract_record(page, "https://example.org/a")
+        finally:
+            gc.callbacks.remove(during)
+        assert got == want
+        assert seen in ([], [0])  # at most the one young-generation collection that was due, at the end
+    finally:
+        (gc.enable if was else gc.disable)()
