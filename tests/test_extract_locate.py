@@ -47,7 +47,10 @@ def test_class_flags_token_by_token_equal_the_regex_definition():
         pairs.update((el.get("class") or "", el.get("id") or "") for el in root.iter() if isinstance(el.tag, str))
     toks = ["page", "x_page_y", "pager", "tools", "nav", "navbar", "wpsPortletMenuX", "related-news", "title",
             "sub-title", "site-title", "logo", "__cf_email__", "crumb", "selected", "on", "menu-left", "header",
-            "footer", "PagingControl", "print-links", "tieude", "foo", "a", " ", "\t", "\n", "\xa0"]
+            "footer", "PagingControl", "print-links", "tieude", "foo", "a", " ", "\t", "\n", "\xa0",
+            # (case: an ASCII token's patterns are searched lower-cased; letters re.I folds to ASCII ones)
+            "Pager", "NAVBAR", "Related-News", "TieuDe", "TITLE", "WPSPORTLETTITLE", "__CF_EMAIL__", "Logo",
+            "ſelected", "\u212aey", "tİtle", "naſ", "Menü", "SUB-Title"]
     rnd = random.Random(8)
     for _ in range(20000):
         pairs.add(("".join(rnd.choice(toks) for _ in range(rnd.randint(0, 5))),

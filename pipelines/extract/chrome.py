@@ -350,6 +350,15 @@ _TOKEN_PATTERNS = (
     (_TITLE_HINT_RE, F_TITLE), (_NOT_TITLE_HINT_RE, _T_NOT_TITLE),
 )
 
+#: the same patterns for an ASCII token: a re.I pattern (ASCII, no upper-case escape such as \S or \W) written in
+#: lower case, without re.I, searched in the lower-cased token (the same answer: re.I's case folding only
+#: differs from str.lower on letters outside ASCII, the Kelvin sign, long s, dotted I), ~3x faster (no
+#: case folding at every position of the alternations); the others searched in the token as it is
+_ASCII_TOKEN_PATTERNS = tuple(
+    (re.compile(p.pattern.lower(), p.flags & ~re.I), bit, True) if p.flags & re.I else (p, bit, False)
+    for p, bit in _TOKEN_PATTERNS)
+assert not any(re.search(r"\\[SWDBAZ]", p.pattern) or not p.pattern.isascii() for p, _ in _TOKEN_PATTERNS if p.flags & re.I)
+
 
 def _token_bits(tok: str) -> int:
     """The patterns one whitespace-free token of a class or id matches. Every pattern of _class_flags
@@ -360,9 +369,15 @@ def _token_bits(tok: str) -> int:
     if b is not None:
         return b
     b = 0
-    for pattern, bit in _TOKEN_PATTERNS:
-        if pattern.search(tok):
-            b |= bit
+    if tok.isascii():
+        low = tok.lower()
+        for pattern, bit, folded in _ASCII_TOKEN_PATTERNS:
+            if pattern.search(low if folded else tok):
+                b |= bit
+    else:
+        for pattern, bit in _TOKEN_PATTERNS:
+            if pattern.search(tok):
+                b |= bit
     if len(_token_cache) > 50000:
         _token_cache.clear()
     _token_cache[tok] = b
