@@ -155,8 +155,12 @@ def test_crawl_delay_and_robots_txt_hold_for_lean_requests(portal, tmp_path):
     times = [t for t, _, _ in seen["arrivals"]]
     gaps = [b - a for a, b in zip(times, times[1:])]
     # 0.2 s apart, but for the jitter of either client's time from its decision to the wire on a loaded machine
-    # (unpaced, the lean requests would come in bursts 0 s apart)
-    assert sorted(gaps)[len(gaps) // 2] >= 0.19 and min(gaps) >= 0.12, sorted(gaps)[:5]
+    # (Scrapy's request may reach the wire well after its turn, the next one on time): one late arrival
+    # shortens one gap and lengthens the next, so every run of five requests still spans four delays less
+    # one of jitter (unpaced, the lean requests would come in bursts 0 s apart)
+    assert sorted(gaps)[len(gaps) // 2] >= 0.19, sorted(gaps)[:5]
+    spans = [b - a for a, b in zip(times, times[4:])]
+    assert min(spans) >= 4 * 0.2 - 0.2, sorted(spans)[:5]
     assert not [p for _, p, _ in seen["arrivals"] if urlsplit(p).path == path]
     errors = rows_of(archive, "errors", snapshot(archive)["snapshot_id"])
     assert any(e["url"] == disallowed and e["reason"] == "robots_disallowed" for e in errors)
