@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import shutil
 import socket
 import subprocess
 import sys
@@ -166,13 +167,22 @@ def run_crawl(url: str | None, archive: Path, overrides: dict[str, str], *, verb
     settings.set("SPIDER_MODULES", [], priority="cmdline")
     for name, value in overrides.items():
         settings.set(name, value, priority="cmdline")
-    process = CrawlerProcess(settings)
-    if not verbose:
-        quiet_logging()
-    crawler = process.create_crawler(spider_class(spider))
-    process.crawl(crawler, **({"sites": sites} if sites else {"start_url": url}))
-    gc.freeze()  # start-up is done: what it loaded stays, out of the collector's way (see crawl_gc)
-    process.start()
+    frontier = None
+    if not worker:  # requests waiting to be fetched on disk (crawler/frontier.py); a worker's are in Redis
+        from crawler.frontier import use_disk_frontier
+
+        frontier = use_disk_frontier(settings, archive)
+    try:
+        process = CrawlerProcess(settings)
+        if not verbose:
+            quiet_logging()
+        crawler = process.create_crawler(spider_class(spider))
+        process.crawl(crawler, **({"sites": sites} if sites else {"start_url": url}))
+        gc.freeze()  # start-up is done: what it loaded stays, out of the collector's way (see crawl_gc)
+        process.start()
+    finally:
+        if frontier is not None:
+            shutil.rmtree(frontier, ignore_errors=True)
     return crawler.stats.get_stats()
 
 

@@ -98,7 +98,7 @@ DOWNLOADER_STATS = False  # Scrapy's downloader/* byte and count stats: a reques
 LOGSTATS_INTERVAL = 30.0
 
 # Navigation first, content after (priorities set by the spider); FIFO within a priority.
-SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_DISK_QUEUE = "crawler.frontier.SpillingFifoDiskQueue"  # on disk: JOBDIR, set by cli/crawl.py
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 
 ITEM_PIPELINES = {

@@ -44,3 +44,35 @@ def test_the_extraction_workers_are_gone_before_the_archive_is_closed(monkeypatc
         assert not alive_at_close, "extraction workers still running while the archive closes"
     finally:
         pool.shutdown()
+
+
+def test_the_frontier_waits_on_disk_not_in_memory(tmp_path):
+    """Requests found and not yet fetched (~1 per article at the peak: navigation is walked first) are
+    pickled to the crawl's frontier folder inside the archive; the memory queue stays empty."""
+    from scrapy.core.scheduler import Scheduler
+    from scrapy.utils.test import get_crawler
+
+    from crawler.frontier import use_disk_frontier
+    from crawler.spiders.portal import PortalSpider
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("TWISTED_REACTOR_ENABLED", False)  # the scheduler is called directly: no reactor needed
+    folder = use_disk_frontier(settings, tmp_path)
+    assert folder.parent == tmp_path and folder.name.startswith(".tmp-")  # verify skips it
+    crawler = get_crawler(PortalSpider, settings.copy_to_dict())
+    spider = PortalSpider.from_crawler(crawler, start_url="http://127.0.0.1:1/")
+    crawler.spider = spider
+    # Scrapy's downloader-aware priority queue asks the downloader which slot a request goes to
+    crawler.engine = SimpleNamespace(downloader=SimpleNamespace(slots={}, get_slot_key=lambda r: "127.0.0.1"))
+    scheduler = Scheduler.from_crawler(crawler)
+    scheduler.open(spider)
+    try:
+        for i in range(2000):
+            assert scheduler.enqueue_request(spider._request(f"http://127.0.0.1:1/p/{i}", 0, barren=0, record_id=f"{i:016x}"))
+        assert len(scheduler) == 2000 and len(scheduler.mqs) == 0
+        assert crawler.stats.get_value("scheduler/enqueued/disk") == 2000
+        first = scheduler.next_request()  # FIFO within a priority, as the memory queue gave them
+        assert first.url == "http://127.0.0.1:1/p/0" and first.meta["record_id"] == f"{0:016x}"
+    finally:
+        scheduler.close("finished")
