@@ -48,11 +48,11 @@ def test_the_extraction_workers_are_gone_before_the_archive_is_closed(monkeypatc
 
 def test_the_frontier_waits_on_disk_not_in_memory(tmp_path):
     """Requests found and not yet fetched (~1 per article at the peak: navigation is walked first) are
-    pickled to the crawl's frontier folder inside the archive; the memory queue stays empty."""
+    pickled to the crawl's frontier folder inside the archive past a bounded head kept in memory."""
     from scrapy.core.scheduler import Scheduler
     from scrapy.utils.test import get_crawler
 
-    from crawler.frontier import use_disk_frontier
+    from crawler.frontier import MEMORY_REQUESTS, use_disk_frontier
     from crawler.spiders.portal import PortalSpider
 
     settings = Settings()
@@ -71,8 +71,11 @@ def test_the_frontier_waits_on_disk_not_in_memory(tmp_path):
         for i in range(2000):
             assert scheduler.enqueue_request(spider._request(f"http://127.0.0.1:1/p/{i}", 0, barren=0, record_id=f"{i:016x}"))
         assert len(scheduler) == 2000 and len(scheduler.mqs) == 0
-        assert crawler.stats.get_value("scheduler/enqueued/disk") == 2000
-        first = scheduler.next_request()  # FIFO within a priority, as the memory queue gave them
-        assert first.url == "http://127.0.0.1:1/p/0" and first.meta["record_id"] == f"{0:016x}"
+        held = sum(len(q.head) for slot in scheduler.dqs.pqueues.values() for q in slot.queues.values())
+        assert held == MEMORY_REQUESTS < 2000  # the rest waits in the files
+        got = [scheduler.next_request() for _ in range(2000)]  # FIFO, head then files, as in memory
+        assert [r.url for r in got] == [f"http://127.0.0.1:1/p/{i}" for i in range(2000)]
+        assert got[-1].meta["record_id"] == f"{1999:016x}" and got[-1].callback == spider.parse  # read back whole
+        assert not scheduler.has_pending_requests()
     finally:
         scheduler.close("finished")
