@@ -2,9 +2,10 @@
 
 The spider walks navigation first (listings, pagers) and content after, so the requests found and not yet
 fetched grow with the portal: ~1 per article at the peak (366 for 250 articles, 1,086 for 1,000), a
-Request with its meta and headers each, ~50,000 of them for the issue's 50,000-article portal. Scrapy's
-scheduler keeps them on disk (past the first :data:`MEMORY_REQUESTS` of each priority) when ``JOBDIR`` is set (``SCHEDULER_DISK_QUEUE``, FIFO within a priority, the
-order the memory queue gave); :func:`frontier_dir` is that folder, inside the archive (``.tmp-`` names
+Request with its meta and headers each (~1.9 KB), ~50,000 of them for the issue's 50,000-article portal.
+Scrapy's scheduler keeps them on disk past the first :data:`MEMORY_REQUESTS` of each priority when
+``JOBDIR`` is set (``SCHEDULER_DISK_QUEUE``, FIFO within a priority, the order the memory queue gave);
+:func:`frontier_dir` is that folder, inside the archive (``.tmp-`` names
 are no part of it: ``verify`` skips them, a crawl removes its own at the end and any left by a crawl
 killed earlier at its start). It holds nothing a resume needs: the archive is the crawl's state, a
 resumed crawl discovers its frontier again.
