@@ -111,9 +111,11 @@ def measured_crawl(url: str, archive: Path, *settings: str, code: str | None = N
             "tree_mb": peak["tree"], "main_sampled_mb": peak["main"], "timeline": timeline}
 
 
-def crawl_sizes(articles: int, seed: int, codes: dict[str, str | None]) -> dict[str, list[dict]]:
+def crawl_sizes(articles: int, seed: int, codes: dict[str, str | None], then=None) -> dict[str, list[dict]]:
     """For each code variant, the measures of a crawl of ``articles // 4`` and of ``articles`` articles;
-    the variants alternate on the same replica process of each size."""
+    the variants alternate on the same replica process of each size. ``then(url, archive, measures)``, if
+    given, runs after each variant's big crawl while its replica and archive still exist (the bench's
+    re-crawl of that unchanged portal); what it returns is the measures' ``"then"``."""
     from cli.crawl import replica_process
 
     out: dict[str, list[dict]] = {name: [] for name in codes}
@@ -122,8 +124,10 @@ def crawl_sizes(articles: int, seed: int, codes: dict[str, str | None]) -> dict[
             for name, code in codes.items():
                 with tempfile.TemporaryDirectory() as tmp:
                     result = measured_crawl(url, Path(tmp) / "archive", "PORTAL_PROGRESS_INTERVAL=0", code=code)
-                if result["returncode"] not in (0, 3):
-                    raise SystemExit(f"bench: crawl failed with exit code {result['returncode']}")
+                    if result["returncode"] not in (0, 3):
+                        raise SystemExit(f"bench: crawl failed with exit code {result['returncode']}")
+                    if then is not None and n == articles:
+                        result["then"] = then(url, Path(tmp) / "archive", result)
                 out[name].append(result)
     return out
 
@@ -136,19 +140,20 @@ def describe(name: str, small: dict, big: dict, articles: int) -> str:
             f"({articles // 4} -> {articles} articles; {small['wall']:.0f} s, {big['wall']:.0f} s)")
 
 
-def bench_memory(articles: int, seed: int) -> list[dict]:
+def bench_memory(articles: int, seed: int, then=None) -> list[dict]:
     """``make bench``'s memory rows: the target row is the process tree's peak (the memory the crawl takes
-    from the machine); the crawl process's own high-water mark is the row beside it."""
+    from the machine); the crawl process's own high-water mark is the row beside it. ``then``: as in
+    :func:`crawl_sizes`, its rows follow (bench/recrawl.py :func:`recrawl_rows`)."""
     from bench.table import row
 
-    small, big = crawl_sizes(articles, seed, {"this": None})["this"]
+    small, big = crawl_sizes(articles, seed, {"this": None}, then)["this"]
     print(f"memory  peak of a crawl of {articles // 4} vs {articles} articles")
     print(describe("this", small, big, articles))
-    tree, main = big["tree_mb"] / small["tree_mb"], big["rss_mb"] / small["rss_mb"]
-    return [row(f"peak memory, crawl of {articles} vs {articles // 4} articles: process tree, Pss (MB)",
+    tree = big["tree_mb"] / small["tree_mb"]
+    return [row(f"peak memory, crawl of {articles} vs {articles // 4} articles: process tree, Pss",
                 big["tree_mb"], small["tree_mb"], unit="MB", target="<= 1.2x", met=tree <= 1.2),
-            row(f"peak memory, crawl of {articles} vs {articles // 4} articles: crawl process, VmHWM (MB)",
-                big["rss_mb"], small["rss_mb"], unit="MB")]
+            row(f"peak memory, crawl of {articles} vs {articles // 4} articles: crawl process, VmHWM",
+                big["rss_mb"], small["rss_mb"], unit="MB")] + big.get("then", [])
 
 
 def main(argv=None) -> int:

@@ -20,7 +20,7 @@ def test_a_failing_part_becomes_a_row_and_the_table_is_still_printed(monkeypatch
     monkeypatch.setattr(bench.run, "bench_extraction", figure("extraction"))
     monkeypatch.setattr(bench.run, "bench_quality", lambda *a, **k: {})
     monkeypatch.setattr(bench.run, "bench_crawl", crawl_fails)
-    parts = ("bench_recrawl_rows", "bench_wacz", "bench_memory", "bench_search", "bench_sites", "bench_hostile",
+    parts = ("bench_wacz", "bench_memory", "bench_search", "bench_sites", "bench_hostile",
              "bench_redis_scale")
     for name in parts:
         monkeypatch.setattr(bench.run, name, figure(name))
