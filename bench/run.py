@@ -27,7 +27,6 @@ import traceback
 import urllib.request
 from pathlib import Path
 
-import pyarrow.dataset as ds
 
 from bench.crawl_cpu import describe, replica_pid, run_measured
 from bench.extraction_quality import bench_quality, paired_rates
