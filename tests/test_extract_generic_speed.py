@@ -346,3 +346,50 @@ def test_extract_record_pauses_the_collector_and_leaves_it_as_found():
         assert seen in ([], [0])  # at most the one young-generation collection that was due, at the end
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def _item_link_by_rule(a) -> bool:
+    """dominant_list's test of an item link before its cache was filled by the print/more-link pass."""
+    from pipelines.extract.dom import text_content
+    from pipelines.extract.listing import MORE_LINK_RE
+    from pipelines.extract.text import collapse, word_count
+
+    href = (a.get("href") or "").strip()
+    if not href or href.startswith(("#", "javascript:", "mailto:")):
+        return False
+    t = collapse(text_content(a))
+    return 20 <= len(t) <= 300 and word_count(t) >= 4 and not MORE_LINK_RE.match(t)
+
+
+def test_item_links_told_in_the_more_link_pass_are_dominant_lists_own(monkeypatch):
+    """The pass over the links that finds the "Xem tiếp" targets tells the item links from the text it reads
+    (each link's text read once): when dominant_list first walks the page, every link is in its cache with the
+    answer of its own rule, on every fixture page and on links with odd targets and texts."""
+    from pipelines.extract import fast, listing, record
+
+    real = listing.dominant_list
+    seen = []
+
+    def spy(page, cache=None):
+        if not seen:
+            links = list(page.iter("a"))
+            assert all(a in cache for a in links)
+            assert [cache[a] for a in links] == [_item_link_by_rule(a) for a in links]
+            seen.extend(cache[a] for a in links)
+        return real(page, cache)
+
+    monkeypatch.setattr(record, "dominant_list", spy)
+    monkeypatch.setattr(fast, "enabled", lambda: False)
+    odd = ("<html><body><ul>" + "".join(
+        f'<li><a href="{h}">{t}</a></li>' for h, t in (
+            (" #top", "Một tiêu đề bài viết đủ dài để là tin"), ("  javascript:go()", "Một tiêu đề bài viết đủ dài nữa"),
+            ("mailto:a@b.vn", "Gửi thư cho ban biên tập trang này"), (" /tin/1 ", "Tin\xa0thứ nhất   của trang\n đủ dài"),
+            ("/tin/2", "Xem tiếp bài viết này ở trang sau"), ("/tin/3", "Ngắn"), ("", "Không có đích nhưng đủ dài chữ"),
+            ("/tin/4", "<b>Tin</b> thứ tư <i>của trang</i> đủ dài"))) + "</ul></body></html>").encode()
+    answers = set()
+    for data in [p.read_bytes() for p in sorted(PAGES.glob("*.html"))] + [odd]:
+        seen.clear()
+        record.extract_record(data, "http://portal.example.vn/x")
+        assert seen or data is not odd
+        answers.update(seen)
+    assert answers == {True, False}

@@ -17,18 +17,26 @@ MORE_LINK_RE = re.compile(r"^(?:xem\s+(?:toàn\s+bộ|tất\s+cả|thêm|tiếp|
                            r"read\s+more|more)\b", re.I)
 
 
+def is_item_link(a, text: str | None = None) -> bool:
+    """A link to an item page: a real target and a title-like text (20-300 characters, 4 words or more, not a
+    "Xem tiếp" link). ``text``: the link's text_content when the caller has it already."""
+    href = (a.get("href") or "").strip()
+    if not href or href.startswith(("#", "javascript:", "mailto:")):
+        return False
+    t = collapse(text_content(a) if text is None else text)
+    return 20 <= len(t) <= 300 and word_count(t) >= 4 and not MORE_LINK_RE.match(t)
+
+
 def dominant_list(page, cache=None):
+    """(list, its items, the page's item links, a list class hint, items in lists of 3+); ``cache``: link ->
+    is_item_link, read where it holds the link and filled."""
     item_links = []
     for a in page.iter("a"):
         if cache is not None and a in cache:
             if cache[a]:
                 item_links.append(a)
             continue
-        href = (a.get("href") or "").strip()
-        ok = False
-        if href and not href.startswith(("#", "javascript:", "mailto:")):
-            t = collapse(text_content(a))
-            ok = 20 <= len(t) <= 300 and word_count(t) >= 4 and not MORE_LINK_RE.match(t)
+        ok = is_item_link(a)
         if cache is not None:
             cache[a] = ok
         if ok:

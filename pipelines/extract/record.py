@@ -28,7 +28,7 @@ from .figures import images_and_captions
 from .head import PRINT_HREF_RE, read_head_meta, url_key
 from .head import self_urls as self_urls_of
 from .lead import find_lead
-from .listing import MORE_LINK_RE, dominant_list, listing_title, first_teaser_index
+from .listing import MORE_LINK_RE, dominant_list, first_teaser_index, is_item_link, listing_title
 from .locate import (best_container, build_blocks, clean_title_tag, dated_heading_elements, doc_order,
                      merge_siblings, norm_cmp, normalize_blocks, ref_title_elements, score_containers, subtree_end,
                      title_candidates)
@@ -358,15 +358,19 @@ def _extract(rec, body, url, content_type, captured_at):
 
     # ---- print / self links (the article's own print link, not those of related items)
     more_hrefs = set()  # targets of "Xem tiếp / Đọc thêm / Chi tiết" links (teasers), before chrome goes
+    # item links as the page showed them (dominant_list's cache), told from the text read here once
+    link_cache: dict = {}
     for a in page.iter("a"):
         href = a.get("href") or ""
         oc = a.get("onclick") or ""
+        at = None
         if href and not href.startswith(("#", "javascript:")):
             at = text_content(a)
-            if at and len(at) <= 60 and len(at := collapse(at)) <= 20 and MORE_LINK_RE.match(at):
+            if at and len(at) <= 60 and len(short := collapse(at)) <= 20 and MORE_LINK_RE.match(short):
                 mu = resolve(base, href)
                 if mu:
                     more_hrefs.add(mu)
+        link_cache[a] = is_item_link(a, at)
         if "presentationtemplate" in href.lower() or "presentationtemplate" in oc.lower() or (
                 "print" in href.lower() and PRINT_HREF_RE.search(href)):
             if len(collapse(text_content(a))) <= 40 and a not in print_links:
@@ -387,7 +391,6 @@ def _extract(rec, body, url, content_type, captured_at):
     print_links = [a for a in print_links if _own_print_link(a)]
 
     # lists of item links as the page showed them (a listing's list may look like a "related" box)
-    link_cache: dict = {}
     pre_list = dominant_list(page, link_cache)
 
     # ---- remove chrome
