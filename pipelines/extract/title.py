@@ -122,6 +122,23 @@ def _section_header(el) -> bool:
     return False
 
 
+class BlockCounts:
+    """How many text blocks lie between two document positions, by bisection of their sorted positions (a
+    page's headings each ask; walking every block for each was quadratic on long pages)."""
+
+    def __init__(self, blocks):
+        self.prose = sorted(b.pos for b in blocks if b.tlen >= 60 and b.ld < 0.5)  # prose blocks
+        self.texts = sorted(b.pos for b in blocks if b.tlen >= 25 and b.ld < 0.5)  # any text block
+
+    def prose_from(self, start: int, end: int) -> int:
+        """Prose blocks at positions ``start <= pos < end``."""
+        return bisect_left(self.prose, end) - bisect_left(self.prose, start) if end > start else 0
+
+    def texts_inside(self, start: int, end: int) -> int:
+        """Text blocks at positions ``start < pos < end`` (``start < end``)."""
+        return bisect_left(self.texts, end) - bisect_right(self.texts, start)
+
+
 def pick_heading(cands, blocks, order, c_global, attached):
     """The article heading: the best title candidate re-scored with proximity to the main content, or None."""
     H = None
@@ -129,10 +146,7 @@ def pick_heading(cands, blocks, order, c_global, attached):
         cg_start = order.get(c_global, -1) if c_global is not None else -1
         cg_end = subtree_end(c_global, order) if c_global is not None else -1
         best = None
-        prose = texts = None  # sorted positions of the prose blocks (>= 60 chars) and text blocks (>= 25)
-        if c_global is not None:
-            prose = sorted(b.pos for b in blocks if b.tlen >= 60 and b.ld < 0.5)
-            texts = sorted(b.pos for b in blocks if b.tlen >= 25 and b.ld < 0.5)
+        counts = BlockCounts(blocks) if c_global is not None else None
         for c in cands:
             if not attached(c.el):
                 continue
@@ -141,10 +155,10 @@ def pick_heading(cands, blocks, order, c_global, attached):
                 hpos = order.get(c.el, 0)
                 hend = subtree_end(c.el, order)
                 if cg_start <= hpos <= cg_end:
-                    before = bisect_left(prose, hpos) - bisect_left(prose, cg_start) if hpos > cg_start else 0
+                    before = counts.prose_from(cg_start, hpos)
                     s += 15 if before <= 1 else -30  # a heading after body text is a sub-heading
                 elif hend < cg_start:
-                    between = bisect_left(texts, cg_start) - bisect_right(texts, hend)
+                    between = counts.texts_inside(hend, cg_start)
                     if between <= 3:
                         s += 20
                     elif between > 10:
