@@ -214,28 +214,37 @@ def main(argv=None) -> int:
         sizes["search_records"] = args.search_records
     started = time.perf_counter()
     rows = []
+    part_seconds: dict[str, float] = {}  # wall time of each top-level part (the whole run must stay under 10 min)
+
+    def timed(name, fn, *a, **kw):
+        t0 = time.perf_counter()
+        out = part(name, fn, *a, **kw)
+        part_seconds[name] = round(time.perf_counter() - t0, 1)
+        print(f"bench: {name} took {part_seconds[name]:.0f}s", file=sys.stderr)
+        return out
 
     def extraction():
         with replica_process(sizes["articles"], args.seed) as url:
             return (part("extraction", bench_extraction, url, sizes["articles"], args.seed, args.rounds)
                     + part("extraction quality", lambda: quality_rows(bench_quality(url, sizes["articles"], args.seed))))
 
-    rows += part("extraction", extraction)
-    rows += part("crawl", bench_crawl, sizes["crawl_articles"], args.seed, sizes["reextract_records"])
-    rows += part("wacz", bench_wacz, max(50, sizes["articles"] // 4), args.seed)
+    rows += timed("extraction", extraction)
+    rows += timed("crawl", bench_crawl, sizes["crawl_articles"], args.seed, sizes["reextract_records"])
+    rows += timed("wacz", bench_wacz, max(50, sizes["articles"] // 4), args.seed)
     if args.memory:
-        rows += part("memory and re-crawl", bench_memory, sizes["memory_articles"], args.seed,
-                     then=partial(recrawl_rows, articles=sizes["memory_articles"]))
-    rows += part("search", bench_search, sizes["search_records"])
-    rows += part("sites", bench_sites, articles=sizes["sites_articles"])
-    rows += part("redis scale-out", bench_redis_scale)
-    rows += part("hostile", bench_hostile)
+        rows += timed("memory and re-crawl", bench_memory, sizes["memory_articles"], args.seed,
+                      then=partial(recrawl_rows, articles=sizes["memory_articles"]))
+    rows += timed("search", bench_search, sizes["search_records"])
+    rows += timed("sites", bench_sites, articles=sizes["sites_articles"])
+    rows += timed("redis scale-out", bench_redis_scale)
+    rows += timed("hostile", bench_hostile)
     seconds = time.perf_counter() - started
     failed = [r for r in rows if r.get("failed")]
     print(f"\nmake bench{' --quick' if args.quick else ''}: {seconds:.0f}s; {len(rows)} figures "
-          f"(written to {args.output}){'; FAILED: ' + ', '.join(r['part'] for r in failed) if failed else ''}\n")
+          f"(written to {args.output}){'; FAILED: ' + ', '.join(r['part'] for r in failed) if failed else ''}")
+    print("  by part: " + ", ".join(f"{k} {v:.0f}s" for k, v in part_seconds.items()) + "\n")
     print(format_table(rows))
-    write_results(args.output, rows, quick=args.quick, seconds=seconds, sizes=sizes)
+    write_results(args.output, rows, quick=args.quick, seconds=seconds, sizes=sizes, parts=part_seconds)
     return 1 if failed else 0
 
 

@@ -50,9 +50,12 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def write_results(path: Path, rows: list[dict], *, quick: bool, seconds: float, sizes: dict) -> None:
-    """Atomic: a temporary file in the same folder, renamed over the old results."""
-    doc = {"machine": machine(), "quick": quick, "seconds": round(seconds, 1), "sizes": sizes, "rows": rows}
+def write_results(path: Path, rows: list[dict], *, quick: bool, seconds: float, sizes: dict,
+                  parts: dict[str, float] | None = None) -> None:
+    """Atomic: a temporary file in the same folder, renamed over the old results. ``parts``: wall seconds of
+    each part of the run."""
+    doc = {"machine": machine(), "quick": quick, "seconds": round(seconds, 1), "parts": parts or {}, "sizes": sizes,
+           "rows": rows}
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".json")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
