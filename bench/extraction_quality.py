@@ -4,7 +4,8 @@
   evaluation pages (body F1 with the trafilatura benchmark's own metric, title exact, author exact,
   date F1 with htmldate's counting) and htmldate's pages (date F1) -- ours (``extract_record``) against
   trafilatura and htmldate run on the same pages, through the sets' own scorers; empty bodies where the
-  gold has text; exceptions; pages/s of ours vs trafilatura's default ``extract``;
+  gold has text; exceptions; pages/s of ours vs trafilatura's default ``extract`` (body only) and vs its
+  ``bare_extraction`` with metadata (body, title, author, date: what a record holds);
 * the replica: every field of every record kind against the replica's truth, and the page type of its
   listings, home and soft-404 pages;
 * the saved fixture pages (tests/fixtures/pages): every expected field.
@@ -111,6 +112,9 @@ def bench_devsets(root: Path) -> dict:
     recs, errs, _ = _timed(ours_record, loaded)
     tbody, terrs, _ = _timed(anchors.trafilatura_body, loaded)
     ours_rate, traf_rate = paired_rates(ours_record, anchors.trafilatura_body, loaded)
+    # and against trafilatura producing what a record holds (body, title, author, date): issue 11's
+    # baseline (`bare_extraction` with metadata, as on the replica pages)
+    ours_rate_m, meta_rate = paired_rates(ours_record, anchors.trafilatura_meta, loaded)
     body_ours, _ = sb.score_trafilatura(truth, {k: (r or {}).get("body_text") for k, r in recs.items()}, 0, 0)
     body_traf, _ = sb.score_trafilatura(truth, tbody, 0, 0)
     empty = sum(1 for k, r in recs.items() if truth[k]["with"] and not (r or {}).get("body_text"))
@@ -128,6 +132,7 @@ def bench_devsets(root: Path) -> dict:
         "trafilatura": sm.score(meta_pages, {k: v or {} for k, v in tmeta.items()}),
         "htmldate": sm.score(meta_pages, {k: v or {} for k, v in hmeta.items()}),
         "pages_per_s": ours_rate, "pages_per_s_trafilatura": traf_rate,
+        "pages_per_s_vs_metadata": ours_rate_m, "pages_per_s_trafilatura_metadata": meta_rate,
     }
     # ---- htmldate's pages: dates
     hpages = sm.load("htmldate", root)
@@ -237,6 +242,9 @@ def report(dev: dict | None, replica: dict | None, fixtures: dict | None) -> lis
             f"    exceptions                         {tr['errors']:5d}   {tr['errors_trafilatura']:5d}",
             f"    pages/s (whole record vs extract)  {tr['pages_per_s']:5.1f}   {tr['pages_per_s_trafilatura']:5.1f}"
             f"   ratio {tr['pages_per_s'] / tr['pages_per_s_trafilatura']:.2f}x",
+            f"    pages/s (vs bare_extraction+meta)  {tr['pages_per_s_vs_metadata']:5.1f}   "
+            f"{tr['pages_per_s_trafilatura_metadata']:5.1f}"
+            f"   ratio {tr['pages_per_s_vs_metadata'] / tr['pages_per_s_trafilatura_metadata']:.2f}x",
         ]
         hd = dev["htmldate"]
         lines.append(f"  htmldate set ({hd['pages']} pages)  date F1  ours {_f(hd['ours']['date']['f1'])}  "

@@ -441,39 +441,53 @@ def _class_flags_regex(cls: str, eid: str) -> int:
 _OWN_TEXT = etree.XPath("descendant-or-self::*[text()[normalize-space()]]")
 
 
+_STRUCTURAL_TAGS = frozenset(("nav", "menu", "aside", "header", "footer"))
+_STRUCTURAL_ROLES = frozenset(("navigation", "banner", "contentinfo", "search", "complementary", "menubar", "menu"))
+# what the tag alone makes of an element (after the roles): structural, form, heading, link, image
+_T_STRUCT, _T_FORM, _T_HEAD, _T_A, _T_IMG = range(1, 6)
+_TAG_KIND = {**{t: _T_STRUCT for t in _STRUCTURAL_TAGS}, "form": _T_FORM, **{t: _T_HEAD for t in HEADING_TAGS},
+             "a": _T_A, "img": _T_IMG}
+
+
 def scan(root) -> Scan:
+    """One walk over every element, filling the Scan's lists in page order. (The attributes other than class
+    and id are looked for only on elements that have some: most have a class or an id alone.)"""
     sc = Scan()
     texted = set(_OWN_TEXT(root))  # (the own-text checks below only for these: libxml2 finds them)
-    for el in root.iter():
+    for el in root.iter(etree.Element):  # (elements only: no comment, processing instruction or entity)
         tag = el.tag
-        if not isinstance(tag, str):
-            continue
         keys = el.keys()
+        role = None
         if keys:
             get = el.get
-            cls = get("class") if "class" in keys else None
-            eid = get("id") if "id" in keys else None
+            cls = get("class")
+            eid = get("id")
             f = _class_flags(cls or "", eid or "") if cls or eid else 0
+            # attributes besides class and id (style, hidden, role, itemprop, rel, href, alt, …)
+            others = len(keys) > (cls is not None) + (eid is not None)
             # (authors.markup_author's candidates, of every element: junk and hidden ones too)
             if f & F_BYLINE and tag not in _BYLINE_SKIP_TAGS and el is not root:
                 sc.bylines.append(el)
-            if ("itemprop" in keys and get("itemprop") == "author") or (
-                    tag == "a" and "rel" in keys and get("rel") == "author"):
+            if others and (("itemprop" in keys and get("itemprop") == "author") or (
+                    tag == "a" and "rel" in keys and get("rel") == "author")):
                 sc.author_props.append(el)
+        else:
+            get = None
         if tag in JUNK_TAGS:
             sc.junk.append(el)
             continue
         if keys:
-            if "style" in keys and tag not in ("body", "html"):
-                st = get("style")
-                if "none" in st or "hidden" in st:
-                    s2 = st.replace(" ", "").lower()
-                    if "display:none" in s2 or "visibility:hidden" in s2:
-                        sc.hidden.append(el)
-                        continue
-            if "hidden" in keys and tag not in ("body", "html"):
-                sc.hidden.append(el)
-                continue
+            if others and tag not in ("body", "html"):
+                if "style" in keys:
+                    st = get("style")
+                    if "none" in st or "hidden" in st:
+                        s2 = st.replace(" ", "").lower()
+                        if "display:none" in s2 or "visibility:hidden" in s2:
+                            sc.hidden.append(el)
+                            continue
+                if "hidden" in keys:
+                    sc.hidden.append(el)
+                    continue
             if f:
                 if f & F_CF:
                     sc.cf.append(el)
@@ -491,36 +505,37 @@ def scan(root) -> Scan:
                     sc.pager_boxes.append(el)
                 if f & F_TITLE and tag != "a":
                     sc.titleish.append(el)
-            if "data-cfemail" in keys and not (sc.cf and sc.cf[-1] is el):
-                sc.cf.append(el)
-            role = get("role") if "role" in keys else None
-        else:
-            get = None
-            role = None
-        if tag in ("nav", "menu", "aside", "header", "footer") or role in (
-                "navigation", "banner", "contentinfo", "search", "complementary", "menubar", "menu"):
-            sc.structural.append(el)
-        elif tag == "form":
-            sc.forms.append(el)
-        elif tag in HEADING_TAGS:
-            sc.headings.append(el)
-        elif tag == "a" and get is not None:
-            href = get("href") or ""
-            if href:
-                if "#skip" in href[:80].lower():
-                    sc.literal_holders.append(el)
-                elif "/cdn-cgi/l/email-protection" in href:
+            if others:
+                if "data-cfemail" in keys and not (sc.cf and sc.cf[-1] is el):
                     sc.cf.append(el)
-                # every _PAGER_HREF_RE alternative holds "page" (any case), "?" or "&": most links hold none
-                if ("?" in href or "&" in href or "page" in href.lower()) and _PAGER_HREF_RE.search(href) or \
-                        _PAGER_LINK_ID_RE.search(get("id") or ""):
-                    sc.pager_links.append(el)
-            if "title" in keys or "aria-label" in keys:
-                ttl = (get("title") or "") + " " + (get("aria-label") or "")
-                if ttl.strip() and has_chrome_literal(ttl):
-                    sc.literal_holders.append(el)
-        elif tag == "img" and get is not None:
-            if "alt" in keys or "title" in keys:
+                if "role" in keys:
+                    role = get("role")
+        kind = _T_STRUCT if role is not None and role in _STRUCTURAL_ROLES else _TAG_KIND.get(tag)
+        if kind is not None:
+            if kind == _T_STRUCT:
+                sc.structural.append(el)
+            elif kind == _T_FORM:
+                sc.forms.append(el)
+            elif kind == _T_HEAD:
+                sc.headings.append(el)
+            elif get is None:
+                pass  # (a link or an image without attributes)
+            elif kind == _T_A:
+                href = get("href") or ""
+                if href:
+                    if "#skip" in href[:80].lower():
+                        sc.literal_holders.append(el)
+                    elif "/cdn-cgi/l/email-protection" in href:
+                        sc.cf.append(el)
+                    # every _PAGER_HREF_RE alternative holds "page" (any case), "?" or "&": most links hold none
+                    if ("?" in href or "&" in href or "page" in href.lower()) and _PAGER_HREF_RE.search(href) or \
+                            _PAGER_LINK_ID_RE.search(get("id") or ""):
+                        sc.pager_links.append(el)
+                if "title" in keys or "aria-label" in keys:
+                    ttl = (get("title") or "") + " " + (get("aria-label") or "")
+                    if ttl.strip() and has_chrome_literal(ttl):
+                        sc.literal_holders.append(el)
+            elif "alt" in keys or "title" in keys:  # an image
                 alt = (get("alt") or "") + " " + (get("title") or "")
                 if alt.strip() and has_chrome_literal(alt):
                     sc.literal_holders.append(el)
