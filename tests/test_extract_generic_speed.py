@@ -387,3 +387,22 @@ def test_item_links_told_in_the_more_link_pass_are_dominant_lists_own(monkeypatc
         assert seen or data is not odd
         answers.update(seen)
     assert answers == {True, False}
+
+
+def test_scan_reads_the_other_attributes_beside_class_and_id():
+    """chrome.scan looks for style, hidden, role, itemprop, rel and data-cfemail only on elements with an attribute
+    besides class and id: found whether the element also has a class, an id, both, an empty class, or neither."""
+    from pipelines.extract import chrome
+
+    heads = ["", " class='x'", " id='y'", " class='' id='y'", " class='x' id=''", " class='x' id='y'"]
+    for h in heads:
+        html = (f"<html><body><div{h} style='display: none'>a</div><p{h} hidden>b</p><div{h} role='navigation'>c</div>"
+                f"<span{h} itemprop='author'>d</span><a{h} rel='author' href='/u'>e</a>"
+                f"<span{h} data-cfemail='1a2b'>f</span><div{h}>g</div><a{h}>h</a></body></html>")
+        sc = chrome.scan(parse_html(html).find("body"))
+        assert [e.text for e in sc.hidden] == ["a", "b"], h
+        assert [e.text for e in sc.structural] == ["c"], h
+        assert [e.text for e in sc.author_props] == ["d", "e"], h
+        assert [e.text for e in sc.cf] == ["f"], h
+    body = parse_html("<html><body hidden style='display:none'><p>x</p></body></html>").find("body")
+    assert chrome.scan(body).hidden == []  # the page's own body is never hidden chrome
