@@ -32,6 +32,7 @@ left behind by a process killed between the ``snapshots`` row and the deletes.
 
 from __future__ import annotations
 
+import heapq
 import json
 import shutil
 import uuid
@@ -40,7 +41,6 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .atomic import TEMP_PREFIX, delete_files, write_new_file
@@ -55,6 +55,14 @@ MEMORY_LIMIT = "512MB"
 ROW_GROUP_ROWS = 100_000
 ROW_GROUP_BYTES = 8 * 1024 * 1024  # wide rows (articles ~12 KB): ~700 a group; bounds compaction memory
 READ_BATCH_ROWS = 256  # rows of a part decoded at a time
+#: the plan of a snapshot of more record rows is made in buckets of about this many (by a hash of the record
+#: id; every row of a record in one bucket), one DuckDB query each: DuckDB's working set (joins, window, URL
+#: lists: ~3 KB a row) is that of one bucket however large the snapshot (bench/close_memory.py)
+PLAN_BUCKET_ROWS = 5_000
+#: DuckDB's limit and threads for the plan: one thread holds one set of Parquet readers and hash tables
+PLAN_MEMORY_LIMIT = "128MB"
+PLAN_THREADS = 1
+PLAN_READ_ROWS = 2048  # plan rows decoded at a time from each bucket's file
 
 META_SNAPSHOT = b"portal_archive.snapshot_id"
 META_PARTS = b"portal_archive.compacted_parts"
@@ -68,16 +76,15 @@ def _file_list(paths: list[Path]) -> str:
     return "[" + ", ".join(_sql_str(p) for p in paths) + "]"
 
 
-def duckdb_connection(root: Path, spill: Path, memory_limit: str = MEMORY_LIMIT) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection with a memory limit, spilling into ``spill`` (inside the archive)."""
+def duckdb_connection(root: Path, spill: Path, memory_limit: str = MEMORY_LIMIT,
+                      threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with a memory limit (and ``threads``: DuckDB's default, one per core, when None),
+    spilling into ``spill`` (inside the archive)."""
     spill.mkdir(exist_ok=True)
-    return duckdb.connect(
-        config={
-            "memory_limit": memory_limit,
-            "temp_directory": str(spill),
-            "preserve_insertion_order": "false",
-        }
-    )
+    config = {"memory_limit": memory_limit, "temp_directory": str(spill), "preserve_insertion_order": "false"}
+    if threads is not None:
+        config["threads"] = threads
+    return duckdb.connect(config=config)
 
 
 def spill_dir(root: Path, what: str) -> Path:
@@ -105,18 +112,23 @@ def superseded_parts(table_dir: Path) -> set[Path]:
     return out
 
 
-def plan_sql(table: str, snapshot_id: str, parts: list[Path], changes: list[Path], alias_files: list[Path]) -> str:
-    """SELECT giving, per kept row: filename, file_row_number, urls (preferred first)."""
+def plan_sql(table: str, snapshot_id: str, parts: list[Path], changes: list[Path], alias_files: list[Path],
+             bucket: tuple[int, int] = (0, 1)) -> str:
+    """SELECT giving, per kept row: part (its index in ``parts``), file_row_number, urls (preferred first),
+    in that order; ``bucket`` (b, n): only the records whose id hashes to ``b`` modulo ``n``."""
+    b, n = bucket
+    of_bucket = f" AND hash(record_id) % {int(n)} = {int(b)}" if n > 1 else ""
     src = (
         "(SELECT record_id, version, record_sha256, fetched_at, url, urls_seen, filename, file_row_number"
-        f" FROM read_parquet({_file_list(parts)}, union_by_name = true, filename = true, file_row_number = true))"
+        f" FROM read_parquet({_file_list(parts)}, union_by_name = true, filename = true, file_row_number = true)"
+        f" WHERE true{of_bucket})"
     )
     if changes:
         ch = (
             "SELECT DISTINCT record_id, version, record_sha256"
             f" FROM read_parquet({_file_list(changes)}, union_by_name = true)"
             f" WHERE snapshot_id = {_sql_str(snapshot_id)} AND \"table\" = {_sql_str(table)}"
-            " AND change IN ('new', 'changed')"
+            f" AND change IN ('new', 'changed'){of_bucket}"
         )
     else:
         ch = "SELECT NULL::VARCHAR AS record_id, NULL::INTEGER AS version, NULL::VARCHAR AS record_sha256 WHERE false"
@@ -125,10 +137,11 @@ def plan_sql(table: str, snapshot_id: str, parts: list[Path], changes: list[Path
         aliases = (
             f"\n    UNION SELECT record_id, url AS u"
             f" FROM read_parquet({_file_list(alias_files)}, union_by_name = true)"
-            f" WHERE record_id IN (SELECT record_id FROM pick)"
+            f" WHERE record_id IN (SELECT record_id FROM pick){of_bucket}"
         )
     return f"""
 WITH src AS {src},
+numbered AS (SELECT unnest({_file_list(parts)}) AS filename, unnest(range({len(parts)})) AS part),
 ch AS ({ch}),
 pick AS (
     SELECT s.record_id, s.filename, s.file_row_number
@@ -146,18 +159,17 @@ g AS (
     FROM (SELECT record_id, u, {url_rank_sql('u')} AS r FROM u WHERE u IS NOT NULL AND u <> '')
     GROUP BY record_id
 )
-SELECT pick.filename, pick.file_row_number, g.urls
-FROM pick LEFT JOIN g ON g.record_id = pick.record_id
-ORDER BY pick.filename, pick.file_row_number
+SELECT numbered.part, pick.file_row_number, g.urls
+FROM pick JOIN numbered ON numbered.filename = pick.filename LEFT JOIN g ON g.record_id = pick.record_id
+ORDER BY numbered.part, pick.file_row_number
 """
 
 
-def _apply_plan(part: pa.Table, rows: pa.Table, schema: pa.Schema, first: int = 0) -> pa.Table:
-    """Kept rows of one part (or of its rows from number ``first`` on), with url/urls_seen from the plan,
-    cast to ``schema``."""
-    kept = part.take(pc.subtract(rows.column("file_row_number").cast(pa.int64()), first))
-    urls = rows.column("urls").combine_chunks().cast(pa.list_(pa.string()))
-    urls_list = urls.to_pylist()
+def _apply_plan(part: pa.Table, numbers: list[int], urls_list: list[list[str] | None], schema: pa.Schema,
+                first: int = 0) -> pa.Table:
+    """Kept rows of one part (or of its rows from number ``first`` on): the rows numbered ``numbers``, with
+    url/urls_seen from the plan's ``urls_list``, cast to ``schema``."""
+    kept = part.take(pa.array([n - first for n in numbers], type=pa.int64()))
     old_url = kept.column("url").to_pylist()
     new_url = [u[0] if u else o for u, o in zip(urls_list, old_url)]
     new_seen = [u if u is not None else [] for u in urls_list]
@@ -174,7 +186,41 @@ def _apply_plan(part: pa.Table, rows: pa.Table, schema: pa.Schema, first: int = 
     return pa.Table.from_arrays(columns, schema=schema.remove_metadata())
 
 
-def compact_table(root: Path, table: str, snapshot_id: str, *, memory_limit: str = MEMORY_LIMIT) -> Path | None:
+def plan_buckets(parts: list[Path]) -> int:
+    """How many buckets the plan of ``parts`` is made in (:data:`PLAN_BUCKET_ROWS`; from the files' footers)."""
+    rows = sum(pq.ParquetFile(p).metadata.num_rows for p in parts)
+    return max(1, -(-rows // PLAN_BUCKET_ROWS))
+
+
+def write_plan(root: Path, table: str, snapshot_id: str, parts: list[Path], spill: Path,
+               memory_limit: str = PLAN_MEMORY_LIMIT) -> tuple[list[Path], int]:
+    """The compaction plan of ``parts`` as Parquet files in ``spill``, one per bucket, each sorted by (part,
+    file_row_number); and how many rows it keeps. DuckDB is closed when this returns (its memory with it)."""
+    changes = numbered_parts(root / "changes", snapshot_id)
+    alias_files = data_files(root / "url_aliases")
+    n = plan_buckets(parts)
+    con = duckdb_connection(root, spill, memory_limit, PLAN_THREADS)
+    files, expected = [], 0
+    try:
+        for b in range(n):
+            out = spill / f"plan-{b:05d}.parquet"
+            expected += con.execute(
+                f"COPY ({plan_sql(table, snapshot_id, parts, changes, alias_files, (b, n))}) TO {_sql_str(out)}"
+                f" (FORMAT parquet, ROW_GROUP_SIZE {PLAN_READ_ROWS})").fetchall()[0][0]
+            files.append(out)
+    finally:
+        con.close()
+    return files, expected
+
+
+def _plan_rows(path: Path):
+    """(part, file_row_number, urls) of one bucket's plan file, in its order, a few thousand rows decoded at a time."""
+    with pq.ParquetFile(path) as plan:
+        for batch in plan.iter_batches(batch_size=PLAN_READ_ROWS, use_threads=False):
+            yield from zip(batch.column(0).to_pylist(), batch.column(1).to_pylist(), batch.column(2).to_pylist())
+
+
+def compact_table(root: Path, table: str, snapshot_id: str, *, memory_limit: str = PLAN_MEMORY_LIMIT) -> Path | None:
     """Compact ``snapshot_id``'s numbered parts of record table ``table`` into its final file.
 
     Returns the final file (None if the snapshot has no parts in that table).
@@ -199,13 +245,9 @@ def compact_table(root: Path, table: str, snapshot_id: str, *, memory_limit: str
         delete_files(discard, manifest_root=root)
     if not parts:
         return None
-    changes = numbered_parts(root / "changes", snapshot_id)
-    alias_files = data_files(root / "url_aliases")
     spill = spill_dir(root, snapshot_id)
-    con = duckdb_connection(root, spill, memory_limit)
     try:
-        con.execute(f"CREATE TEMP TABLE plan AS {plan_sql(table, snapshot_id, parts, changes, alias_files)}")
-        expected = con.execute("SELECT count(*) FROM plan").fetchall()[0][0]
+        plans, expected = write_plan(root, table, snapshot_id, parts, spill, memory_limit)
         written = 0
         meta = dict(schema.metadata or {})
         meta[META_SNAPSHOT] = snapshot_id.encode()
@@ -214,6 +256,9 @@ def compact_table(root: Path, table: str, snapshot_id: str, *, memory_limit: str
 
         def write(tmp: Path) -> None:
             nonlocal written
+            # the buckets' plans merged back into the parts' order: one part's plan held at a time
+            plan = heapq.merge(*map(_plan_rows, plans), key=lambda r: (r[0], r[1]))
+            step = next(plan, None)
             with pq.ParquetWriter(tmp, out_schema, compression=COMPRESSION,
                                   compression_level=COMPRESSION_LEVEL) as out:
                 pending: list[pa.Table] = []  # rows waiting for the current row group
@@ -224,21 +269,22 @@ def compact_table(root: Path, table: str, snapshot_id: str, *, memory_limit: str
                     out.write_table(t.replace_schema_metadata(meta), row_group_size=ROW_GROUP_ROWS)
                     written += t.num_rows
 
-                for part in parts:
-                    plan = con.sql(
-                        "SELECT file_row_number, urls FROM plan WHERE filename = $f ORDER BY file_row_number",
-                        params={"f": str(part)},
-                    ).to_arrow_table()
-                    if plan.num_rows == 0:
+                for index, part in enumerate(parts):
+                    numbers, urls = [], []
+                    while step is not None and step[0] == index:
+                        numbers.append(step[1])
+                        urls.append(step[2])
+                        step = next(plan, None)
+                    if not numbers:
                         continue
-                    numbers = plan.column("file_row_number").to_pylist()
                     first = 0
                     with pq.ParquetFile(part) as source:  # a few hundred rows at a time, never a whole part
                         for batch in source.iter_batches(batch_size=READ_BATCH_ROWS, use_threads=False):
                             last = first + batch.num_rows
                             lo, hi = bisect_left(numbers, first), bisect_left(numbers, last)
                             if hi > lo:
-                                kept = _apply_plan(pa.Table.from_batches([batch]), plan.slice(lo, hi - lo), schema, first)
+                                kept = _apply_plan(pa.Table.from_batches([batch]), numbers[lo:hi], urls[lo:hi], schema,
+                                                   first)
                                 pending.append(kept)
                                 rows += kept.num_rows
                                 size += kept.nbytes
@@ -269,7 +315,6 @@ def compact_table(root: Path, table: str, snapshot_id: str, *, memory_limit: str
 
         final = write_new_file(table_dir, names, write, manifest_root=root)
     finally:
-        con.close()
         shutil.rmtree(spill, ignore_errors=True)
     return final
 

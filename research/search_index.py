@@ -37,7 +37,15 @@ INDEX_FORMAT = "portal-archive-search/3"  # 3: a site field; records taken down 
 INDEX_DIR = "search"
 ANALYZER = "vi_fold"
 FILTER_TEXT = ("section", "author")
-WRITER_HEAP = 256_000_000
+#: tantivy's indexing memory (the writer's heap, split between its threads, each at least 15 MB): a segment is
+#: written each time a thread's share fills, so the update's memory stops growing with the documents there
+#: (at 256 MB it grew by ~3 KB a document until ~90,000 articles; bench/close_memory.py)
+WRITER_HEAP = 96_000_000
+WRITER_THREADS = 2
+#: the update's DuckDB: one thread (a second holds a second set of Parquet readers, ~+20 MB at 50,000 articles,
+#: for no gain: the rows are converted one by one in Python) and a memory limit; insertion order kept (the
+#: documents' ids follow the archive's order)
+UPDATE_DUCKDB = {"threads": 1, "memory_limit": "256MB"}
 
 
 class SearchIndexError(RuntimeError):
@@ -113,6 +121,11 @@ def open_index(archive_dir: str | os.PathLike[str]) -> tuple[sqlite3.Connection,
         db.close()
         raise SearchIndexError(f"the search index {folder} is unreadable ({exc})") from exc
     return db, index
+
+
+def tantivy_writer(index):
+    """The index's writer, its memory bounded (:data:`WRITER_HEAP`, :data:`WRITER_THREADS`)."""
+    return index.writer(heap_size=WRITER_HEAP, num_threads=WRITER_THREADS)
 
 
 def _meta(db: sqlite3.Connection, key: str) -> str:
@@ -212,6 +225,8 @@ def _add_rows(db, writer, con, table: str, sql: str, params: list, next_id: int,
 
 def _update(db: sqlite3.Connection, index, archive_dir: Path) -> tuple[int, int, int]:
     con = connect(archive_dir)
+    for setting, value in UPDATE_DUCKDB.items():
+        con.execute(f"SET {setting} = '{value}'")
     try:
         watermark = _meta(db, "watermark")
         closed = [r[0] for r in con.sql("SELECT snapshot_id FROM snapshots WHERE snapshot_id > ? ORDER BY 1",
@@ -220,7 +235,7 @@ def _update(db: sqlite3.Connection, index, archive_dir: Path) -> tuple[int, int,
         token = state_token(archive_dir)
         taken = taken_down_ids(con)
         before = set(json.loads(_meta(db, "taken_down") or "[]"))
-        writer = index.writer(heap_size=WRITER_HEAP, num_threads=2)
+        writer = tantivy_writer(index)
         try:
             # records taken down since the last update leave the index (every version: no --snapshot finds them)
             dropped = [r[0] for r in db.execute("SELECT id FROM docs WHERE snapshot_id > ?", [watermark])]
@@ -244,6 +259,8 @@ def _update(db: sqlite3.Connection, index, archive_dir: Path) -> tuple[int, int,
             flips = [(doc_id, int(not live)) for doc_id, rid, snap, live in db.execute(
                 "SELECT id, record_id, snapshot_id, live FROM docs WHERE id < ?", [first])
                 if ((rid, snap) in latest) != bool(live)]
+            latest = None
+            con.close()  # DuckDB's buffers go before tantivy's commit and merges (the update's high-water mark)
             if flips:
                 index.reload()
                 _readd(writer, index.searcher(), index, [d for d, _ in flips], dict(flips))

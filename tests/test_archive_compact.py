@@ -220,3 +220,41 @@ def test_compaction_streams_many_parts_into_row_groups(tmp_path, monkeypatch):
     got = articles_by_id(root)
     assert got[f"{7:016x}"]["url"] == f"{FRIENDLY}-7"
     assert got[f"{7:016x}"]["urls_seen"] == [f"{FRIENDLY}-7", f"{CONNECT}-7"]
+
+
+def test_a_big_snapshot_is_planned_in_bounded_buckets_with_the_same_final(tmp_path, monkeypatch):
+    """The compaction plan of a snapshot of more rows than PLAN_BUCKET_ROWS is made in buckets of records, each
+    one DuckDB query on one thread under a memory limit, its rows read back a batch at a time (memory of the
+    close flat as the archive grows: bench/close_memory.py): the final file is the same as planned whole."""
+    def build(root):
+        with ArchiveWriter(root, snapshot_id="S1", batch_rows=40) as w:
+            for i in range(100):
+                w.add("articles", article(f"{i:016x}", f"{CONNECT}-{i}"))
+                if i % 3 == 0:
+                    w.add("articles", article(f"{i:016x}", f"{PRINT}-{i}"))  # a second capture: a duplicate
+                w.add("url_aliases", alias(f"{i:016x}", f"{FRIENDLY}-{i}"))
+        return (root / "articles" / "part-S1-final.parquet").read_bytes()
+
+    whole = build(tmp_path / "whole")
+    buckets, settings = [], []
+    write_plan, connection = archive.compact.write_plan, archive.compact.duckdb_connection
+
+    def spy_plan(*args, **kwargs):
+        files, expected = write_plan(*args, **kwargs)
+        buckets.append([pq.ParquetFile(f).metadata for f in files])
+        return files, expected
+
+    def spy_connection(*args, **kwargs):
+        con = connection(*args, **kwargs)
+        settings.append(con.execute("SELECT current_setting('threads'), current_setting('memory_limit')").fetchone())
+        return con
+
+    monkeypatch.setattr(archive.compact, "PLAN_BUCKET_ROWS", 30)
+    monkeypatch.setattr(archive.compact, "write_plan", spy_plan)
+    monkeypatch.setattr(archive.compact, "duckdb_connection", spy_connection)
+    assert build(tmp_path / "buckets") == whole  # byte for byte
+    (plans,) = buckets
+    assert len(plans) == 4  # 100 rows in the parts (a duplicate is not stored), 30 a bucket
+    assert sum(m.num_rows for m in plans) == 100
+    assert max(m.num_rows for m in plans) < 60  # every row of a record in one bucket, the records spread
+    assert settings == [(1, "122.0 MiB")]  # PLAN_THREADS, PLAN_MEMORY_LIMIT (128 MB)

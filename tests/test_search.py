@@ -132,3 +132,35 @@ def test_incremental_update_after_a_mutated_crawl(mutated_history):
         latest = con.sql("SELECT title FROM articles_latest WHERE record_id = ?", params=[rid]).fetchall()[0][0]
         hits = search(archive, '"' + latest + '"', limit=50)
         assert any(h.record_id == rid and h.snapshot_id == second_id for h in hits)
+
+
+def test_the_update_reads_on_one_duckdb_thread_under_a_memory_limit_and_bounds_tantivy(archive, tmp_path,
+                                                                                      monkeypatch):
+    """What keeps the update's memory flat as the archive grows (bench/close_memory.py): its DuckDB scan on one
+    thread under a memory limit, gone before tantivy's commit; tantivy's heap bounded. Same index as before."""
+    import shutil
+
+    import research.search_index as si
+
+    copy = tmp_path / "archive"
+    shutil.copytree(archive, copy, ignore=shutil.ignore_patterns("indexes"))
+    seen, heaps = [], []
+    add_rows, writer = si._add_rows, si.tantivy_writer
+
+    def spy_rows(db, w, con, *args):
+        seen.append(con.execute("SELECT current_setting('threads'), current_setting('memory_limit')").fetchall()[0])
+        return add_rows(db, w, con, *args)
+
+    def spy_writer(index):
+        heaps.append((si.WRITER_HEAP, si.WRITER_THREADS))
+        return writer(index)
+
+    monkeypatch.setattr(si, "_add_rows", spy_rows)
+    monkeypatch.setattr(si, "tantivy_writer", spy_writer)
+    stats = rebuild_index(copy)
+    assert seen and set(seen) == {(1, "244.1 MiB")}  # UPDATE_DUCKDB: 1 thread, 256 MB
+    assert heaps == [(96_000_000, 2)]
+    assert stats.rebuilt and stats.live == sum(connect(copy).sql(
+        f"SELECT count(*) FROM {t}_latest").fetchall()[0][0] for t in RECORD_TABLES)
+    assert [h.record_id for h in search(copy, "dang bo", limit=30)] == [
+        h.record_id for h in search(archive, "dang bo", limit=30)]

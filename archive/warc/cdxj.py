@@ -102,20 +102,26 @@ def write_cdxj_to(out_path: Path, files: list[Path], dir_root: Path, lines: Cdxj
         with open(out_path, "w", encoding="utf-8") as fh:
             fh.writelines(lines.sorted_lines())
         return
-    indexer = indexer_class()(
-        output=str(out_path),
-        inputs=[str(p) for p in others],
-        sort=True,
-        post_append=True,
-        dir_root=str(dir_root),
-    )
-    indexer.process_all()
-    if lines is None or not lines.files:
-        return
-    with open(out_path, encoding="utf-8") as fh:
-        theirs = fh.readlines()
-    with open(out_path, "w", encoding="utf-8") as fh:
-        fh.writelines(heapq.merge(theirs, lines.sorted_lines()))
+    merge = lines is not None and bool(lines.files)
+    # cdxj-indexer's lines of the other files: straight into out_path, or into a temp file beside it to be
+    # merged with the writer's lines, both streamed (never every line in memory)
+    theirs = out_path.with_name(out_path.name + ".others") if merge else out_path
+    try:
+        indexer = indexer_class()(
+            output=str(theirs),
+            inputs=[str(p) for p in others],
+            sort=True,
+            post_append=True,
+            dir_root=str(dir_root),
+        )
+        indexer.process_all()
+        if not merge:
+            return
+        with open(theirs, encoding="utf-8") as fh, open(out_path, "w", encoding="utf-8") as out:
+            out.writelines(heapq.merge(fh, lines.sorted_lines()))
+    finally:
+        if merge:
+            theirs.unlink(missing_ok=True)
 
 
 def write_cdxj(root: str | os.PathLike[str], snapshot_id: str, lines: CdxjLines | None = None) -> Path:
