@@ -171,9 +171,14 @@ def quality_rows(q: dict) -> list[dict]:
     dev = q.get("devsets")
     if dev:
         tr = dev["trafilatura"]
-        ratio = tr["pages_per_s"] / tr["pages_per_s_trafilatura"]
-        rows.append(row(f"extraction, {tr['pages']} generic development pages", tr["pages_per_s"],
-                        tr["pages_per_s_trafilatura"], unit="pages/s vs trafilatura", target=">= 1x", met=ratio >= 1))
+        # the same job on both sides, as on the replica pages: a whole record (body, title, author, date)
+        # against trafilatura's default mode producing one (`bare_extraction` with metadata; issue 11)
+        ours, theirs = tr["pages_per_s_vs_metadata"], tr["pages_per_s_trafilatura_metadata"]
+        rows.append(row(f"extraction, {tr['pages']} generic development pages", ours, theirs,
+                        unit="pages/s vs trafilatura, both a whole record", target=">= 1x", met=ours / theirs >= 1))
+        # and against its body text alone (`extract`, no metadata): shown, no target
+        rows.append(row("  the same pages, vs trafilatura's body text alone", tr["pages_per_s"],
+                        tr["pages_per_s_trafilatura"], unit="pages/s vs extract()"))
         rows.append(row("body F1 on the generic pages", tr["body_f1"], tr["body_f1_trafilatura"],
                         unit="vs trafilatura", target=">= 1x", met=tr["body_f1"] >= tr["body_f1_trafilatura"]))
     rep = q.get("replica")
