@@ -16,8 +16,10 @@ def add_arguments(p):
     p.add_argument("--snapshot", default=None, help="export the state as of this snapshot (default: the latest)")
     p.add_argument("--kind", action="append", default=None, metavar="KIND",
                    help="only these kinds: article, document, album, video, schedule, page (repeat or comma-separate)")
-    p.add_argument("--since", default=None, help="only records dated on or after this day (YYYY-MM-DD or dd/mm/yyyy)")
-    p.add_argument("--until", default=None, help="only records dated on or before this day")
+    p.add_argument("--since", default=None,
+                   help="only records dated on or after (DD/MM/YYYY, MM/YYYY, YYYY or YYYY-MM-DD; the portal's days)")
+    p.add_argument("--until", default=None,
+                   help="only records dated on or before (same forms; a month or year includes all of it)")
     p.add_argument("--section", default=None,
                    help="only this section and its sub-sections (name, accents optional, or slug path)")
     p.add_argument("--site", default=None, help="only this site's records (an archive of crawl --sites)")
@@ -37,13 +39,15 @@ def run(args) -> int:
 
     try:
         selection = Selection(snapshot=args.snapshot, kinds=parse_kinds(args.kind),
-                              since=parse_day(args.since, "--since"), until=parse_day(args.until, "--until"),
+                              since=parse_day(args.since, "--since"), until=parse_day(args.until, "--until", end=True),
                               section=args.section, site=args.site)
         if selection.since and selection.until and selection.since > selection.until:
             raise ExportError(f"--since {args.since} is after --until {args.until}")
         report = run_export(args.archive, args.format, args.out, selection, base_url=args.base_url,
                             media_url=args.media_url, site_title=args.site_title,
                             redirect_to=args.redirect_to, quiet=args.quiet)
+    except BrokenPipeError:
+        raise
     except (ExportError, OSError, ValueError) as exc:
         if args.verbose:
             traceback.print_exc()

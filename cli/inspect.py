@@ -89,7 +89,10 @@ def run_query(args) -> int:
 
     from archive.query import connect
 
-    con = connect(archive_dir(args.archive), include_taken_down=args.include_taken_down)
+    root = archive_dir(args.archive)
+    if not args.sql.strip():
+        raise UsageError('give the SQL to run, e.g. "SELECT section, count(*) FROM articles_latest GROUP BY 1"')
+    con = connect(root, include_taken_down=args.include_taken_down)
     con.execute(f"SET TimeZone = '{QUERY_TIMEZONE}'")
     try:  # DuckDB runs the SQL lazily: errors (the user's SQL, an unknown snapshot id) come at any step
         rel = con.sql(args.sql)
@@ -100,7 +103,7 @@ def run_query(args) -> int:
             return 0
         cols, rows = rel.columns, rel.fetchall()
     except duckdb.Error as exc:
-        raise UsageError(str(exc).removeprefix("Invalid Input Error: ")) from None
+        raise UsageError(" ".join(str(exc).removeprefix("Invalid Input Error: ").split())) from None
     if args.format == "jsonl":
         for r in rows:
             print(json.dumps(dict(zip(cols, r)), ensure_ascii=False, default=str))

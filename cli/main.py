@@ -67,12 +67,25 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of stdout went away (`| head`): nothing to tell, as any filter does
+        quiet_stdout()
+        return 141
     except Exception as exc:
         if args.show_traceback:
             raise
         message, code = one_line(exc)
         print(f"portal-archive {args.command}: {message}", file=sys.stderr)
         return code
+
+
+def quiet_stdout() -> None:
+    """stdout → /dev/null, so the interpreter's last flush of a closed pipe prints nothing at exit."""
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def console() -> None:

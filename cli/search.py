@@ -1,42 +1,11 @@
 """``search``: accent-insensitive full-text search of an archive (BM25, highlighted snippets)."""
 from __future__ import annotations
 
-import datetime as dt
 import json
-import re
 import sys
 
 from cli.inspect import archive_dir
-
-_DATE_FORMS = (  # day first, as Vietnamese dates are written; ISO forms too
-    (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})"), lambda d, m, y: (int(y), int(m), int(d), "day")),
-    (re.compile(r"(\d{1,2})/(\d{4})"), lambda m, y: (int(y), int(m), 1, "month")),
-    (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"), lambda y, m, d: (int(y), int(m), int(d), "day")),
-    (re.compile(r"(\d{4})-(\d{1,2})"), lambda y, m: (int(y), int(m), 1, "month")),
-    (re.compile(r"(\d{4})"), lambda y: (int(y), 1, 1, "year")),
-)
-
-
-def parse_date(value: str, *, end: bool = False) -> dt.date:
-    """``DD/MM/YYYY``, ``MM/YYYY``, ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``: the first day of the period, or its
-    last day with ``end=True`` (so ``--until 2020`` includes all of 2020)."""
-    for pattern, parts in _DATE_FORMS:
-        m = pattern.fullmatch(value.strip())
-        if not m:
-            continue
-        y, mo, d, unit = parts(*m.groups())
-        try:
-            start = dt.date(y, mo, d)
-        except ValueError:
-            break
-        if not end or unit == "day":
-            return start
-        if unit == "month":
-            nxt = dt.date(y + (mo == 12), mo % 12 + 1, 1)
-        else:
-            nxt = dt.date(y + 1, 1, 1)
-        return nxt - dt.timedelta(days=1)
-    raise ValueError(f"cannot read the date {value!r}: use DD/MM/YYYY, MM/YYYY, YYYY, or YYYY-MM-DD")
+from research.periods import parse_period
 
 
 def add_arguments(p):
@@ -91,9 +60,11 @@ def _filters(args, root):
     if args.kind:
         table_for_kind(args.kind)
     check_site(root, args.site)
-    return Filters(since=parse_date(args.since) if args.since else None,
-                   until=parse_date(args.until, end=True) if args.until else None,
-                   section=args.section, kind=args.kind, author=args.author, site=args.site)
+    since = parse_period(args.since) if args.since else None
+    until = parse_period(args.until, end=True) if args.until else None
+    if since and until and since > until:
+        raise ValueError(f"--since {args.since} is after --until {args.until}: no record can match")
+    return Filters(since=since, until=until, section=args.section, kind=args.kind, author=args.author, site=args.site)
 
 
 def _print_table(hits, marks) -> None:

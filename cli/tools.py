@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from cli.inspect import archive_dir, snapshot_arg
 
@@ -84,13 +83,14 @@ def add_package_arguments(p):
     p.add_argument("--archive", required=True, help="archive folder")
     p.add_argument("--wacz", action="store_true", required=True, help="write a WACZ package")
     p.add_argument("--snapshot", default=None, help="snapshot id (default: the latest complete one)")
-    p.add_argument("-o", "--output", default=None, help="output file (default: <archive>/<snapshot>.wacz)")
+    p.add_argument("-o", "--output", default=None, help="output file (default: <archive>/<snapshot>.wacz; an existing .wacz file is replaced)")
 
 
 def run_package(args) -> int:
     from archive.lock import ArchiveLock
     from archive.store import remove_temps
     from archive.warc.wacz import write_wacz
+    from cli.outputs import output_file
 
     root = archive_dir(args.archive)
     with ArchiveLock(root, "package"):  # it writes into the archive folder: one writer at a time
@@ -99,7 +99,7 @@ def run_package(args) -> int:
         if not snapshot:
             print("portal-archive package: the archive has no complete snapshot", file=sys.stderr)
             return 2
-        dest = Path(args.output) if args.output else root / f"{snapshot}.wacz"
+        dest = output_file(args.output or root / f"{snapshot}.wacz", "-o", (".wacz",), f"{snapshot}.wacz")
         print(write_wacz(root, snapshot, dest))
     warn_taken_down(root)
     return 0

@@ -42,6 +42,17 @@ def _writer(fmt: str, folder: Path, collector: Collector, base_url: str, media_u
     return None
 
 
+def nothing_to_export(collector: Collector, selection: Selection) -> str:
+    """Why an export found no record: an archive without any, or a selection no record matches."""
+    state = f"as of snapshot {selection.snapshot}" if selection.snapshot else "in its latest state"
+    if not any(collector.locators.values()):
+        return (f"{collector.source.root} has no records {state} (`portal-archive snapshots --archive "
+                f"{collector.source.root}` shows what its crawls got): nothing to export")
+    chosen = [f"--{k} {v}" for k, v in (("kind", ",".join(selection.kinds)), ("since", selection.since),
+                                        ("until", selection.until), ("section", selection.section)) if v]
+    return f"no record {state} matches {' '.join(chosen) or 'the selection'}: nothing to export"
+
+
 def run_export(archive: str | Path, fmt: str, out: str | Path, selection: Selection = Selection(), *,
                base_url: str = "http://localhost:8000/", media_url: str | None = None,
                site_title: str | None = None, redirect_to: str = "", quiet: bool = False) -> dict[str, Any]:
@@ -71,6 +82,8 @@ def run_export(archive: str | Path, fmt: str, out: str | Path, selection: Select
                     for m in item.media:
                         if m.get("file"):
                             collector.media.copy(m["sha256"])
+            if not collector.counts:
+                raise ExportError(nothing_to_export(collector, selection))
             if fmt == "sqlite":
                 from .sqlite import write_sqlite
 

@@ -21,7 +21,7 @@ from .clean import clean_html
 from .media import MediaExporter, body_media_refs, media_refs
 from .render import page_html
 from .site import Category, SiteMap, area_of_listing
-from .source import Selection, Source, record_day
+from .source import ExportError, Selection, Source, record_day
 
 
 def nfc_deep(value: Any) -> Any:
@@ -93,6 +93,12 @@ class Collector:
             for loc in self.locators[table]:
                 self.site.place(loc)
         self.site.name_categories(self._listing_titles())
+        if selection.section:
+            try:
+                self.site.check_section(selection.section)
+            except ValueError as exc:
+                self.source.close()
+                raise ExportError(str(exc)) from None
         by_url = self.source.media_by_url()
         self.media = MediaExporter(self.source.root, by_url, self.source.media_by_sha(), media_dest)
         self.counts: dict[str, int] = {}

@@ -127,6 +127,13 @@ class SiteMap:
         return any(fold(c.name) == key or c.slug == slug or "/".join(c.area) == wanted.strip("/")
                    for c in self.chain(area))
 
+    def check_section(self, wanted: str) -> None:
+        """ValueError naming the top-level sections when ``--section`` names none of the site's categories."""
+        if not any(self.matches_section(area, wanted) for area in self.categories):
+            tops = sorted(c.name for c in self.categories.values() if c.parent is None)
+            raise ValueError(f"no section {wanted!r} in the archive: give one of {'; '.join(tops) or 'none'} "
+                             "(or a sub-section's name or slug path)")
+
 
 def area_of_listing(url: str) -> tuple[str, ...] | None:
     segs = friendly_segments(url)

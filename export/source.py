@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from archive import RECORD_TABLES, TABLES, connect
 from archive.schema import KIND_TABLES, LOCAL_TZ
+from research.periods import FORMS_HELP, parse_period
 
 LOCAL = ZoneInfo(LOCAL_TZ)
 BATCH_ROWS = 500
@@ -53,17 +54,15 @@ def parse_kinds(values: list[str] | None) -> tuple[str, ...]:
     return tuple(tables)
 
 
-def parse_day(value: str | None, what: str) -> dt.date | None:
-    """``YYYY-MM-DD`` or day-first ``dd/mm/yyyy`` (the portal's own form)."""
+def parse_day(value: str | None, what: str, *, end: bool = False) -> dt.date | None:
+    """``--since`` / ``--until`` as ``search`` reads them (:func:`research.periods.parse_period`: day first or ISO;
+    a month or a year is the whole of it: its first day, or its last with ``end=True``)."""
     if not value:
         return None
-    text = value.strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ExportError(f"{what} {value!r} is not a date: write it as YYYY-MM-DD or dd/mm/yyyy (day first)")
+    try:
+        return parse_period(value, end=end)
+    except ValueError:
+        raise ExportError(f"{what} {value!r} is not a date: write it as {FORMS_HELP} (day first)") from None
 
 
 def record_day(row: dict[str, Any]) -> dt.date | None:

@@ -57,11 +57,15 @@ def resolve(con, snapshot: str) -> str:
         return known[-1]
     if snapshot == "previous" and len(known) > 1:
         return known[-2]
+    if snapshot in ("latest", "previous"):
+        raise ValueError(f"{snapshot!r} needs {1 + (snapshot == 'previous')} snapshots and the archive has "
+                         f"{len(known)}{f' ({known[0]})' if known else ''}: nothing to compare yet (crawl again)")
     matches = [s for s in known if s.startswith(snapshot)]
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        raise ValueError(f"no snapshot {snapshot!r} in the archive (known: {', '.join(known) or 'none'})")
+        latest = f"; the latest: {', '.join(known[-3:])}" if known else ""
+        raise ValueError(f"no snapshot {snapshot!r} in the archive (portal-archive snapshots lists them{latest})")
     raise ValueError(f"{snapshot!r} names {len(matches)} snapshots; give more of the id")
 
 

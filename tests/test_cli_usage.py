@@ -1,0 +1,139 @@
+"""The obvious mistakes of a newcomer, command by command: one line saying what is wrong and what to do, the
+README's exit code, nothing half-written; and what the README promises about the date forms."""
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import json
+import subprocess
+import sys
+
+import pytest
+
+from archive import connect
+from cli.main import main
+from tests.conftest import ROOT, run_cli
+
+
+def one_line(capsys, code: int, args: list[str]) -> str:
+    """Run ``portal-archive ARGS`` in this process: it exits ``code`` with one line on stderr and no traceback."""
+    assert main(args) == code, capsys.readouterr()
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    return err.strip()
+
+
+def no_temp_left(folder) -> None:
+    assert not [p.name for p in folder.iterdir() if p.name.startswith(".tmp-")]
+
+
+@pytest.fixture(scope="module")
+def failed_archive(tmp_path_factory):
+    """An archive whose only crawl failed at the home page (a closed port): no records."""
+    archive = tmp_path_factory.mktemp("failed") / "archive"
+    run_cli("crawl", "http://127.0.0.1:9/", "--archive", str(archive), "-s", "DOWNLOAD_TIMEOUT=2", check=False)
+    assert (archive / "_archive.json").is_file()
+    return archive
+
+
+def test_export_reads_the_date_forms_search_reads(crawled, tmp_path, capsys):
+    """``--since 2021 --until 03/2021`` means 1 January to 31 March 2021 in both commands (export refused them)."""
+    archive, _ = crawled
+    out = tmp_path / "q1"
+    assert main(["export", "--archive", str(archive), "--format", "jsonl", "--out", str(out), "--kind", "document",
+                 "--since", "2021", "--until", "03/2021", "-q"]) == 0
+    days = [json.loads(line)["issued_on"] for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    con = connect(archive)
+    try:
+        expected = con.execute("SELECT count(*) FROM documents_latest WHERE issued_on BETWEEN '2021-01-01' AND "
+                               "'2021-03-31'").fetchone()[0]
+    finally:
+        con.close()
+    assert days and len(days) == expected and all("2021-01-01" <= d <= "2021-03-31" for d in days)
+    line = one_line(capsys, 2, ["search", "ban", "--archive", str(archive), "--since", "2021", "--until", "2019"])
+    assert "--since 2021 is after --until 2019" in line
+    line = one_line(capsys, 2, ["export", "--archive", str(archive), "--format", "csv", "--out", str(tmp_path / "x"),
+                                "--since", "31/02/2020"])
+    assert "is not a date" in line and "MM/YYYY" in line and not (tmp_path / "x").exists()
+
+
+def test_export_refuses_an_unknown_section_and_an_empty_selection(crawled, tmp_path, capsys):
+    archive, _ = crawled
+    base = ["export", "--archive", str(archive), "--format", "jsonl", "-q"]
+    line = one_line(capsys, 2, [*base, "--out", str(tmp_path / "a"), "--section", "Không có mục này"])
+    assert "no section 'Không có mục này'" in line and "Tin tức sự kiện" in line
+    line = one_line(capsys, 2, [*base, "--out", str(tmp_path / "b"), "--kind", "schedule", "--since", "2099"])
+    assert "matches --kind schedules --since 2099-01-01: nothing to export" in line
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    no_temp_left(tmp_path)
+
+
+def test_an_archive_without_records(failed_archive, tmp_path, capsys):
+    """A crawl that failed at the home page: export says there is nothing, diff that there is nothing to compare."""
+    line = one_line(capsys, 2, ["export", "--archive", str(failed_archive), "--format", "wxr", "--out",
+                                str(tmp_path / "wp")])
+    assert "has no records in its latest state" in line and "portal-archive snapshots" in line
+    assert not (tmp_path / "wp").exists()
+    no_temp_left(tmp_path)
+    line = one_line(capsys, 2, ["diff", "previous", "latest", "--archive", str(failed_archive)])
+    assert "'previous' needs 2 snapshots and the archive has 1" in line
+    assert "portal-archive snapshots lists them" in one_line(capsys, 2, ["diff", "nope", "latest", "--archive",
+                                                                         str(failed_archive)])
+
+
+@pytest.mark.parametrize("command, option, suffix", [(["report"], "--out", ".html"),
+                                                     (["package", "--wacz"], "-o", ".wacz")])
+def test_report_and_package_refuse_an_output_that_cannot_be_their_file(crawled, tmp_path, capsys, command, option,
+                                                                       suffix):
+    archive, _ = crawled
+    mine = tmp_path / "notes.txt"
+    mine.write_text("mine")
+    run = [*command, "--archive", str(archive), option]
+    assert "is a folder: give a file name" in one_line(capsys, 2, [*run, str(tmp_path)])
+    assert f"{mine} is a file, not a folder" in one_line(capsys, 2, [*run, str(mine / f"x{suffix}")])
+    assert f"is not a {suffix} file" in one_line(capsys, 2, [*run, str(mine)])
+    assert mine.read_text() == "mine"
+    no_temp_left(tmp_path)
+
+
+def test_report_names_the_file_it_could_not_write(crawled, tmp_path, capsys, monkeypatch):
+    """An OS error while the report is published names --out (it named the hidden temp file), exit 1."""
+    import research.report
+
+    def refuse(dest, write):
+        raise PermissionError(errno.EACCES, "Permission denied", str(dest.parent / ".tmp-report-0000.tmp"))
+
+    monkeypatch.setattr(research.report, "replace_with", refuse)
+    out = tmp_path / "r.html"
+    line = one_line(capsys, 1, ["report", "--archive", str(crawled[0]), "--out", str(out)])
+    assert line == f"portal-archive report: Permission denied: {out}"
+
+
+def test_query_without_sql_and_multi_line_errors_are_one_line(crawled, capsys):
+    archive = str(crawled[0])
+    assert "give the SQL to run" in one_line(capsys, 2, ["query", "--archive", archive, "  "])
+    line = one_line(capsys, 2, ["query", "--archive", archive, "SELECT * FROM articlez"])
+    assert "articlez does not exist" in line and "Did you mean" in line
+
+
+def test_a_reader_that_stops_early_is_no_error(crawled):
+    """``portal-archive query … | head``: exit 141 like any filter whose reader went away, nothing on stderr."""
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "query", "--archive", str(crawled[0]), "--format",
+                             "jsonl", "SELECT * FROM articles"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.read(200)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141 and err == "", err
+
+
+def test_period_forms():
+    from research.periods import parse_period
+
+    assert parse_period("2020") == dt.date(2020, 1, 1) and parse_period("2020", end=True) == dt.date(2020, 12, 31)
+    assert parse_period("02/2024", end=True) == dt.date(2024, 2, 29)
+    assert parse_period("12/2024", end=True) == dt.date(2024, 12, 31)
+    assert parse_period("5.3.2021") == parse_period("05-03-2021") == parse_period("2021-03-05") == dt.date(2021, 3, 5)
+    for bad in ("31/02/2020", "2020-31-12", "yesterday", "13/2020", ""):
+        with pytest.raises(ValueError, match="cannot read the date"):
+            parse_period(bad)
