@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import json
 import os
 import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -35,6 +37,7 @@ SEEDS = ["synthetic://bench-close-memory"]
 SECTIONS = ("chinh-tri", "kinh-te", "van-hoa-xa-hoi", "quoc-phong-an-ninh", "thong-bao", "cai-cach-hanh-chinh")
 BODIES = 400  # distinct bodies generated (each record's body also names the record: no two are the same)
 PHASES = ("compaction and snapshots row", "summary", "search index")
+ANON_INTERVAL_S = 0.02
 
 
 def _status_mb(field: str) -> float:
@@ -114,16 +117,37 @@ def child(root: Path, records: int) -> dict:
     written = time.perf_counter() - started
     base = _status_mb("VmRSS")
     out: dict = {"records": records, "write_s": written, "base_mb": base, "phases": {}}
-    steps = (lambda: writer.close(status="complete", mark_removed=False),
-             lambda: summarize(root, writer.snapshot_id), lambda: update_index(root))
+    snapshot_id = writer.snapshot_id
+    writers = [writer]  # gone once closed, as in the crawl: its per-record state is not the summary's
+    del writer
+
+    def close():
+        writers.pop().close(status="complete", mark_removed=False)
+        gc.collect()
+
+    steps = (close, lambda: summarize(root, snapshot_id), lambda: update_index(root))
+    anon = {"peak": 0.0}
+    done = threading.Event()
+
+    def sample():  # anonymous memory (the heap; the rest of the resident set is mapped files)
+        while not done.is_set():
+            anon["peak"] = max(anon["peak"], _status_mb("RssAnon"))
+            done.wait(ANON_INTERVAL_S)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     for name, step in zip(PHASES, steps):
         if not reset_peak():
             raise SystemExit("bench close_memory: /proc/self/clear_refs is not writable (Linux >= 4.0 needed)")
+        anon["peak"] = _status_mb("RssAnon")
         t = time.perf_counter()
         step()
-        out["phases"][name] = {"s": time.perf_counter() - t, "peak_mb": _status_mb("VmHWM")}
+        out["phases"][name] = {"s": time.perf_counter() - t, "peak_mb": _status_mb("VmHWM"), "anon_mb": anon["peak"]}
+    done.set()
+    sampler.join()
     out["close_s"] = sum(p["s"] for p in out["phases"].values())
     out["peak_mb"] = max(p["peak_mb"] for p in out["phases"].values())
+    out["anon_mb"] = max(p["anon_mb"] for p in out["phases"].values())
     return out
 
 
@@ -141,9 +165,10 @@ def measure(records: int, code: str | None = None) -> dict:
 
 
 def describe(name: str, m: dict) -> str:
-    phases = ", ".join(f"{k} {v['peak_mb']:.0f} MB {v['s']:.1f}s" for k, v in m["phases"].items())
+    phases = ", ".join(f"{k} {v['peak_mb']:.0f} MB (anon {v['anon_mb']:.0f}) {v['s']:.1f}s" for k, v in m["phases"].items())
     return (f"  {name:9} {m['records']:>6} records: close peak {m['peak_mb']:4.0f} MB (+{m['peak_mb'] - m['base_mb']:.0f} "
-            f"over {m['base_mb']:.0f} before it), {m['close_s']:.1f}s  [{phases}]; written in {m['write_s']:.0f}s")
+            f"over {m['base_mb']:.0f} before it; anonymous {m['anon_mb']:.0f} MB), {m['close_s']:.1f}s  [{phases}]; "
+            f"written in {m['write_s']:.0f}s")
 
 
 def bench_close_memory(small: int = 1000, big: int = 10_000) -> list[dict]:

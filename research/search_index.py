@@ -39,9 +39,11 @@ ANALYZER = "vi_fold"
 FILTER_TEXT = ("section", "author")
 #: tantivy's indexing memory (the writer's heap, split between its threads, each at least 15 MB): a segment is
 #: written each time a thread's share fills, so the update's memory stops growing with the documents there
-#: (at 256 MB it grew by ~3 KB a document until ~90,000 articles; bench/close_memory.py)
-WRITER_HEAP = 96_000_000
-WRITER_THREADS = 2
+#: (at 256 MB on 2 threads it grew by ~3 KB a document until ~90,000 articles: 50,000 synthetic articles
+#: peaked at 257 MB of anonymous memory, against 175 MB at 48 MB on one thread, as fast on 2 cores: the
+#: other core converts the rows; bench/close_memory.py)
+WRITER_HEAP = 48_000_000
+WRITER_THREADS = 1
 #: the update's DuckDB: one thread (a second holds a second set of Parquet readers, ~+20 MB at 50,000 articles,
 #: for no gain: the rows are converted one by one in Python) and a memory limit; insertion order kept (the
 #: documents' ids follow the archive's order)
@@ -180,12 +182,21 @@ def _readd(writer, searcher, index, doc_ids: list[int], live_of: dict[int, int])
         writer.add_document(tantivy.Document(**fields))
 
 
-def _latest_keys(con) -> set[tuple[str, str]]:
-    keys: set[tuple[str, str]] = set()
-    for table in RECORD_TABLES:
-        for batch in con.sql(f'SELECT record_id, snapshot_id FROM "{table}_latest"').to_arrow_reader(100_000):
-            keys.update(zip(batch.column(0).to_pylist(), batch.column(1).to_pylist()))
-    return keys
+class LatestKeys:
+    """The (record_id, snapshot_id) of every version in the ``<table>_latest`` views, held as one set of record
+    ids per snapshot (a 16-character id and a set slot each: ~4 times smaller than a set of tuples, ~100 bytes a
+    record less at 50,000 records)."""
+
+    def __init__(self, con):
+        self.by_snapshot: dict[str, set[str]] = {}
+        for table in RECORD_TABLES:
+            sql = f'SELECT snapshot_id, list(record_id) FROM "{table}_latest" GROUP BY snapshot_id'
+            for snapshot_id, record_ids in con.execute(sql).fetchall():
+                self.by_snapshot.setdefault(snapshot_id, set()).update(record_ids)
+
+    def __contains__(self, key: tuple[str, str]) -> bool:
+        record_id, snapshot_id = key
+        return record_id in self.by_snapshot.get(snapshot_id, ())
 
 
 READ_COLUMNS = {  # only what the index needs: never body_html
@@ -204,7 +215,7 @@ def _set_meta(db: sqlite3.Connection, key: str, value: str) -> None:
     db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
 
 
-def _add_rows(db, writer, con, table: str, sql: str, params: list, next_id: int, latest: set, skip: set) -> int:
+def _add_rows(db, writer, con, table: str, sql: str, params: list, next_id: int, latest: LatestKeys, skip: set) -> int:
     """Index the rows of ``sql`` (over record table ``table``) except records in ``skip``; returns the next id."""
     from .sqlite_db import iter_rows
 
@@ -231,7 +242,7 @@ def _update(db: sqlite3.Connection, index, archive_dir: Path) -> tuple[int, int,
         watermark = _meta(db, "watermark")
         closed = [r[0] for r in con.sql("SELECT snapshot_id FROM snapshots WHERE snapshot_id > ? ORDER BY 1",
                                         params=[watermark]).fetchall()]
-        latest = _latest_keys(con)
+        latest = LatestKeys(con)
         token = state_token(archive_dir)
         taken = taken_down_ids(con)
         before = set(json.loads(_meta(db, "taken_down") or "[]"))

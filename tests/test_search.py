@@ -159,7 +159,7 @@ def test_the_update_reads_on_one_duckdb_thread_under_a_memory_limit_and_bounds_t
     monkeypatch.setattr(si, "tantivy_writer", spy_writer)
     stats = rebuild_index(copy)
     assert seen and set(seen) == {(1, "244.1 MiB")}  # UPDATE_DUCKDB: 1 thread, 256 MB
-    assert heaps == [(96_000_000, 2)]
+    assert heaps == [(48_000_000, 1)]
     assert stats.rebuilt and stats.live == sum(connect(copy).sql(
         f"SELECT count(*) FROM {t}_latest").fetchall()[0][0] for t in RECORD_TABLES)
     assert [h.record_id for h in search(copy, "dang bo", limit=30)] == [
