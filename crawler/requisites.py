@@ -14,6 +14,7 @@ Only the portal's own hosts; each URL once per snapshot (the spider keeps them, 
 from __future__ import annotations
 
 import re
+from functools import lru_cache, partial
 from urllib.parse import urljoin, urlsplit
 
 from crawler.identity import is_media_url
@@ -37,30 +38,35 @@ def css_urls(text: str, base: str) -> list[str]:
 _CONTENT_FILE_RE = re.compile(r"/media/k2/", re.I)
 
 
+@lru_cache(maxsize=16384)  # the theme's decoration images are on every page
 def is_content_file(url: str) -> bool:
     """A CMS content file (WCM file, K2 item image): the media pipeline's, never a requisite."""
     path = urlsplit(url).path
     return ("/wps/wcm/" in path.lower() and is_media_url(url)) or bool(_CONTENT_FILE_RE.search(path))
 
 
-def page_requisites(root, base: str, allowed_hosts: frozenset[str] = frozenset()) -> list[str]:
-    """Absolute URLs of the requisites of a parsed page (``root``: its lxml tree), each once, on ``allowed_hosts``."""
+def page_requisites(root, base: str, allowed_hosts: frozenset[str] = frozenset(), join=None) -> list[str]:
+    """Absolute URLs of the requisites of a parsed page (``root``: its lxml tree), each once, on ``allowed_hosts``.
+    ``join``: ``join(href)`` resolves an href against ``base`` (the spider's remembers the theme's root-relative
+    joins, the same on every page); by default ``urljoin``."""
+    if join is None:
+        join = partial(urljoin, base)
     found = []
     for el in root.iter("link", "script", "img", "input", "style"):
         tag = el.tag
         if tag == "link":
             rels = set((el.get("rel") or "").lower().split())
             if rels & LINK_RELS and el.get("href"):
-                found.append(urljoin(base, el.get("href").strip()))
+                found.append(join(el.get("href").strip()))
         elif tag == "script":
             if el.get("src"):
-                found.append(urljoin(base, el.get("src").strip()))
+                found.append(join(el.get("src").strip()))
         elif tag == "style":
             found += css_urls(el.text or "", base)
         elif tag == "img" or (el.get("type") or "").lower() == "image":
             src = (el.get("src") or "").strip()
             if src and not src.lower().startswith(_SKIP):
-                url = urljoin(base, src)
+                url = join(src)
                 if not is_content_file(url):
                     found.append(url)
     for style in root.xpath('//@style[contains(., "url(")]'):
@@ -68,6 +74,7 @@ def page_requisites(root, base: str, allowed_hosts: frozenset[str] = frozenset()
     return [u for u in dict.fromkeys(u.split("#", 1)[0] for u in found) if allowed(u, allowed_hosts)]
 
 
+@lru_cache(maxsize=16384)
 def allowed(url: str, hosts: frozenset[str]) -> bool:
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and (not hosts or (parts.hostname or "").lower() in hosts)

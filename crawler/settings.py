@@ -38,6 +38,9 @@ Bounds on hostile or broken servers (issue 7); each refusal is an ``errors`` row
 ``PORTAL_EXTRACT_MEMORY_MB`` (1024)
     Address-space limit of each extraction process (0 = none): a page that would need more is
     ``extract_failed`` (MemoryError) instead of swapping the machine.
+``PORTAL_EXTRACT_NICE`` (10)
+    The extraction processes run this many nice steps below the crawl, under Linux's batch policy
+    (0 = same priority): they yield the CPU to the crawl's event loop, which every request waits on.
 ``PORTAL_STALL_CHECK`` (0.25 s), ``PORTAL_STALL_WARN`` (2 s)
     How often the event loop is checked for stalls, and the stall that is logged as a warning; the
     longest is the stat ``portal/reactor_max_stall_s``.
@@ -168,6 +171,7 @@ PORTAL_EXTRACT_WORKERS = 2
 PORTAL_EXTRACT_IN_FLIGHT = 4
 PORTAL_EXTRACT_TIMEOUT = EXTRACT_TIMEOUT
 PORTAL_EXTRACT_MEMORY_MB = 1024
+PORTAL_EXTRACT_NICE = 10
 PORTAL_STALL_CHECK = 0.25  # seconds between checks of the event loop (crawler/stall.py); 0 = off
 PORTAL_STALL_WARN = 2.0  # a stall longer than this is logged
 PORTAL_MAX_FAILURE_RATIO = 0.2  # failures over this share of the pages tried: the snapshot is "partial"

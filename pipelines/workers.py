@@ -78,14 +78,34 @@ def _state(pid: int) -> str:
         return "Z"
 
 
-def _init_worker(memory_mb: int, crawl_pid: int) -> None:
+def _init_worker(memory_mb: int, crawl_pid: int, nice: int = 0) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if nice > 0:
+        background(nice)
     threading.Thread(target=_exit_with, args=(crawl_pid,), name="exit-with-crawl", daemon=True).start()
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard == resource.RLIM_INFINITY or hard > limit:
             resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def background(nice: int) -> None:
+    """This worker yields the CPU to the crawl's event loop: ``nice`` steps lower priority, and Linux's batch
+    policy (a woken batch task does not preempt the running one). The crawl process hands a worker a page and
+    goes on; at equal priority, on a machine with fewer cores than busy processes (2 cores: the crawl, its
+    replica or portal connection, two workers), each hand-over and each request woke a process that preempted
+    the event loop, whose requests then waited for it. The work is the same; the event loop, which every
+    request waits on, runs first."""
+    try:
+        os.nice(nice)
+    except OSError:  # not allowed here: same priority as the crawl
+        return
+    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_BATCH"):
+        try:
+            os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+        except OSError:
+            pass
 
 
 def _noop() -> None:
@@ -104,15 +124,18 @@ class WorkerPool:
         if pool is None:
             s = crawler.settings
             pool = cls(s.getint("PORTAL_EXTRACT_WORKERS", 2), s.getint("PORTAL_EXTRACT_IN_FLIGHT", 4),
-                       s.getfloat("PORTAL_EXTRACT_TIMEOUT", 30.0), s.getint("PORTAL_EXTRACT_MEMORY_MB", 1024))
+                       s.getfloat("PORTAL_EXTRACT_TIMEOUT", 30.0), s.getint("PORTAL_EXTRACT_MEMORY_MB", 1024),
+                       s.getint("PORTAL_EXTRACT_NICE", 10))
             setattr(crawler, cls._ATTR, pool)
             from scrapy import signals
 
             crawler.signals.connect(pool.shutdown, signal=signals.engine_stopped)
         return pool
 
-    def __init__(self, workers: int = 2, in_flight: int = 4, timeout: float = 30.0, memory_mb: int = 0):
+    def __init__(self, workers: int = 2, in_flight: int = 4, timeout: float = 30.0, memory_mb: int = 0,
+                 nice: int = 0):
         self.workers = max(0, workers)
+        self.nice = nice
         self.timeout = timeout
         self.memory_mb = memory_mb
         self.semaphore = DeferredSemaphore(max(1, in_flight))
@@ -127,7 +150,7 @@ class WorkerPool:
                 ctx = multiprocessing.get_context("forkserver")
                 ctx.set_forkserver_preload(PRELOAD)
                 self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init_worker,
-                                                     initargs=(self.memory_mb, os.getpid()))
+                                                     initargs=(self.memory_mb, os.getpid(), self.nice))
             return self._executor
 
     def warm_up(self) -> None:

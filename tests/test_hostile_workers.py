@@ -57,7 +57,13 @@ def main(reactor):
         out["memory"] = [e.reason, e.detail]
     out["after"] = yield pool.submit(pow, 2, 10)
     out["replaced"] = pool.replaced
+    out["same_priority"] = (yield pool.submit(os.getpriority, os.PRIO_PROCESS, 0)) - os.getpriority(os.PRIO_PROCESS, 0)
     pool.shutdown()
+    low = WorkerPool(workers=1, nice=10)  # the crawl's pool (PORTAL_EXTRACT_NICE): below the event loop
+    out["nice"] = [(yield low.submit(os.getpriority, os.PRIO_PROCESS, 0)) - os.getpriority(os.PRIO_PROCESS, 0),
+                   min(10, 19 - os.getpriority(os.PRIO_PROCESS, 0)),
+                   (yield low.submit(os.sched_getscheduler, 0)) == os.SCHED_BATCH]
+    low.shutdown()
     loop.stop()
     print(json.dumps(out))
 
@@ -77,6 +83,8 @@ def test_worker_pool_results_timeouts_crashes_and_memory():
     assert out["error"][0] == "extract_failed" and "ValueError" in out["error"][1]
     assert out["memory"][0] == "extract_failed" and "MemoryError" in out["memory"][1]
     assert out["after"] == 1024 and out["replaced"] >= 2
+    assert out["same_priority"] == 0  # by default the workers keep the crawl's priority
+    assert out["nice"][0] == out["nice"][1] and out["nice"][2], out["nice"]  # nice=10: lower, batch policy
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
 
 

@@ -58,7 +58,7 @@ from twisted.internet.error import (
 )
 
 from crawler.identity import article_id, is_state_url, url_fingerprint, wcm_path_from_url, wcm_path_from_urls
-from crawler.links import RootJoins, classify
+from crawler.links import SKIP_SCHEMES, RootJoins, classify
 from crawler.politeness import relax_for_loopback
 from crawler.revalidate import Revalidator
 from crawler.spiders.requisites import RequisitesMixin
@@ -378,7 +378,10 @@ class PortalSpider(RequisitesMixin, scrapy.Spider):
             href = el.get("href") if el.tag in ("a", "area") else None
             if not href:
                 continue
-            url = join(base, origin, href.strip())
+            href = href.strip()
+            if not href or href[0] == "#" or href[:11].lower().startswith(SKIP_SCHEMES):
+                continue  # never followed (classify): not even joined (a portal page has dozens)
+            url = join(base, origin, href)
             if url in links:
                 continue
             if el.tag == "a":  # an anchor of text alone (most): its text, without an XPath string()

@@ -13,6 +13,7 @@ own hosts, through the same downloader as every page (robots.txt, politeness, re
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -64,8 +65,11 @@ class RequisitesMixin:
 
     def page_requisite_requests(self, response, page):
         """Requests for the requisites of a fetched HTML page (``page``: its selector)."""
-        return self.requisite_requests(page_requisites(page.root, get_base_url(response), self.allowed_hosts),
-                                       response.url)
+        base = get_base_url(response)
+        origin = urlsplit(base)[:2]
+        join = self._joins.join
+        return self.requisite_requests(
+            page_requisites(page.root, base, self.allowed_hosts, lambda href: join(base, origin, href)), response.url)
 
     def parse_requisite(self, response):
         self.crawler.stats.inc_value(f"portal/requisites/{'not_modified' if response.status == 304 else 'fetched'}")
