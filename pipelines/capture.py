@@ -78,6 +78,8 @@ class Capture:
         self.media = MediaStore(self.root)
         self._warc = None
         self._warc_thread: ThreadPoolExecutor | None = None  # the one thread that writes WARC records
+        self._on_thread = 0  # writes handed to the WARC thread and not yet back
+        self._direct_ok = False  # a revisit went through the thread (its lookups' tables loaded there)
         self._originals = Originals(self.root)
         crawler.stats.set_value("portal/snapshot_id", self.writer.snapshot_id)
         crawler.stats.set_value("portal/resumed", bool(self.writer.resumed))
@@ -205,16 +207,33 @@ class Capture:
             return fn(*args)
         return self._warc_thread.submit(fn, *args).result()
 
-    def write_warc(self, fn, **kwargs) -> Deferred:
+    def write_warc(self, fn, *, small: bool = False, **kwargs) -> Deferred:
         """``fn(**kwargs)`` (a WarcWriter write) on the WARC thread; a Deferred firing with its pointer. An
-        OSError stops the crawl (:meth:`fail`) and fails the Deferred with :class:`ArchiveWriteFailed`."""
+        OSError stops the crawl (:meth:`fail`) and fails the Deferred with :class:`ArchiveWriteFailed`.
+
+        ``small``: a record with no body to compress (a revisit and its request) is written right here when
+        the WARC thread has nothing unfinished (so records stay in the order they were handed over): the hand-
+        over (a thread woken, then the event loop woken back) cost more than the record, and woke a thread
+        that preempted the event loop; on a re-crawl nearly every record is one."""
         from twisted.internet import reactor
 
         if self.failed is not None:
             return fail(ArchiveWriteFailed(self.failed))
+        if small and self._direct_ok and not self._on_thread:
+            try:
+                return succeed(fn(**kwargs))
+            except OSError as exc:
+                self.fail(exc)
+                return fail(ArchiveWriteFailed(self.failed))
+            except Exception:  # noqa: BLE001 - as from the thread: the Deferred fails with it
+                return fail()
         result: Deferred = Deferred()
+        self._on_thread += 1
 
         def done(future):
+            self._on_thread -= 1
+            if small:
+                self._direct_ok = True
             exc = future.exception()
             if exc is None:
                 result.callback(future.result())
@@ -271,8 +290,8 @@ class _GuardedWarc:
         return self._capture.write_warc(self._warc.write_exchange, **kwargs)
 
     def write_revisit(self, record_id: str | None = None, original=None, **kwargs) -> Deferred:
-        """A revisit naming the capture it confirms, ``original``'s or ``record_id``'s (looked up on the WARC thread too)."""
-        return self._capture.write_warc(self._revisit, record_id=record_id, original=original, **kwargs)
+        """A revisit naming the capture it confirms, ``original``'s or ``record_id``'s (looked up where it is written)."""
+        return self._capture.write_warc(self._revisit, small=True, record_id=record_id, original=original, **kwargs)
 
     def _revisit(self, record_id, original, **kwargs):
         return self._warc.write_revisit(**kwargs, **self._capture.revisit_refers(record_id, original))

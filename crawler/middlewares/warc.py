@@ -36,18 +36,17 @@ class WarcCaptureMiddleware:
         status = response.status
         kwargs = dict(
             url=response.url, method=request.method, request_headers=_headers(request.headers),
-            request_body=request.body or b"", status=status, reason="",
-            response_headers=_headers(response.headers), body=response.body,
+            request_body=request.body or b"",
             protocol=getattr(response, "protocol", None) or "HTTP/1.1",
             ip=str(response.ip_address) if getattr(response, "ip_address", None) else None,
             date=datetime.now(timezone.utc),
         )
-        if status == 304:
-            del kwargs["body"]
+        if status == 304:  # the revisit's block is empty: the 304's own headers are in its pages row
             written = warc.write_revisit(record_id=request.meta.get("record_id"),
                                          original=request.meta.get("revisit_of"), **kwargs)
         else:
-            written = warc.write_exchange(**kwargs)
+            written = warc.write_exchange(**kwargs, status=status, reason="", response_headers=_headers(response.headers),
+                                          body=response.body)
         # written on the WARC thread meanwhile: the response goes on (its download slot is free for the next
         # request); the pipelines wait for the pointer before they write a row naming it
         request.meta["warc"] = PendingPointer(written)
