@@ -14,6 +14,15 @@ class UsageError(Exception):
     """The user asked for something that cannot be done as asked (the message says what to do)."""
 
 
+def is_interrupt(exc: BaseException) -> bool:
+    """Ctrl-C as DuckDB reports it when the signal lands inside a query: its own exception, or a RuntimeError
+    ``Query interrupted`` (DuckDB 2.0 turns Python's pending KeyboardInterrupt into one while it fetches)."""
+    import duckdb
+
+    return isinstance(exc, duckdb.InterruptException) or (isinstance(exc, RuntimeError)
+                                                          and str(exc) == "Query interrupted")
+
+
 def one_line(exc: BaseException) -> tuple[str, int]:
     """(message, exit code) for an exception that ends a command."""
     from archive.exceptions import ArchiveError

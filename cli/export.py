@@ -35,6 +35,7 @@ def add_arguments(p):
 
 
 def run(args) -> int:
+    from cli.errors import is_interrupt
     from export import ExportError, Selection, format_summary, parse_day, parse_kinds, run_export
 
     try:
@@ -54,6 +55,8 @@ def run(args) -> int:
         print(f"portal-archive export: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # a failure we did not foresee: still one line, the traceback with -v
+        if is_interrupt(exc):
+            raise  # Ctrl-C inside a DuckDB query: main says "interrupted" (the temp folder is gone already)
         if args.verbose:
             traceback.print_exc()
         print(f"portal-archive export: failed ({type(exc).__name__}: {exc}); nothing was written to --out;"

@@ -43,10 +43,19 @@ def run_snapshots(args) -> int:
     return 0
 
 
+def count(text: str) -> int:
+    """A whole number of 0 or more (argparse type: a bad one is argparse's one usage line, exit 2)."""
+    import argparse
+
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of rows: give a whole number of 0 or more")
+    return int(text)
+
+
 def add_summary_arguments(p):
     p.add_argument("--archive", required=True, help="archive folder")
     p.add_argument("--snapshot", default=None, help="snapshot id (default: the latest)")
-    p.add_argument("--samples", type=int, default=0, help="also print N sample articles")
+    p.add_argument("--samples", type=count, default=0, metavar="N", help="also print N sample articles")
     p.add_argument("--site", default=None, help="only this site's rows (an archive of crawl --sites)")
 
 

@@ -7,7 +7,7 @@ import importlib
 import sys
 from importlib.metadata import version
 
-from cli.errors import one_line
+from cli.errors import is_interrupt, one_line
 
 
 #: (name, help, module, add_arguments, run) of every subcommand, in the order ``--help`` shows them; a command's
@@ -71,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         quiet_stdout()
         return 141
     except Exception as exc:
+        if is_interrupt(exc) and not args.show_traceback:
+            print("interrupted", file=sys.stderr)
+            return 130
         if args.show_traceback:
             raise
         message, code = one_line(exc)

@@ -65,8 +65,12 @@ def run(args) -> int:
     from cli.search import refresh_index
 
     root = archive_dir(args.archive)
-    url = args.url.strip() if args.url else None
-    record_id = args.record.strip() if args.record else resolve_url(root, url)
+    url = args.url.strip() if args.url is not None else None
+    record_id = args.record.strip() if args.record is not None else None
+    if not (url or record_id):
+        raise UsageError(f"give the {'--url' if url is not None else '--record'} of the record to "
+                         f"{'show again' if args.undo else 'take down'} (it is empty)")
+    record_id = record_id or resolve_url(root, url)
     row = record_action(root, record_id, reason=args.reason, who=args.by or default_user(), undo=args.undo,
                         requested_url=url)
     verb = "restored" if args.undo else "taken down"

@@ -21,6 +21,8 @@ from .source import ExportError, Selection, parse_day, parse_kinds
 
 FORMATS = ("jsonl", "csv", "parquet", "markdown", "wxr", "sqlite")
 SITE_TITLE = "Cổng thông tin điện tử thị xã Hoàng Mai"
+#: An http(s) URL the exports may write into nginx maps, XML and YAML: no spaces, quotes or nginx syntax.
+HTTP_URL = r"https?://[^\s\"'\\{};$/]+(/[^\s\"'\\{};$]*)?"
 
 __all__ = ["FORMATS", "ExportError", "Selection", "format_summary", "parse_day", "parse_kinds", "run_export"]
 
@@ -59,8 +61,11 @@ def run_export(archive: str | Path, fmt: str, out: str | Path, selection: Select
     """Export, and return the report (also written to ``out/export-report.json``)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
-    if redirect_to and not re.fullmatch(r"https?://[^\s\"'\\{};$]+", redirect_to):
+    if redirect_to and not re.fullmatch(HTTP_URL, redirect_to):
         raise ExportError(f"--redirect-to {redirect_to!r} is not an http(s) origin such as https://new.example.vn")
+    for option, url in (("--base-url", base_url), ("--media-url", media_url)):
+        if url is not None and not re.fullmatch(HTTP_URL, url):
+            raise ExportError(f"{option} {url!r} is not an http(s) URL such as http://127.0.0.1:8000/")
     out = Path(out).absolute()
     root = Path(archive).absolute()
     if not (root / "_archive.json").is_file():

@@ -60,6 +60,8 @@ def resolve(con, snapshot: str) -> str:
     if snapshot in ("latest", "previous"):
         raise ValueError(f"{snapshot!r} needs {1 + (snapshot == 'previous')} snapshots and the archive has "
                          f"{len(known)}{f' ({known[0]})' if known else ''}: nothing to compare yet (crawl again)")
+    if not snapshot.strip():
+        raise ValueError("give a snapshot id, a unique prefix of one, 'previous' or 'latest' (it is empty)")
     matches = [s for s in known if s.startswith(snapshot)]
     if len(matches) == 1:
         return matches[0]

@@ -137,3 +137,44 @@ def test_period_forms():
     for bad in ("31/02/2020", "2020-31-12", "yesterday", "13/2020", ""):
         with pytest.raises(ValueError, match="cannot read the date"):
             parse_period(bad)
+
+
+def test_ctrl_c_inside_a_duckdb_query_is_interrupted_not_unexpected(crawled, tmp_path, capsys, monkeypatch):
+    """DuckDB turns a Ctrl-C that lands while it fetches into ``RuntimeError: Query interrupted``: that is exit
+    130 and "interrupted" like any Ctrl-C (it was "unexpected RuntimeError", exit 1), and no export is left."""
+    import export.collect
+
+    def interrupted(*args, **kwargs):
+        raise RuntimeError("Query interrupted")
+
+    monkeypatch.setattr(export.collect.Source, "rows", interrupted)
+    args = ["export", "--archive", str(crawled[0]), "--format", "jsonl", "--out", str(tmp_path / "x"), "-q"]
+    assert one_line(capsys, 130, args) == "interrupted"
+    assert not (tmp_path / "x").exists()
+    no_temp_left(tmp_path)
+    monkeypatch.setattr("research.report.collect", interrupted)
+    assert one_line(capsys, 130, ["report", "--archive", str(crawled[0]), "--out", str(tmp_path / "r.html")]) == \
+        "interrupted"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["takedown", "--record", "", "--reason", "x"], "give the --record of the record to take down (it is empty)"),
+    (["takedown", "--url", " ", "--reason", "x", "--undo"], "give the --url of the record to show again"),
+    (["diff", "", "latest"], "give a snapshot id"),
+    (["export", "--format", "wxr", "--media-url", "media/"], "--media-url 'media/' is not an http(s) URL"),
+    (["export", "--format", "markdown", "--base-url", "moi.example.vn"], "--base-url 'moi.example.vn' is not"),
+])
+def test_empty_and_malformed_arguments_are_one_line(crawled, tmp_path, capsys, args, message):
+    """Each was a traceback-free but wrong outcome: an AttributeError (takedown), 'names 2 snapshots' (diff), a
+    WXR whose attachments point nowhere (export)."""
+    out = ["--out", str(tmp_path / "x")] if args[0] == "export" else []
+    line = one_line(capsys, 2, [*args, "--archive", str(crawled[0]), *out])
+    assert message in line, line
+    assert not (tmp_path / "x").exists()
+
+
+def test_summary_samples_must_be_a_count(crawled, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["summary", "--archive", str(crawled[0]), "--samples", "-1"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "'-1' is not a number of rows" in err and "Traceback" not in err
