@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import json
-import sys
 
+from cli.errors import UsageError
 from cli.inspect import archive_dir
 
 
@@ -21,8 +21,7 @@ def run(args) -> int:
     try:
         result = diff_snapshots(root, args.snap_a, args.snap_b)
     except ValueError as exc:
-        print(f"portal-archive diff: {exc}", file=sys.stderr)
-        return 2
+        raise UsageError(str(exc)) from exc
     if args.format == "json":
         print(json.dumps(result.as_dict(), ensure_ascii=False, indent=1, default=str))
     else:

@@ -38,6 +38,7 @@ def run(args) -> int:
     from cli.errors import is_interrupt
     from export import ExportError, Selection, format_summary, parse_day, parse_kinds, run_export
 
+    verbose = args.verbose or args.show_traceback  # export -v, or portal-archive -v export
     try:
         selection = Selection(snapshot=args.snapshot, kinds=parse_kinds(args.kind),
                               since=parse_day(args.since, "--since"), until=parse_day(args.until, "--until", end=True),
@@ -50,14 +51,14 @@ def run(args) -> int:
     except BrokenPipeError:
         raise
     except (ExportError, OSError, ValueError) as exc:
-        if args.verbose:
+        if verbose:
             traceback.print_exc()
         print(f"portal-archive export: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # a failure we did not foresee: still one line, the traceback with -v
         if is_interrupt(exc):
             raise  # Ctrl-C inside a DuckDB query: main says "interrupted" (the temp folder is gone already)
-        if args.verbose:
+        if verbose:
             traceback.print_exc()
         print(f"portal-archive export: failed ({type(exc).__name__}: {exc}); nothing was written to --out;"
               " run again with -v for the details", file=sys.stderr)

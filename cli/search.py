@@ -82,39 +82,33 @@ def _print_table(hits, marks) -> None:
 
 
 def run(args) -> int:
-    from research.query import QueryError
+    from cli.errors import UsageError, is_interrupt
     from research.search import search
     from research.search_index import SearchIndexError, is_stale
 
     root = archive_dir(args.archive)
     if args.limit < 1:
-        print("portal-archive search: --limit must be at least 1", file=sys.stderr)
-        return 2
+        raise UsageError("--limit must be at least 1")
     try:
         filters = _filters(args, root)
     except ValueError as exc:
-        print(f"portal-archive search: {exc}", file=sys.stderr)
-        return 2
+        raise UsageError(str(exc)) from None
     if args.rebuild or is_stale(root):
         refresh_index(root, rebuild=args.rebuild)
     if not args.query:
         if args.rebuild:
             return 0
-        print("portal-archive search: give a query (or --rebuild)", file=sys.stderr)
-        return 2
+        raise UsageError("give a query (or --rebuild)")
     tty = args.format == "table" and sys.stdout.isatty()
     marks = ("\033[1;33m", "\033[0m") if tty else ("**", "**") if args.format == "table" else ("<mark>", "</mark>")
     try:
         hits = search(root, args.query, filters=filters, limit=args.limit, snapshot=args.snapshot, marks=marks)
-    except QueryError as exc:
-        print(f"portal-archive search: {exc}", file=sys.stderr)
-        return 2
     except SearchIndexError as exc:
-        print(f"portal-archive search: {exc}; run with --rebuild", file=sys.stderr)
-        return 2
-    except Exception as exc:  # sqlite3 / duckdb errors from a query FTS5 refuses or an unknown snapshot
-        print(f"portal-archive search: {exc}", file=sys.stderr)
-        return 2
+        raise UsageError(f"{exc}; run with --rebuild") from exc
+    except Exception as exc:  # QueryError, and sqlite3 / duckdb errors: a query refused, an unknown snapshot
+        if is_interrupt(exc) or isinstance(exc, OSError):
+            raise
+        raise UsageError(str(exc)) from exc
     if args.format == "json":
         print(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=1))
     else:

@@ -178,3 +178,15 @@ def test_summary_samples_must_be_a_count(crawled, capsys):
         main(["summary", "--archive", str(crawled[0]), "--samples", "-1"])
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and "'-1' is not a number of rows" in err and "Traceback" not in err
+
+
+def test_minus_v_shows_the_traceback_in_every_command(crawled, tmp_path, capsys):
+    """``portal-archive -v COMMAND``: export, search and diff printed their one line even with -v."""
+    from cli.errors import UsageError
+
+    archive = str(crawled[0])
+    for args in (["search", "x", "--since", "yesterday"], ["diff", "nope", "latest"]):
+        with pytest.raises(UsageError):
+            main(["-v", *args, "--archive", archive])
+    assert main(["-v", "export", "--archive", str(tmp_path), "--format", "csv", "--out", str(tmp_path / "x")]) == 2
+    assert "Traceback" in capsys.readouterr().err
