@@ -32,7 +32,6 @@ left behind by a process killed between the ``snapshots`` row and the deletes.
 
 from __future__ import annotations
 
-import heapq
 import json
 import shutil
 import uuid
@@ -57,7 +56,8 @@ ROW_GROUP_BYTES = 8 * 1024 * 1024  # wide rows (articles ~12 KB): ~700 a group; 
 READ_BATCH_ROWS = 256  # rows of a part decoded at a time
 #: the plan of a snapshot of more record rows is made in buckets of about this many (by a hash of the record
 #: id; every row of a record in one bucket), one DuckDB query each: DuckDB's working set (joins, window, URL
-#: lists: ~3 KB a row) is that of one bucket however large the snapshot (bench/close_memory.py)
+#: lists: ~3 KB a row) is that of one bucket however large the snapshot (bench/close_memory.py); each input is
+#: read once, its narrow columns split into the buckets' files, so the time stays linear
 PLAN_BUCKET_ROWS = 5_000
 #: DuckDB's limit and threads for the plan: one thread holds one set of Parquet readers and hash tables
 PLAN_MEMORY_LIMIT = "128MB"
@@ -112,35 +112,36 @@ def superseded_parts(table_dir: Path) -> set[Path]:
     return out
 
 
-def plan_sql(table: str, snapshot_id: str, parts: list[Path], changes: list[Path], alias_files: list[Path],
-             bucket: tuple[int, int] = (0, 1)) -> str:
-    """SELECT giving, per kept row: part (its index in ``parts``), file_row_number, urls (preferred first),
-    in that order; ``bucket`` (b, n): only the records whose id hashes to ``b`` modulo ``n``."""
-    b, n = bucket
-    of_bucket = f" AND hash(record_id) % {int(n)} = {int(b)}" if n > 1 else ""
+def plan_sources(table: str, snapshot_id: str, parts: list[Path], changes: list[Path],
+                 alias_files: list[Path]) -> tuple[str, str, str | None]:
+    """The three inputs of a plan, as SELECTs over the archive's files: the parts' rows (ids, versions,
+    hashes, capture times, URLs, file and row number), the snapshot's ``changes`` rows storing a version of
+    ``table``, the ``url_aliases`` rows (None: there are none)."""
     src = (
-        "(SELECT record_id, version, record_sha256, fetched_at, url, urls_seen, filename, file_row_number"
+        "SELECT record_id, version, record_sha256, fetched_at, url, urls_seen, filename, file_row_number"
         f" FROM read_parquet({_file_list(parts)}, union_by_name = true, filename = true, file_row_number = true)"
-        f" WHERE true{of_bucket})"
     )
     if changes:
         ch = (
             "SELECT DISTINCT record_id, version, record_sha256"
             f" FROM read_parquet({_file_list(changes)}, union_by_name = true)"
             f" WHERE snapshot_id = {_sql_str(snapshot_id)} AND \"table\" = {_sql_str(table)}"
-            f" AND change IN ('new', 'changed'){of_bucket}"
+            " AND change IN ('new', 'changed')"
         )
     else:
         ch = "SELECT NULL::VARCHAR AS record_id, NULL::INTEGER AS version, NULL::VARCHAR AS record_sha256 WHERE false"
-    aliases = ""
-    if alias_files:
-        aliases = (
-            f"\n    UNION SELECT record_id, url AS u"
-            f" FROM read_parquet({_file_list(alias_files)}, union_by_name = true)"
-            f" WHERE record_id IN (SELECT record_id FROM pick){of_bucket}"
-        )
+    aliases = f"SELECT record_id, url FROM read_parquet({_file_list(alias_files)}, union_by_name = true)" \
+        if alias_files else None
+    return src, ch, aliases
+
+
+def plan_sql(parts: list[Path], src: str, ch: str, aliases: str | None) -> str:
+    """SELECT giving, per kept row: part (its index in ``parts``), file_row_number, urls (preferred first),
+    in that order, from the inputs of :func:`plan_sources` (or one bucket of them)."""
+    union_aliases = f"\n    UNION SELECT record_id, url AS u FROM ({aliases}) WHERE record_id IN (SELECT record_id FROM pick)" \
+        if aliases else ""
     return f"""
-WITH src AS {src},
+WITH src AS ({src}),
 numbered AS (SELECT unnest({_file_list(parts)}) AS filename, unnest(range({len(parts)})) AS part),
 ch AS ({ch}),
 pick AS (
@@ -152,7 +153,7 @@ pick AS (
 ),
 u AS (
     SELECT record_id, unnest(urls_seen) AS u FROM src WHERE record_id IN (SELECT record_id FROM pick)
-    UNION SELECT record_id, url AS u FROM src WHERE record_id IN (SELECT record_id FROM pick){aliases}
+    UNION SELECT record_id, url AS u FROM src WHERE record_id IN (SELECT record_id FROM pick){union_aliases}
 ),
 g AS (
     SELECT record_id, list(u ORDER BY r, length(u), u) AS urls
@@ -193,28 +194,52 @@ def plan_buckets(parts: list[Path]) -> int:
 
 
 def write_plan(root: Path, table: str, snapshot_id: str, parts: list[Path], spill: Path,
-               memory_limit: str = PLAN_MEMORY_LIMIT) -> tuple[list[Path], int]:
-    """The compaction plan of ``parts`` as Parquet files in ``spill``, one per bucket, each sorted by (part,
-    file_row_number); and how many rows it keeps. DuckDB is closed when this returns (its memory with it)."""
-    changes = numbered_parts(root / "changes", snapshot_id)
-    alias_files = data_files(root / "url_aliases")
+               memory_limit: str = PLAN_MEMORY_LIMIT) -> tuple[Path | None, int]:
+    """The compaction plan of ``parts`` as one Parquet file in ``spill`` sorted by (part, file_row_number) (None:
+    it keeps no row), and how many rows it keeps. Over :data:`PLAN_BUCKET_ROWS` rows, each input is first
+    split by a hash of the record id (one pass over it, its narrow columns only), the plan made bucket by
+    bucket, and the buckets' plans sorted into one (DuckDB's sort spills). DuckDB is closed when this returns."""
+    src, ch, aliases = plan_sources(table, snapshot_id, parts, numbered_parts(root / "changes", snapshot_id),
+                                    data_files(root / "url_aliases"))
     n = plan_buckets(parts)
     con = duckdb_connection(root, spill, memory_limit, PLAN_THREADS)
-    files, expected = [], 0
+    plan = spill / "plan.parquet"
+    layout = f"(FORMAT parquet, ROW_GROUP_SIZE {PLAN_READ_ROWS})"
     try:
+        if n == 1:
+            kept = con.execute(f"COPY ({plan_sql(parts, src, ch, aliases)}) TO {_sql_str(plan)} {layout}").fetchall()[0][0]
+            return (plan if kept else None), kept
+        split = {"src": src, "ch": ch}
+        if aliases:  # only the snapshot's records' aliases
+            split["aliases"] = f"SELECT * FROM ({aliases}) WHERE record_id IN (SELECT record_id FROM ({ch}))"
+        for name, sql in split.items():
+            con.execute(f"COPY (SELECT *, hash(record_id) % {n} AS bucket FROM ({sql})) TO {_sql_str(spill / name)}"
+                        " (FORMAT parquet, PARTITION_BY (bucket))")
+        buckets = []
         for b in range(n):
+            folder = {name: spill / name / f"bucket={b}" for name in split}
+            if not (folder["src"].is_dir() and folder["ch"].is_dir()):
+                continue  # no stored row, or no change, of a record of this bucket: nothing kept
+            of = {name: f"SELECT * FROM read_parquet({_sql_str(path / '*.parquet')}, hive_partitioning = false)"
+                  for name, path in folder.items() if path.is_dir()}
             out = spill / f"plan-{b:05d}.parquet"
-            expected += con.execute(
-                f"COPY ({plan_sql(table, snapshot_id, parts, changes, alias_files, (b, n))}) TO {_sql_str(out)}"
-                f" (FORMAT parquet, ROW_GROUP_SIZE {PLAN_READ_ROWS})").fetchall()[0][0]
-            files.append(out)
+            con.execute(f"COPY ({plan_sql(parts, of['src'], of['ch'], of.get('aliases'))}) TO {_sql_str(out)}"
+                        " (FORMAT parquet)")
+            buckets.append(out)
+        if not buckets:
+            return None, 0
+        kept = con.execute(
+            f"COPY (SELECT part, file_row_number, urls FROM read_parquet({_file_list(buckets)})"
+            f" ORDER BY part, file_row_number) TO {_sql_str(plan)} {layout}").fetchall()[0][0]
+        return (plan if kept else None), kept
     finally:
         con.close()
-    return files, expected
 
 
-def _plan_rows(path: Path):
-    """(part, file_row_number, urls) of one bucket's plan file, in its order, a few thousand rows decoded at a time."""
+def _plan_rows(path: Path | None):
+    """(part, file_row_number, urls) of the plan file, in its order, a row group at a time."""
+    if path is None:
+        return
     with pq.ParquetFile(path) as plan:
         for batch in plan.iter_batches(batch_size=PLAN_READ_ROWS, use_threads=False):
             yield from zip(batch.column(0).to_pylist(), batch.column(1).to_pylist(), batch.column(2).to_pylist())
@@ -247,7 +272,7 @@ def compact_table(root: Path, table: str, snapshot_id: str, *, memory_limit: str
         return None
     spill = spill_dir(root, snapshot_id)
     try:
-        plans, expected = write_plan(root, table, snapshot_id, parts, spill, memory_limit)
+        plan_file, expected = write_plan(root, table, snapshot_id, parts, spill, memory_limit)
         written = 0
         meta = dict(schema.metadata or {})
         meta[META_SNAPSHOT] = snapshot_id.encode()
@@ -256,8 +281,7 @@ def compact_table(root: Path, table: str, snapshot_id: str, *, memory_limit: str
 
         def write(tmp: Path) -> None:
             nonlocal written
-            # the buckets' plans merged back into the parts' order: one part's plan held at a time
-            plan = heapq.merge(*map(_plan_rows, plans), key=lambda r: (r[0], r[1]))
+            plan = _plan_rows(plan_file)  # in the parts' order: one part's plan held at a time
             step = next(plan, None)
             with pq.ParquetWriter(tmp, out_schema, compression=COMPRESSION,
                                   compression_level=COMPRESSION_LEVEL) as out:

@@ -239,10 +239,12 @@ def test_a_big_snapshot_is_planned_in_bounded_buckets_with_the_same_final(tmp_pa
     buckets, settings = [], []
     write_plan, connection = archive.compact.write_plan, archive.compact.duckdb_connection
 
-    def spy_plan(*args, **kwargs):
-        files, expected = write_plan(*args, **kwargs)
-        buckets.append([pq.ParquetFile(f).metadata for f in files])
-        return files, expected
+    def spy_plan(root, table, snapshot_id, parts, spill, *args):
+        plan, expected = write_plan(root, table, snapshot_id, parts, spill, *args)
+        buckets.append([pq.ParquetFile(f).metadata for f in sorted(spill.glob("plan-*.parquet"))])
+        assert sorted(p.name for p in (spill / "src").iterdir()) == [f"bucket={b}" for b in range(4)]
+        assert pq.ParquetFile(plan).metadata.num_rows == expected == 100
+        return plan, expected
 
     def spy_connection(*args, **kwargs):
         con = connection(*args, **kwargs)
@@ -253,7 +255,7 @@ def test_a_big_snapshot_is_planned_in_bounded_buckets_with_the_same_final(tmp_pa
     monkeypatch.setattr(archive.compact, "write_plan", spy_plan)
     monkeypatch.setattr(archive.compact, "duckdb_connection", spy_connection)
     assert build(tmp_path / "buckets") == whole  # byte for byte
-    (plans,) = buckets
+    (plans,) = buckets  # the bucket's plans, sorted into one
     assert len(plans) == 4  # 100 rows in the parts (a duplicate is not stored), 30 a bucket
     assert sum(m.num_rows for m in plans) == 100
     assert max(m.num_rows for m in plans) < 60  # every row of a record in one bucket, the records spread
