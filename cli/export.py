@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+from pathlib import Path
 
 
 def add_arguments(p):
@@ -35,7 +36,8 @@ def add_arguments(p):
 
 
 def run(args) -> int:
-    from cli.errors import is_interrupt
+    from cli.errors import is_interrupt, one_line
+    from cli.outputs import output_error
     from export import ExportError, Selection, format_summary, parse_day, parse_kinds, run_export
 
     verbose = args.verbose or args.show_traceback  # export -v, or portal-archive -v export
@@ -50,11 +52,17 @@ def run(args) -> int:
                             redirect_to=args.redirect_to, quiet=args.quiet)
     except BrokenPipeError:
         raise
-    except (ExportError, OSError, ValueError) as exc:
+    except (ExportError, ValueError) as exc:
         if verbose:
             traceback.print_exc()
         print(f"portal-archive export: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the operating system's (a full disk, no permission): exit 1, as in every command
+        if verbose:
+            traceback.print_exc()
+        message, code = one_line(output_error(exc, Path(args.out).absolute()))
+        print(f"portal-archive export: {message}", file=sys.stderr)
+        return code
     except Exception as exc:  # a failure we did not foresee: still one line, the traceback with -v
         if is_interrupt(exc):
             raise  # Ctrl-C inside a DuckDB query: main says "interrupted" (the temp folder is gone already)

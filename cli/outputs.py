@@ -1,5 +1,5 @@
 """The one file a command writes where the user says (``report --out``, ``package -o``): refused in one line
-before any work when it cannot be that file."""
+before any work when it cannot be that file, and named when writing it fails."""
 from __future__ import annotations
 
 import errno
@@ -26,3 +26,15 @@ def output_file(value: str | os.PathLike[str], option: str, suffixes: tuple[str,
         raise OSError(errno.EACCES, "Permission denied (choose a folder you can write to)", str(path))
     return path
 
+
+
+#: Errors of the place a file is written to (not of what is read): they name the output the user gave.
+WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
+
+
+def output_error(exc: OSError, path: Path) -> OSError:
+    """``exc`` naming ``path`` (not the temp file beside it) when it is about where ``path`` is written."""
+    if exc.errno in WRITE_ERRNOS:
+        return OSError(exc.errno, f"{exc.strerror} (nothing was written; free space or choose another place)",
+                       str(path))
+    return exc

@@ -90,7 +90,7 @@ def run_package(args) -> int:
     from archive.lock import ArchiveLock
     from archive.store import remove_temps
     from archive.warc.wacz import write_wacz
-    from cli.outputs import output_file
+    from cli.outputs import output_error, output_file
 
     root = archive_dir(args.archive)
     with ArchiveLock(root, "package"):  # it writes into the archive folder: one writer at a time
@@ -100,7 +100,10 @@ def run_package(args) -> int:
             print("portal-archive package: the archive has no complete snapshot", file=sys.stderr)
             return 2
         dest = output_file(args.output or root / f"{snapshot}.wacz", "-o", (".wacz",), f"{snapshot}.wacz")
-        print(write_wacz(root, snapshot, dest))
+        try:
+            print(write_wacz(root, snapshot, dest))
+        except OSError as exc:
+            raise output_error(exc, dest) from None
     warn_taken_down(root)
     return 0
 

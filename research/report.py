@@ -246,4 +246,4 @@ def write_report(archive_dir: str | os.PathLike[str], out: str | os.PathLike[str
         out.parent.mkdir(parents=True, exist_ok=True)
         return replace_with(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     except OSError as exc:  # name the file asked for, not the temp file beside it
-        raise OSError(exc.errno, exc.strerror, str(out)) from None
+        raise OSError(exc.errno, f"{exc.strerror} (nothing was written)", str(out)) from None

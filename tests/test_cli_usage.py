@@ -106,7 +106,7 @@ def test_report_names_the_file_it_could_not_write(crawled, tmp_path, capsys, mon
     monkeypatch.setattr(research.report, "replace_with", refuse)
     out = tmp_path / "r.html"
     line = one_line(capsys, 1, ["report", "--archive", str(crawled[0]), "--out", str(out)])
-    assert line == f"portal-archive report: Permission denied: {out}"
+    assert line == f"portal-archive report: Permission denied (nothing was written): {out}"
 
 
 def test_query_without_sql_and_multi_line_errors_are_one_line(crawled, capsys):
@@ -190,3 +190,24 @@ def test_minus_v_shows_the_traceback_in_every_command(crawled, tmp_path, capsys)
             main(["-v", *args, "--archive", archive])
     assert main(["-v", "export", "--archive", str(tmp_path), "--format", "csv", "--out", str(tmp_path / "x")]) == 2
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_a_full_disk_is_exit_1_naming_the_output(crawled, tmp_path, capsys, monkeypatch):
+    """ENOSPC while exporting or packaging: exit 1 (an operating-system error, README's table; export said 2),
+    one line naming the output (py-wacz's error came wrapped with its printed progress, over several lines)."""
+    import export
+    import wacz.main
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / ".tmp-x-1234.tmp"))
+
+    monkeypatch.setattr(export, "write_report", full)
+    out = tmp_path / "x"
+    line = one_line(capsys, 1, ["export", "--archive", str(crawled[0]), "--format", "csv", "--out", str(out), "-q"])
+    assert line.startswith("portal-archive export: No space left on device") and line.endswith(f": {out}")
+    assert not out.exists()
+    monkeypatch.setattr(wacz.main, "main", full)
+    dest = tmp_path / "p.wacz"
+    line = one_line(capsys, 1, ["package", "--wacz", "--archive", str(crawled[0]), "-o", str(dest)])
+    assert "No space left on device" in line and line.endswith(f": {dest}") and not dest.exists()
+    no_temp_left(tmp_path)

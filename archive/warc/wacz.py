@@ -101,10 +101,17 @@ def _py_wacz(args: list[str]) -> None:
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
             code = wacz_main(args)
+    except OSError:
+        raise  # a full disk, a folder not writable: the operating system's error, not the package's
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - py-wacz reports by printing and raising
-        raise ArchiveError(f"wacz create failed: {type(exc).__name__}: {exc}; {out.getvalue()[-500:]}") from None
+        raise ArchiveError(f"wacz create failed: {type(exc).__name__}: {exc}; {_last_words(out)}") from None
     if code:
-        raise ArchiveError(f"wacz create failed ({code}): {out.getvalue()[-500:]}")
+        raise ArchiveError(f"wacz create failed ({code}): {_last_words(out)}")
+
+
+def _last_words(out: io.StringIO) -> str:
+    """The end of what py-wacz printed, on one line."""
+    return " ".join(out.getvalue()[-500:].split())
 
 
 def write_wacz(
