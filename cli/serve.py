@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 
+from cli.errors import UsageError
 from cli.inspect import archive_dir
 
 
@@ -19,13 +20,10 @@ def run(args) -> int:
     root = archive_dir(args.archive)
     replay_port = args.replay_port or args.port + 1
     if not (0 < args.port < 65536 and 0 < replay_port < 65536) or replay_port == args.port:
-        print("portal-archive serve: --port and --replay-port must be two different ports 1-65535", file=sys.stderr)
-        return 2
+        raise UsageError("--port and --replay-port must be two different ports 1-65535")
     busy = [p for p in (args.port, replay_port) if not port_free(p)]
     if busy:
-        print(f"portal-archive serve: port {busy[0]} on 127.0.0.1 is in use; choose another with --port / "
-              "--replay-port", file=sys.stderr)
-        return 2
+        raise UsageError(f"port {busy[0]} on 127.0.0.1 is in use; choose another with --port / --replay-port")
     try:
         serve(root, args.port, replay_port, log=lambda m: print(m, flush=True))
     except RuntimeError as exc:

@@ -90,6 +90,7 @@ def run_package(args) -> int:
     from archive.lock import ArchiveLock
     from archive.store import remove_temps
     from archive.warc.wacz import write_wacz
+    from cli.errors import UsageError
     from cli.outputs import output_error, output_file
 
     root = archive_dir(args.archive)
@@ -97,8 +98,8 @@ def run_package(args) -> int:
         remove_temps(root)  # what a killed command left
         snapshot = snapshot_arg(root, args.snapshot, complete=True)  # not a failed or partial crawl
         if not snapshot:
-            print("portal-archive package: the archive has no complete snapshot", file=sys.stderr)
-            return 2
+            raise UsageError("the archive has no complete snapshot to package (portal-archive snapshots shows "
+                             "its crawls; crawl it again)")
         dest = output_file(args.output or root / f"{snapshot}.wacz", "-o", (".wacz",), f"{snapshot}.wacz")
         try:
             print(write_wacz(root, snapshot, dest))

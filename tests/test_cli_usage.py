@@ -79,6 +79,8 @@ def test_an_archive_without_records(failed_archive, tmp_path, capsys):
     assert "'previous' needs 2 snapshots and the archive has 1" in line
     assert "portal-archive snapshots lists them" in one_line(capsys, 2, ["diff", "nope", "latest", "--archive",
                                                                          str(failed_archive)])
+    line = one_line(capsys, 2, ["package", "--wacz", "--archive", str(failed_archive), "-o", str(tmp_path / "p.wacz")])
+    assert "no complete snapshot to package" in line and not (tmp_path / "p.wacz").exists()
 
 
 @pytest.mark.parametrize("command, option, suffix", [(["report"], "--out", ".html"),
