@@ -44,7 +44,7 @@ from typing import Any
 
 from .atomic import TEMP_PREFIX, replace_file
 from .damage import adopt_unlisted, check_before_write
-from .compact import compact_table, delete_compacted, discard_finals, reconcile_manifest, recover
+from .compact import compact_table, delete_compacted, discard_finals, reconcile_manifest, recover, release_freed_memory
 from .exceptions import ArchiveError, RowError
 from .fixity import record_sha256
 from .layout import (
@@ -653,6 +653,7 @@ class ArchiveWriter:
             writer.close()
         for table in RECORD_TABLES:
             compact_table(self.root, table, self.snapshot_id)
+        release_freed_memory()
         row = {
             "snapshot_id": self.snapshot_id,
             "started_at": self.started_at,
