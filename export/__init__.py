@@ -14,6 +14,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from archive.lock import ArchiveLockedError, check_unlocked, describe_holder
+
 from .collect import Collector, Progress
 from .output import format_summary, staged, write_report
 from .redirects import RedirectMap
@@ -47,9 +49,15 @@ def _writer(fmt: str, folder: Path, collector: Collector, base_url: str, media_u
 def nothing_to_export(collector: Collector, selection: Selection) -> str:
     """Why an export found no record: an archive without any, or a selection no record matches."""
     state = f"as of snapshot {selection.snapshot}" if selection.snapshot else "in its latest state"
+    root = collector.source.root
     if not any(collector.locators.values()):
-        return (f"{collector.source.root} has no records {state} (`portal-archive snapshots --archive "
-                f"{collector.source.root}` shows what its crawls got): nothing to export")
+        try:
+            check_unlocked(root)
+        except ArchiveLockedError as exc:  # a first crawl still running: its records show when it closes
+            return (f"{root} has no records yet: {describe_holder(exc.holder)} is writing it; export when it "
+                    "has finished")
+        return (f"{root} has no records {state} (`portal-archive snapshots --archive {root}` shows what its "
+                "crawls got): nothing to export")
     chosen = [f"--{k} {v}" for k, v in (("kind", ",".join(selection.kinds)), ("since", selection.since),
                                         ("until", selection.until), ("section", selection.section)) if v]
     return f"no record {state} matches {' '.join(chosen) or 'the selection'}: nothing to export"

@@ -79,6 +79,13 @@ def test_an_archive_without_records(failed_archive, tmp_path, capsys):
     assert "'previous' needs 2 snapshots and the archive has 1" in line
     assert "portal-archive snapshots lists them" in one_line(capsys, 2, ["diff", "nope", "latest", "--archive",
                                                                          str(failed_archive)])
+    from archive.lock import ArchiveLock
+
+    with ArchiveLock(failed_archive, "crawl"):  # a first crawl still running: not "no records"
+        line = one_line(capsys, 2, ["export", "--archive", str(failed_archive), "--format", "csv", "--out",
+                                    str(tmp_path / "csv")])
+    assert "has no records yet: pid" in line and "(portal-archive crawl" in line
+    assert line.endswith("export when it has finished")
     line = one_line(capsys, 2, ["package", "--wacz", "--archive", str(failed_archive), "-o", str(tmp_path / "p.wacz")])
     assert "no complete snapshot to package" in line and not (tmp_path / "p.wacz").exists()
 
