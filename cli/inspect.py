@@ -10,6 +10,9 @@ from cli.errors import UsageError
 
 def archive_dir(value: str) -> Path:
     path = Path(value).absolute()
+    if path.is_file():
+        hint = " (a WACZ package: `wacz validate -f FILE` checks one)" if path.suffix.lower() == ".wacz" else ""
+        raise UsageError(f"{path} is a file, not an archive folder{hint}: give the folder a crawl wrote (--archive)")
     if not (path / "_archive.json").is_file():
         raise UsageError(f"{path} is not an archive (no _archive.json)")
     return path

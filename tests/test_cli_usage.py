@@ -220,3 +220,10 @@ def test_a_full_disk_is_exit_1_naming_the_output(crawled, tmp_path, capsys, monk
     line = one_line(capsys, 1, ["package", "--wacz", "--archive", str(crawled[0]), "-o", str(dest)])
     assert "No space left on device" in line and line.endswith(f": {dest}") and not dest.exists()
     no_temp_left(tmp_path)
+
+
+def test_a_file_given_as_the_archive(tmp_path, capsys):
+    package = tmp_path / "snap.wacz"
+    package.write_bytes(b"PK")
+    line = one_line(capsys, 2, ["verify", "--archive", str(package)])
+    assert "is a file, not an archive folder (a WACZ package: `wacz validate -f FILE` checks one)" in line
