@@ -122,6 +122,8 @@ def parse(query: str):
 
     if not any(isinstance(t, tuple) for t in tokens):
         raise QueryError("the query has no word to search for")
+    if tokens[0] == "NOT":  # "NOT x" alone would be every record without x: FTS5 cannot, and dropping NOT inverts it
+        raise QueryError('a query cannot start with NOT: put what to find first, e.g. "dang NOT bo" (dang, without bo)')
     while tokens and tokens[0] in OPERATORS:
         tokens.pop(0)
     while tokens and tokens[-1] in OPERATORS:

@@ -227,3 +227,14 @@ def test_a_file_given_as_the_archive(tmp_path, capsys):
     package.write_bytes(b"PK")
     line = one_line(capsys, 2, ["verify", "--archive", str(package)])
     assert "is a file, not an archive folder (a WACZ package: `wacz validate -f FILE` checks one)" in line
+
+
+def test_a_query_that_starts_with_not_is_refused_not_inverted():
+    """``NOT dang`` searched for ``dang`` (the leading NOT was dropped): the opposite of what was asked."""
+    from research.query import QueryError, parse
+
+    for query in ("NOT dang", "NOT dang bo", "  NOT  (dang OR bo)"):
+        with pytest.raises(QueryError, match="cannot start with NOT"):
+            parse(query)
+    assert parse("dang NOT bo") == ("not", ("term", "dang", False), ("term", "bo", False))
+    assert parse("AND dang OR") == ("term", "dang", False)  # other stray operators at the ends are harmless
