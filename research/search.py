@@ -166,7 +166,8 @@ def search(archive_dir: str | os.PathLike[str], query: str, *, filters: Filters 
         db.close()
     q = build_query(index.schema, query, filters or Filters(), ids)
     searcher = index.searcher()
-    found = searcher.search(q, int(limit)).hits
+    # never more than the index holds: tantivy sizes its top-k heap by the limit (and panics past 2**31)
+    found = searcher.search(q, max(1, min(int(limit), searcher.num_docs))).hits
     exact, prefixes = match_terms(query)
     return [_hit(i, score, searcher.doc(addr).to_dict(), exact, prefixes, marks)
             for i, (score, addr) in enumerate(found, 1)]

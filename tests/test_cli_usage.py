@@ -238,3 +238,10 @@ def test_a_query_that_starts_with_not_is_refused_not_inverted():
             parse(query)
     assert parse("dang NOT bo") == ("not", ("term", "dang", False), ("term", "bo", False))
     assert parse("AND dang OR") == ("term", "dang", False)  # other stray operators at the ends are harmless
+
+
+def test_a_huge_limit_is_every_hit_not_a_crash(crawled):
+    """``search --limit 99999999999`` aborted the process in tantivy (a Rust panic and its backtrace)."""
+    proc = run_cli("search", "dang", "--archive", str(crawled[0]), "--limit", "99999999999", "--format", "json")
+    hits = json.loads(proc.stdout)
+    assert len(hits) > 10 and len({h["record_id"] for h in hits}) == len(hits) and "panicked" not in proc.stderr
