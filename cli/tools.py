@@ -22,19 +22,30 @@ def run_verify(args) -> int:
     return 1 if problems else 0
 
 
-def _positive_int(text: str) -> int:
+#: Processes per core ``reextract --workers`` may start: extraction is CPU-bound, more only costs memory.
+WORKERS_PER_CORE = 4
+
+
+def worker_count(text: str) -> int:
+    """``--workers``: 1 to WORKERS_PER_CORE × the cores this process may use (100000 would fork that many)."""
+    from pipelines.reextract_jobs import default_workers
+
     try:
         n = int(text)
     except ValueError:
         n = 0
     if n < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes: give a whole number of 1 or more")
+    most = WORKERS_PER_CORE * default_workers()
+    if n > most:
+        raise argparse.ArgumentTypeError(f"{n} processes is more than {WORKERS_PER_CORE} per core ({most} here): "
+                                         f"extraction is CPU-bound; give at most {most} (default: one per core)")
     return n
 
 
 def add_reextract_arguments(p):
     p.add_argument("--archive", required=True, help="archive folder")
-    p.add_argument("--workers", type=_positive_int, default=None,
+    p.add_argument("--workers", type=worker_count, default=None,
                    help="processes extracting the stored captures (default: every core)")
     p.add_argument("--repair", action="store_true",
                    help="if the archive has damage `verify` reports, record it in _repairs.jsonl, set damaged "

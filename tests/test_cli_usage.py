@@ -245,3 +245,16 @@ def test_a_huge_limit_is_every_hit_not_a_crash(crawled):
     proc = run_cli("search", "dang", "--archive", str(crawled[0]), "--limit", "99999999999", "--format", "json")
     hits = json.loads(proc.stdout)
     assert len(hits) > 10 and len({h["record_id"] for h in hits}) == len(hits) and "panicked" not in proc.stderr
+
+
+def test_reextract_workers_are_bounded_by_the_cores(capsys):
+    """``reextract --workers 100000`` would have started that many processes."""
+    from cli.tools import WORKERS_PER_CORE
+    from pipelines.reextract_jobs import default_workers
+
+    for value, message in (("100000", f"give at most {WORKERS_PER_CORE * default_workers()}"),
+                           ("0", "a whole number of 1 or more")):
+        with pytest.raises(SystemExit) as exit_:
+            main(["reextract", "--archive", "unused", "--workers", value])
+        err = capsys.readouterr().err
+        assert exit_.value.code == 2 and message in err and "Traceback" not in err
