@@ -219,7 +219,8 @@ def render(archive_dir: str | os.PathLike[str], data: dict) -> str:
     generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     scope = f"site {html.escape(data['site'])} · " if data.get("site") else ""
     if data.get("taken_down"):
-        scope += f"{data['taken_down']} records taken down are left out of every figure · "
+        n = data["taken_down"]
+        scope += f"{n} record{' taken down is' if n == 1 else 's taken down are'} left out of every figure · "
     return f"""<!DOCTYPE html>
 <html lang="vi"><head><meta charset="utf-8"><title>portal-archive report: {html.escape(name)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
