@@ -96,6 +96,13 @@ def add_query_arguments(p):
 QUERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 
 
+def csv_cell(value):
+    """A list or struct column as JSON in its CSV cell (Python's repr, with its quotes and None, was written)."""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value
+
+
 def run_query(args) -> int:
     import duckdb
 
@@ -124,5 +131,5 @@ def run_query(args) -> int:
 
         w = csv.writer(sys.stdout)
         w.writerow(cols)
-        w.writerows(rows)
+        w.writerows([csv_cell(v) for v in r] for r in rows)
     return 0

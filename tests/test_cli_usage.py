@@ -258,3 +258,16 @@ def test_reextract_workers_are_bounded_by_the_cores(capsys):
             main(["reextract", "--archive", "unused", "--workers", value])
         err = capsys.readouterr().err
         assert exit_.value.code == 2 and message in err and "Traceback" not in err
+
+
+def test_query_csv_writes_lists_and_structs_as_json(crawled, capsys):
+    import csv
+    import io
+
+    assert main(["query", "--archive", str(crawled[0]), "--format", "csv", "SELECT record_id, images, urls_seen "
+                 "FROM articles_latest WHERE len(images) > 0 ORDER BY record_id LIMIT 3"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == 3
+    for row in rows:
+        images = json.loads(row["images"])
+        assert images and images[0]["url"].startswith("http") and isinstance(json.loads(row["urls_seen"]), list)
