@@ -180,9 +180,10 @@ def bench_close_memory(small: int = 1000, big: int = 10_000) -> list[dict]:
     print(f"close memory  a crawl's close (compaction, summary, search index) of {small} vs {big} records")
     for m in (a, b):
         print(describe("this", m))
-    ratio = b["peak_mb"] / a["peak_mb"]
-    return [row(f"peak memory of the close, {big} vs {small} records (synthetic snapshot): VmHWM",
-                b["peak_mb"], a["peak_mb"], unit="MB", target="<= 1.2x", met=ratio <= 1.2),
+    # no target of its own: issue 11's (<= 1.2x) is the whole crawl's peak, which the close must stay under
+    # (README, Memory); this row shows how the close alone grows
+    return [row(f"peak memory of the close alone, {big:,} vs {small:,} records (synthetic snapshot): VmHWM",
+                b["peak_mb"], a["peak_mb"], unit="MB"),
             row(f"close time per 1,000 records, {big} vs {small} records", b["close_s"] * 1000 / big,
                 a["close_s"] * 1000 / small, unit="s")]
 

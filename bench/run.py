@@ -28,6 +28,7 @@ import urllib.request
 from pathlib import Path
 
 
+from bench.close_memory import bench_close_memory
 from bench.crawl_cpu import describe, replica_pid, run_measured
 from bench.extraction_quality import bench_quality, paired_rates
 from bench.parquet_layout import bench_archive
@@ -195,9 +196,9 @@ def quality_rows(q: dict) -> list[dict]:
 # README); the N-article crawl is also the first crawl of the re-crawl's figure
 SIZES = {  # full run, and --quick
     False: {"articles": 2000, "crawl_articles": 2000, "memory_articles": 5000, "search_records": 200_000,
-            "sites_articles": 60, "reextract_records": 20_000},
+            "sites_articles": 60, "reextract_records": 20_000, "redis_articles": 150, "close_records": (5000, 50_000)},
     True: {"articles": 500, "crawl_articles": 500, "memory_articles": 4000, "search_records": 20_000,
-           "sites_articles": 10, "reextract_records": 10_000},
+           "sites_articles": 10, "reextract_records": 10_000, "redis_articles": 100, "close_records": (1000, 10_000)},
 }
 
 
@@ -239,9 +240,10 @@ def main(argv=None) -> int:
     if args.memory:
         rows += timed("memory and re-crawl", bench_memory, sizes["memory_articles"], args.seed,
                       then=partial(recrawl_rows, articles=sizes["memory_articles"]))
+        rows += timed("close memory", bench_close_memory, *sizes["close_records"])
     rows += timed("search", bench_search, sizes["search_records"])
     rows += timed("sites", bench_sites, articles=sizes["sites_articles"])
-    rows += timed("redis scale-out", bench_redis_scale)
+    rows += timed("redis scale-out", bench_redis_scale, sizes["redis_articles"])
     rows += timed("hostile", bench_hostile)
     seconds = time.perf_counter() - started
     failed = [r for r in rows if r.get("failed")]
