@@ -5,6 +5,8 @@ import sys
 import traceback
 from pathlib import Path
 
+from cli.inspect import SNAPSHOT_FORMS, full_snapshot_id
+
 
 def add_arguments(p):
     from export import FORMATS
@@ -14,7 +16,8 @@ def add_arguments(p):
                         "sqlite (Datasette)")
     p.add_argument("--out", required=True, help="new folder for the export (must not exist, or be empty)")
     p.add_argument("--archive", default="./demo-archive", help="archive folder (default: ./demo-archive)")
-    p.add_argument("--snapshot", default=None, help="export the state as of this snapshot (default: the latest)")
+    p.add_argument("--snapshot", default=None,
+                   help=f"export the state as of this snapshot: {SNAPSHOT_FORMS} (default: the latest)")
     p.add_argument("--kind", action="append", default=None, metavar="KIND",
                    help="only these kinds: article, document, album, video, schedule, page (repeat or comma-separate)")
     p.add_argument("--since", default=None,
@@ -35,6 +38,20 @@ def add_arguments(p):
     p.add_argument("-v", "--verbose", action="store_true", help="show a traceback on errors")
 
 
+def snapshot_of(archive: str, value: str | None) -> str | None:
+    """``--snapshot`` as a whole id (a prefix, ``latest``, ``previous`` too); an unknown one is an ExportError."""
+    from cli.errors import UsageError
+    from export import ExportError
+
+    root = Path(archive).absolute()
+    if value is None or not (root / "_archive.json").is_file():
+        return value  # run_export says what is wrong with the folder
+    try:
+        return full_snapshot_id(root, value)
+    except UsageError as exc:
+        raise ExportError(str(exc)) from None
+
+
 def run(args) -> int:
     from cli.errors import is_interrupt, one_line
     from cli.outputs import output_error
@@ -42,7 +59,7 @@ def run(args) -> int:
 
     verbose = args.verbose or args.show_traceback  # export -v, or portal-archive -v export
     try:
-        selection = Selection(snapshot=args.snapshot, kinds=parse_kinds(args.kind),
+        selection = Selection(snapshot=snapshot_of(args.archive, args.snapshot), kinds=parse_kinds(args.kind),
                               since=parse_day(args.since, "--since"), until=parse_day(args.until, "--until", end=True),
                               section=args.section, site=args.site)
         if selection.since and selection.until and selection.since > selection.until:

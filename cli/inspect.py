@@ -24,9 +24,30 @@ def snapshot_arg(root: Path, value: str | None, *, complete: bool = False) -> st
     from archive.summary import known_snapshot
 
     try:
-        return known_snapshot(root, value, complete=complete)
+        return known_snapshot(root, full_snapshot_id(root, value), complete=complete)
     except LookupError as exc:
         raise UsageError(str(exc)) from None
+
+
+#: The help of every ``--snapshot`` option: the forms :func:`full_snapshot_id` reads.
+SNAPSHOT_FORMS = "a snapshot id, a unique prefix of one, 'latest' or 'previous'"
+
+
+def full_snapshot_id(root: Path, value: str | None) -> str | None:
+    """The whole id of the snapshot ``value`` names as ``diff`` reads it (an id, a unique prefix of one, ``latest``,
+    ``previous``); None stays None; UsageError naming the latest ids if it names none or several."""
+    if value is None:
+        return None
+    from archive.query import connect
+    from research.diff import resolve
+
+    con = connect(root)
+    try:
+        return resolve(con, value)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        con.close()
 
 
 def add_snapshots_arguments(p):
@@ -57,7 +78,7 @@ def count(text: str) -> int:
 
 def add_summary_arguments(p):
     p.add_argument("--archive", required=True, help="archive folder")
-    p.add_argument("--snapshot", default=None, help="snapshot id (default: the latest)")
+    p.add_argument("--snapshot", default=None, help=f"{SNAPSHOT_FORMS} (default: the latest)")
     p.add_argument("--samples", type=count, default=0, metavar="N", help="also print N sample articles")
     p.add_argument("--site", default=None, help="only this site's rows (an archive of crawl --sites)")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import sys
 
-from cli.inspect import archive_dir
+from cli.inspect import SNAPSHOT_FORMS, archive_dir, full_snapshot_id
 from research.periods import parse_period
 
 
@@ -18,7 +18,8 @@ def add_arguments(p):
     p.add_argument("--author", help="only records by this author / signer (accents ignored; part of the name)")
     p.add_argument("--site", help="only this site's records (an archive of crawl --sites)")
     p.add_argument("--limit", type=int, default=10, help="number of hits (default 10)")
-    p.add_argument("--snapshot", help="search the archive as of this snapshot (default: the latest state)")
+    p.add_argument("--snapshot", help=f"search the archive as of this snapshot: {SNAPSHOT_FORMS} (default: the latest "
+                   "state)")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--rebuild", action="store_true", help="rebuild the search index from the archive first")
 
@@ -87,6 +88,7 @@ def run(args) -> int:
     from research.search_index import SearchIndexError, is_stale
 
     root = archive_dir(args.archive)
+    snapshot = full_snapshot_id(root, args.snapshot)
     if args.limit < 1:
         raise UsageError("--limit must be at least 1")
     try:
@@ -102,7 +104,7 @@ def run(args) -> int:
     tty = args.format == "table" and sys.stdout.isatty()
     marks = ("\033[1;33m", "\033[0m") if tty else ("**", "**") if args.format == "table" else ("<mark>", "</mark>")
     try:
-        hits = search(root, args.query, filters=filters, limit=args.limit, snapshot=args.snapshot, marks=marks)
+        hits = search(root, args.query, filters=filters, limit=args.limit, snapshot=snapshot, marks=marks)
     except SearchIndexError as exc:
         raise UsageError(f"{exc}; run with --rebuild") from exc
     except Exception as exc:  # QueryError, and sqlite3 / duckdb errors: a query refused, an unknown snapshot

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cli.inspect import archive_dir, snapshot_arg
+from cli.inspect import SNAPSHOT_FORMS, archive_dir, snapshot_arg
 
 
 def add_verify_arguments(p):
@@ -93,7 +93,7 @@ def reextract_line(snapshot: dict) -> str:
 def add_package_arguments(p):
     p.add_argument("--archive", required=True, help="archive folder")
     p.add_argument("--wacz", action="store_true", required=True, help="write a WACZ package")
-    p.add_argument("--snapshot", default=None, help="snapshot id (default: the latest complete one)")
+    p.add_argument("--snapshot", default=None, help=f"{SNAPSHOT_FORMS} (default: the latest complete one)")
     p.add_argument("-o", "--output", default=None, help="output file (default: <archive>/<snapshot>.wacz; an existing .wacz file is replaced)")
 
 

@@ -271,3 +271,24 @@ def test_query_csv_writes_lists_and_structs_as_json(crawled, capsys):
     for row in rows:
         images = json.loads(row["images"])
         assert images and images[0]["url"].startswith("http") and isinstance(json.loads(row["urls_seen"]), list)
+
+
+def test_every_snapshot_option_reads_what_diff_reads(mutated_history, tmp_path, capsys):
+    """``--snapshot previous`` / a unique prefix in summary, search and export (only diff read them)."""
+    archive = str(mutated_history[0])
+    con = connect(archive)
+    try:
+        ids = [r[0] for r in con.execute("SELECT snapshot_id FROM snapshots ORDER BY 1").fetchall()]
+    finally:
+        con.close()
+    previous, prefix = ids[-2], ids[-2][:len(ids[-2]) - 3]
+    assert sum(i.startswith(prefix) for i in ids) == 1
+    assert main(["summary", "--archive", archive, "--snapshot", "previous"]) == 0
+    assert capsys.readouterr().out.startswith(f"Snapshot      {previous}")
+    assert main(["search", "dang", "--archive", archive, "--snapshot", prefix, "--format", "json"]) == 0
+    assert {h["snapshot_id"] <= previous for h in json.loads(capsys.readouterr().out)} == {True}
+    assert main(["export", "--archive", archive, "--format", "jsonl", "--snapshot", prefix, "--out",
+                 str(tmp_path / "x"), "-q"]) == 0
+    assert json.loads((tmp_path / "x" / "export-report.json").read_text())["state"] == f"as of snapshot {previous}"
+    assert "names 3 snapshots" in one_line(capsys, 2, ["search", "dang", "--archive", archive, "--snapshot",
+                                                          ids[0][:4]])

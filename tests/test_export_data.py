@@ -128,7 +128,7 @@ def test_filters_select_kind_dates_and_section(crawled, tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--kind", "blog"], "unknown kind"),
     (["--since", "2020-31-12"], "is not a date"),
-    (["--snapshot", "19990101T000000Z-000000"], "unknown snapshot"),
+    (["--snapshot", "19990101T000000Z-000000"], "no snapshot '19990101T000000Z-000000'"),
 ])
 def test_bad_input_is_one_line_without_traceback(crawled, tmp_path, args, message):
     archive, _ = crawled
