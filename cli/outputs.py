@@ -27,7 +27,6 @@ def output_file(value: str | os.PathLike[str], option: str, suffixes: tuple[str,
     return path
 
 
-
 #: Errors of the place a file is written to (not of what is read): they name the output the user gave.
 WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
 
