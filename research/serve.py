@@ -9,7 +9,9 @@ SQLite database is built from the views, which leave them out.
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import sqlite3
 import subprocess
 import tempfile
@@ -155,12 +157,31 @@ def datasette_app(db_path: Path, metadata: dict):
     return ds.app()
 
 
+@contextlib.contextmanager
+def stopped_by_sigterm():
+    """SIGTERM (``kill PID``, ``timeout``, a service manager) ends ``serve`` as Ctrl-C does, through its ``finally``
+    blocks: by default it ended the process at once (uvicorn re-raises the signal once it has stopped), leaving
+    pywb running without its parent."""
+    def end(signum, frame):
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, end)
+    except ValueError:  # not the main thread: nothing to install, the caller stops us
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def serve(archive: Path, port: int, replay_port: int, *, log=print) -> None:
     """Run Datasette on ``port`` and pywb on ``replay_port`` until Ctrl-C; both stop then."""
     import uvicorn
 
     db_path, metadata = prepare_database(archive, replay_prefix(replay_port), log=log)
-    with tempfile.TemporaryDirectory(prefix="portal-archive-pywb-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="portal-archive-pywb-") as tmp, stopped_by_sigterm():
         pywb = start_pywb(archive, replay_port, Path(tmp))
         try:
             app = datasette_app(db_path, metadata)

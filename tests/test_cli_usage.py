@@ -2,6 +2,7 @@
 README's exit code, nothing half-written; and what the README promises about the date forms."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import json
@@ -292,3 +293,46 @@ def test_every_snapshot_option_reads_what_diff_reads(mutated_history, tmp_path, 
     assert json.loads((tmp_path / "x" / "export-report.json").read_text())["state"] == f"as of snapshot {previous}"
     assert "names 3 snapshots" in one_line(capsys, 2, ["search", "dang", "--archive", archive, "--snapshot",
                                                           ids[0][:4]])
+
+
+def test_serve_stopped_by_sigterm_stops_pywb_too(crawled, tmp_path):
+    """``kill PID`` (or ``timeout``, a service manager) of ``serve`` left its pywb running, orphaned."""
+    import os
+    import signal
+    import shutil
+    import time
+    import urllib.request
+
+    from tests.conftest import free_port
+
+    archive = tmp_path / "archive"  # serve writes its database under indexes/: a copy
+    shutil.copytree(crawled[0], archive)
+    port, replay = free_port(), free_port()
+    children: list[int] = []
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--archive", str(archive), "--port", str(port),
+                             "--replay-port", str(replay)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None and time.monotonic() < deadline
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/serve", timeout=5).close()
+                break
+            except OSError:
+                time.sleep(0.5)
+        children += [int(p) for p in open(f"/proc/{proc.pid}/task/{proc.pid}/children").read().split()]
+        assert children  # pywb
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 128 + signal.SIGTERM
+        time.sleep(1)
+        alive = [c for c in children if os.path.exists(f"/proc/{c}") and
+                 open(f"/proc/{c}/stat").read().split(") ")[-1].split()[0] != "Z"]
+        assert not alive, alive
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for child in children:  # what a failed run leaked
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
