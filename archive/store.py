@@ -334,6 +334,8 @@ class ArchiveWriter:
         #: fsync) reaches the disk before the rows do
         self.durable_first: list[Callable[[], None]] = []
         self._counts = {"new": 0, "changed": 0, "unchanged": 0, "removed": 0, "duplicate": 0}
+        #: pages rows of 304 answers accepted by this run (the summary's "Not modified", counted as it counts)
+        self.not_modified = 0
         self._closed = False
         #: the snapshots row, once closed
         self.snapshot: dict[str, Any] | None = None
@@ -570,6 +572,8 @@ class ArchiveWriter:
         if table in ONCE_PER_SNAPSHOT:
             return self._write_once(table, writer.convert(row))
         writer.write(row)
+        if table == "pages" and row.get("status") == 304:
+            self.not_modified += 1
         return True
 
     @staticmethod

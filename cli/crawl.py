@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from cli.errors import UsageError
+from cli.errors import UsageError, whole_number
 
 DEFAULT_PORTAL = "http://hoangmai.nghean.gov.vn/"
 
@@ -42,11 +42,11 @@ def add_arguments(p):
     p.add_argument("--worker", metavar="NAME",
                    help="this worker's name with --redis (default: the host name); run a killed worker again "
                         "under the same name to give back what it held")
-    p.add_argument("--articles", type=int, default=300, help="replica size for --demo (default 300)")
+    p.add_argument("--articles", type=whole_number("articles", 1), default=300, help="replica size for --demo (default 300)")
     p.add_argument("--seed", type=int, default=1, help="replica seed for --demo")
     p.add_argument("-s", "--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                    help="override a Scrapy / portal-archive setting, as `scrapy crawl -s` does")
-    p.add_argument("--samples", type=int, default=0, help="print N sample articles after the summary")
+    p.add_argument("--samples", type=whole_number("rows"), default=0, help="print N sample articles after the summary")
     p.add_argument("-v", "--verbose", action="store_true", help="Scrapy INFO logging")
     p.add_argument("--repair", action="store_true",
                    help="if the archive has damage `verify` reports, record it in _repairs.jsonl, set damaged "

@@ -35,3 +35,16 @@ def one_line(exc: BaseException) -> tuple[str, int]:
         where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
         return f"{exc.strerror or exc}{where}", EXIT_ERROR
     return f"unexpected {type(exc).__name__}: {exc} (portal-archive -v ... shows the traceback)", EXIT_ERROR
+
+
+def whole_number(what: str, least: int = 0):
+    """An argparse ``type``: a whole number of ``least`` or more ``what`` (a bad one is argparse's one usage
+    line, exit 2)."""
+    import argparse
+
+    def parse(text: str) -> int:
+        if not text.strip().isdigit() or int(text) < least:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of {what}: give a whole number of {least} or more")
+        return int(text)
+
+    return parse

@@ -5,7 +5,7 @@ import json
 import sys
 from pathlib import Path
 
-from cli.errors import UsageError
+from cli.errors import UsageError, whole_number
 
 
 def archive_dir(value: str) -> Path:
@@ -67,19 +67,10 @@ def run_snapshots(args) -> int:
     return 0
 
 
-def count(text: str) -> int:
-    """A whole number of 0 or more (argparse type: a bad one is argparse's one usage line, exit 2)."""
-    import argparse
-
-    if not text.strip().isdigit():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of rows: give a whole number of 0 or more")
-    return int(text)
-
-
 def add_summary_arguments(p):
     p.add_argument("--archive", required=True, help="archive folder")
     p.add_argument("--snapshot", default=None, help=f"{SNAPSHOT_FORMS} (default: the latest)")
-    p.add_argument("--samples", type=count, default=0, metavar="N", help="also print N sample articles")
+    p.add_argument("--samples", type=whole_number("rows"), default=0, metavar="N", help="also print N sample articles")
     p.add_argument("--site", default=None, help="only this site's rows (an archive of crawl --sites)")
 
 

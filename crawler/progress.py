@@ -1,6 +1,7 @@
 """A one-line progress report while a crawl runs, in the words and counts of the final summary.
 
-``Pages`` are the ``pages`` rows of answers other than 304, ``Not modified`` the 304s, ``Records`` the
+``Pages`` are the ``pages`` rows of answers other than 304, ``Not modified`` the rows of 304s (the lean
+re-crawl client's and the page requisites' included), ``Records`` the
 ``changes`` rows by kind, ``Media`` the ``media_files`` rows, ``Errors`` the ``errors`` rows: what this
 run has handed to the archive so far (a resumed snapshot's summary adds the earlier runs).
 """
@@ -46,7 +47,7 @@ class Progress:
         capture = getattr(self.crawler, Capture.ATTR, None)
         rows = capture.writer.stats if capture is not None else {}
         changes = capture.writer.counts if capture is not None else {}
-        not_modified = stats.get_value("portal/not_modified", 0)
+        not_modified = capture.writer.not_modified if capture is not None else 0  # pages rows of 304s
         return {
             "pages": rows.get("pages", 0) - not_modified,
             "not_modified": not_modified,

@@ -63,7 +63,7 @@ def recrawled(crawled, replica, tmp_path_factory):
     archive = tmp_path_factory.mktemp("recrawl") / "archive"
     shutil.copytree(crawled[0], archive)
     before = replica.served.copy()
-    run_cli("crawl", replica.url + "/", "--archive", str(archive))
+    replica.recrawl_proc = run_cli("crawl", replica.url + "/", "--archive", str(archive))
     replica.recrawl_served = replica.served - before
     return archive
 

@@ -183,11 +183,20 @@ def test_empty_and_malformed_arguments_are_one_line(crawled, tmp_path, capsys, a
     assert not (tmp_path / "x").exists()
 
 
-def test_summary_samples_must_be_a_count(crawled, capsys):
+@pytest.mark.parametrize("args, message", [
+    (["summary", "--samples", "-1"], "'-1' is not a number of rows"),
+    (["crawl", "--demo", "--samples", "x"], "'x' is not a number of rows"),
+    # a replica of -5 articles was accepted and crawled as if it were the default
+    (["crawl", "--demo", "--articles", "-5"], "'-5' is not a number of articles: give a whole number of 1 or more"),
+    (["crawl", "--demo", "--articles", "0"], "'0' is not a number of articles"),
+])
+def test_counts_must_be_whole_numbers(crawled, tmp_path, capsys, args, message):
+    archive = str(crawled[0]) if args[0] == "summary" else str(tmp_path / "new")
     with pytest.raises(SystemExit) as exit_:
-        main(["summary", "--archive", str(crawled[0]), "--samples", "-1"])
+        main([*args, "--archive", archive])
     err = capsys.readouterr().err
-    assert exit_.value.code == 2 and "'-1' is not a number of rows" in err and "Traceback" not in err
+    assert exit_.value.code == 2 and message in err and "Traceback" not in err
+    assert not (tmp_path / "new").exists()  # refused before anything was made
 
 
 def test_minus_v_shows_the_traceback_in_every_command(crawled, tmp_path, capsys):
