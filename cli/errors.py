@@ -43,7 +43,7 @@ def whole_number(what: str, least: int = 0):
     import argparse
 
     def parse(text: str) -> int:
-        if not text.strip().isdigit() or int(text) < least:
+        if not text.strip().isdecimal() or int(text) < least:  # isdigit() lets '²' through to int()
             raise argparse.ArgumentTypeError(f"{text!r} is not a number of {what}: give a whole number of {least} or more")
         return int(text)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 
+from cli.errors import whole_number
 from cli.inspect import SNAPSHOT_FORMS, archive_dir, full_snapshot_id
 from research.periods import parse_period
 
@@ -17,7 +18,7 @@ def add_arguments(p):
     p.add_argument("--kind", help="article, document, album, video, schedule or page (or the table name)")
     p.add_argument("--author", help="only records by this author / signer (accents ignored; part of the name)")
     p.add_argument("--site", help="only this site's records (an archive of crawl --sites)")
-    p.add_argument("--limit", type=int, default=10, help="number of hits (default 10)")
+    p.add_argument("--limit", type=whole_number("hits", 1), default=10, help="number of hits (default 10)")
     p.add_argument("--snapshot", help=f"search the archive as of this snapshot: {SNAPSHOT_FORMS} (default: the latest "
                    "state)")
     p.add_argument("--format", choices=("table", "json"), default="table")
@@ -89,8 +90,6 @@ def run(args) -> int:
 
     root = archive_dir(args.archive)
     snapshot = full_snapshot_id(root, args.snapshot)
-    if args.limit < 1:
-        raise UsageError("--limit must be at least 1")
     try:
         filters = _filters(args, root)
     except ValueError as exc:

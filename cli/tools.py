@@ -28,14 +28,10 @@ WORKERS_PER_CORE = 4
 
 def worker_count(text: str) -> int:
     """``--workers``: 1 to WORKERS_PER_CORE × the cores this process may use (100000 would fork that many)."""
+    from cli.errors import whole_number
     from pipelines.reextract_jobs import default_workers
 
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes: give a whole number of 1 or more")
+    n = whole_number("processes", 1)(text)
     most = WORKERS_PER_CORE * default_workers()
     if n > most:
         raise argparse.ArgumentTypeError(f"{n} processes is more than {WORKERS_PER_CORE} per core ({most} here): "

@@ -270,6 +270,19 @@ def test_reextract_workers_are_bounded_by_the_cores(capsys):
         assert exit_.value.code == 2 and message in err and "Traceback" not in err
 
 
+def test_a_bad_count_is_one_usage_line(capsys):
+    """``search --limit 0``, ``--limit ²``, ``summary --samples -5``: argparse's usage line, exit 2, before any work
+    (``²`` passed ``isdigit()`` and reached ``int()``)."""
+    for args in (["search", "x", "--archive", "unused", "--limit", "0"],
+                 ["search", "x", "--archive", "unused", "--limit", "²"],
+                 ["summary", "--archive", "unused", "--samples", "-5"]):
+        with pytest.raises(SystemExit) as exit_:
+            main(args)
+        err = capsys.readouterr().err
+        assert exit_.value.code == 2 and "is not a number of" in err and "whole number" in err, err
+        assert "Traceback" not in err and "invalid" not in err, err
+
+
 def test_query_csv_writes_lists_and_structs_as_json(crawled, capsys):
     import csv
     import io
