@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from cli.inspect import archive_dir
-from cli.outputs import output_file
+from cli.outputs import output_error, output_file
 
 
 def add_arguments(p):
@@ -22,5 +22,7 @@ def run(args) -> int:
         path = write_report(root, out, site=args.site)
     except LookupError as exc:
         raise UsageError(str(exc)) from None
+    except OSError as exc:  # name --out, not the temp file beside it (as package -o does)
+        raise output_error(exc, out) from None
     print(f"{path} ({path.stat().st_size / 1e6:.1f} MB, opens without network)")
     return 0

@@ -243,8 +243,5 @@ def write_report(archive_dir: str | os.PathLike[str], out: str | os.PathLike[str
     """Write the report (of one ``site``, or all) to ``out`` (atomically); returns its path."""
     text = render(archive_dir, collect(archive_dir, site))
     out = Path(out).absolute()
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        return replace_with(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    except OSError as exc:  # name the file asked for, not the temp file beside it
-        raise OSError(exc.errno, f"{exc.strerror} (nothing was written)", str(out)) from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return replace_with(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))

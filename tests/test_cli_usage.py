@@ -116,7 +116,8 @@ def test_report_names_the_file_it_could_not_write(crawled, tmp_path, capsys, mon
     monkeypatch.setattr(research.report, "replace_with", refuse)
     out = tmp_path / "r.html"
     line = one_line(capsys, 1, ["report", "--archive", str(crawled[0]), "--out", str(out)])
-    assert line == f"portal-archive report: Permission denied (nothing was written): {out}"
+    assert line == (f"portal-archive report: Permission denied (nothing was written; free space or choose another "
+                    f"place): {out}")
 
 
 def test_query_without_sql_and_multi_line_errors_are_one_line(crawled, capsys):
