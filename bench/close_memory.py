@@ -33,6 +33,8 @@ import threading
 import time
 from pathlib import Path
 
+from bench.memory import status_mb
+
 SEEDS = ["synthetic://bench-close-memory"]
 SECTIONS = ("chinh-tri", "kinh-te", "van-hoa-xa-hoi", "quoc-phong-an-ninh", "thong-bao", "cai-cach-hanh-chinh")
 BODIES = 400  # distinct bodies generated (each record's body also names the record: no two are the same)
@@ -41,8 +43,8 @@ ANON_INTERVAL_S = 0.02
 
 
 def _status_mb(field: str) -> float:
-    with open("/proc/self/status", encoding="ascii") as fh:
-        return next(int(line.split()[1]) for line in fh if line.startswith(field + ":")) / 1024
+    """``field`` of this process's ``/proc/self/status``, MB (bench/memory.py's reader)."""
+    return status_mb(os.getpid(), field)
 
 
 def reset_peak() -> bool:
