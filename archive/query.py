@@ -108,7 +108,7 @@ def create_views(con: duckdb.DuckDBPyConnection, root: Path, *, include_taken_do
 
 
 def connect(root: str | os.PathLike[str], *, read_only: bool = True, include_taken_down: bool = False,
-            tables: tuple[str, ...] | None = None) -> duckdb.DuckDBPyConnection:
+            tables: tuple[str, ...] | None = None, config: dict | None = None) -> duckdb.DuckDBPyConnection:
     """In-memory DuckDB connection with one view per archive table, plus versions views.
 
     Views over tables with files read ``<root>/<table>/*.parquet`` on every query
@@ -121,13 +121,14 @@ def connect(root: str | os.PathLike[str], *, read_only: bool = True, include_tak
     ``root`` (DuckDB's ``enable_external_access=false`` + ``allowed_directories``),
     which guards against accidental exports elsewhere; it is a guard, not a
     security boundary.  Use ``read_only=False`` to attach other data or ``COPY`` results out.  ``tables``:
-    only these tables' views (see :func:`create_views`).
+    only these tables' views (see :func:`create_views`).  ``config``: DuckDB settings given at connect
+    (e.g. ``threads``, ``memory_limit``), as :func:`archive.compact.duckdb_connection` gives its own.
     """
     root = Path(root).resolve()
     if not root.is_dir():
         raise FileNotFoundError(f"archive folder not found: {root}")
     read_marker(root)  # refuses foreign/newer archives when a marker is present
-    con = duckdb.connect(":memory:")
+    con = duckdb.connect(":memory:", config=config or {})
     create_views(con, root, include_taken_down=include_taken_down, tables=tables)
     if read_only:
         try:

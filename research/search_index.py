@@ -235,9 +235,7 @@ def _add_rows(db, writer, con, table: str, sql: str, params: list, next_id: int,
 
 
 def _update(db: sqlite3.Connection, index, archive_dir: Path) -> tuple[int, int, int]:
-    con = connect(archive_dir)
-    for setting, value in UPDATE_DUCKDB.items():
-        con.execute(f"SET {setting} = '{value}'")
+    con = connect(archive_dir, config=UPDATE_DUCKDB)
     try:
         watermark = _meta(db, "watermark")
         closed = [r[0] for r in con.sql("SELECT snapshot_id FROM snapshots WHERE snapshot_id > ? ORDER BY 1",
