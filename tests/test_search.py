@@ -151,15 +151,18 @@ def test_the_update_reads_on_one_duckdb_thread_under_a_memory_limit_and_bounds_t
         seen.append(con.execute("SELECT current_setting('threads'), current_setting('memory_limit')").fetchall()[0])
         return add_rows(db, w, con, *args)
 
-    def spy_writer(index):
-        heaps.append((si.WRITER_HEAP, si.WRITER_THREADS))
-        return writer(index)
+    def spy_writer(index):  # what tantivy is given, not the constants
+        class Recording:
+            def writer(self, **kwargs):
+                heaps.append(kwargs)
+                return index.writer(**kwargs)
+        return writer(Recording())
 
     monkeypatch.setattr(si, "_add_rows", spy_rows)
     monkeypatch.setattr(si, "tantivy_writer", spy_writer)
     stats = rebuild_index(copy)
     assert seen and set(seen) == {(1, "244.1 MiB")}  # UPDATE_DUCKDB: 1 thread, 256 MB
-    assert heaps == [(48_000_000, 1)]
+    assert heaps == [{"heap_size": 48_000_000, "num_threads": 1}]
     assert stats.rebuilt and stats.live == sum(connect(copy).sql(
         f"SELECT count(*) FROM {t}_latest").fetchall()[0][0] for t in RECORD_TABLES)
     assert [h.record_id for h in search(copy, "dang bo", limit=30)] == [
