@@ -22,7 +22,9 @@ from pathlib import Path
 
 from scrapy.squeues import PickleFifoDiskQueue
 
-FRONTIER_PREFIX = ".tmp-frontier-"  # archive.atomic.TEMP_PREFIX + what it holds
+from archive.atomic import TEMP_PREFIX
+
+FRONTIER_PREFIX = TEMP_PREFIX + "frontier-"  # a temporary name: verify skips it
 MEMORY_REQUESTS = 500  # per priority: ~1 MB of requests in memory each, the rest on disk
 
 

@@ -145,7 +145,6 @@ def test_pick_heading_counts_blocks_as_the_walk_over_them(monkeypatch):
 def test_block_counts_equal_the_walk_at_every_boundary():
     """BlockCounts against the walk over the blocks for every pair of positions, the blocks' own included
     (the fixture pages rarely put a block at a heading's or the content's own position)."""
-    import random
     from types import SimpleNamespace
 
     from pipelines.extract.title import BlockCounts

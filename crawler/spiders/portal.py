@@ -224,7 +224,7 @@ class PortalSpider(RequisitesMixin, scrapy.Spider):
         self.failed = 0  # of those, given up for a reason other than BENIGN_REASONS
         self.removal_checks: int | None = None  # None until the crawl went idle once
         self._classify = lru_cache(maxsize=CLASSIFY_CACHE)(classify)
-        self._joins = RootJoins(CLASSIFY_CACHE)
+        self.joins = RootJoins(CLASSIFY_CACHE)
         self.revalidator: Revalidator | None = None  # re-crawls: records asked again beside Scrapy (crawler.revalidate)
 
     @classmethod
@@ -368,7 +368,7 @@ class PortalSpider(RequisitesMixin, scrapy.Spider):
         both resolved against ``<base href>``, each link URL once."""
         base = get_base_url(response)
         origin = urlsplit(base)[:2]
-        join = self._joins.join
+        join = self.joins.join
         page_url = response.url.split("#", 1)[0]
         self_urls, links = [], {}
         for el in page.root.iter("a", "area", "link", "meta"):

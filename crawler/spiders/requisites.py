@@ -67,7 +67,7 @@ class RequisitesMixin:
         """Requests for the requisites of a fetched HTML page (``page``: its selector)."""
         base = get_base_url(response)
         origin = urlsplit(base)[:2]
-        join = self._joins.join
+        join = self.joins.join
         return self.requisite_requests(
             page_requisites(page.root, base, self.allowed_hosts, lambda href: join(base, origin, href)), response.url)
 
