@@ -57,7 +57,12 @@ def run(args) -> int:
     from cli.outputs import output_error
     from export import ExportError, Selection, format_summary, parse_day, parse_kinds, run_export
 
-    verbose = args.verbose or args.show_traceback  # export -v, or portal-archive -v export
+    def fail(message: str, code: int) -> int:  # one line; the traceback too with export -v or portal-archive -v
+        if args.verbose or args.show_traceback:
+            traceback.print_exc()
+        print(f"portal-archive export: {message}", file=sys.stderr)
+        return code
+
     try:
         selection = Selection(snapshot=snapshot_of(args.archive, args.snapshot), kinds=parse_kinds(args.kind),
                               since=parse_day(args.since, "--since"), until=parse_day(args.until, "--until", end=True),
@@ -70,23 +75,13 @@ def run(args) -> int:
     except BrokenPipeError:
         raise
     except (ExportError, ValueError) as exc:
-        if verbose:
-            traceback.print_exc()
-        print(f"portal-archive export: {exc}", file=sys.stderr)
-        return 2
+        return fail(str(exc), 2)
     except OSError as exc:  # the operating system's (a full disk, no permission): exit 1, as in every command
-        if verbose:
-            traceback.print_exc()
-        message, code = one_line(output_error(exc, Path(args.out).absolute()))
-        print(f"portal-archive export: {message}", file=sys.stderr)
-        return code
+        return fail(*one_line(output_error(exc, Path(args.out).absolute())))
     except Exception as exc:  # a failure we did not foresee: still one line, the traceback with -v
         if is_interrupt(exc):
             raise  # Ctrl-C inside a DuckDB query: main says "interrupted" (the temp folder is gone already)
-        if verbose:
-            traceback.print_exc()
-        print(f"portal-archive export: failed ({type(exc).__name__}: {exc}); nothing was written to --out;"
-              " run again with -v for the details", file=sys.stderr)
-        return 1
+        return fail(f"failed ({type(exc).__name__}: {exc}); nothing was written to --out; run again with -v for "
+                    "the details", 1)
     print(format_summary(report))
     return 0
