@@ -111,6 +111,14 @@ def measured_crawl(url: str, archive: Path, *settings: str, code: str | None = N
             "tree_mb": peak["tree"], "main_sampled_mb": peak["main"], "timeline": timeline}
 
 
+def quiet_crawl(url: str, archive: Path, what: str = "crawl", code: str | None = None) -> dict:
+    """:func:`measured_crawl` without progress lines; a failed ``what`` (exit code other than 0 or 3) ends the bench."""
+    result = measured_crawl(url, archive, "PORTAL_PROGRESS_INTERVAL=0", code=code)
+    if result["returncode"] not in (0, 3):
+        raise SystemExit(f"bench: {what} failed with exit code {result['returncode']}")
+    return result
+
+
 def crawl_sizes(articles: int, seed: int, codes: dict[str, str | None], then=None) -> dict[str, list[dict]]:
     """For each code variant, the measures of a crawl of ``articles // 4`` and of ``articles`` articles;
     the variants alternate on the same replica process of each size. ``then(url, archive, measures)``, if
@@ -123,9 +131,7 @@ def crawl_sizes(articles: int, seed: int, codes: dict[str, str | None], then=Non
         with replica_process(n, seed) as url:
             for name, code in codes.items():
                 with tempfile.TemporaryDirectory() as tmp:
-                    result = measured_crawl(url, Path(tmp) / "archive", "PORTAL_PROGRESS_INTERVAL=0", code=code)
-                    if result["returncode"] not in (0, 3):
-                        raise SystemExit(f"bench: crawl failed with exit code {result['returncode']}")
+                    result = quiet_crawl(url, Path(tmp) / "archive", code=code)
                     if then is not None and n == articles:
                         result["then"] = then(url, Path(tmp) / "archive", result)
                 out[name].append(result)
