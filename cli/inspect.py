@@ -41,7 +41,7 @@ def full_snapshot_id(root: Path, value: str | None) -> str | None:
     from archive.query import connect
     from research.diff import resolve
 
-    con = connect(root)
+    con = connect(root, tables=("snapshots",))  # resolve reads the snapshot ids alone: bind no record files
     try:
         return resolve(con, value)
     except ValueError as exc:
