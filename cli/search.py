@@ -84,6 +84,10 @@ def _print_table(hits, marks) -> None:
 
 
 def run(args) -> int:
+    import sqlite3
+
+    import duckdb
+
     from cli.errors import UsageError, is_interrupt
     from research.search import search
     from research.search_index import SearchIndexError, is_stale
@@ -106,10 +110,10 @@ def run(args) -> int:
         hits = search(root, args.query, filters=filters, limit=args.limit, snapshot=snapshot, marks=marks)
     except SearchIndexError as exc:
         raise UsageError(f"{exc}; run with --rebuild") from exc
-    except Exception as exc:  # QueryError, and sqlite3 / duckdb errors: a query refused, an unknown snapshot
-        if is_interrupt(exc) or isinstance(exc, OSError):
+    except (ValueError, sqlite3.Error, duckdb.Error) as exc:  # QueryError, a query the engines refuse
+        if is_interrupt(exc):
             raise
-        raise UsageError(str(exc)) from exc
+        raise UsageError(str(exc)) from exc  # anything else is a bug: main's "unexpected ..." line, exit 1
     if args.format == "json":
         print(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=1))
     else:
