@@ -167,6 +167,51 @@ def test_teasers_after_the_article_are_a_related_list():
     assert rec["body_text"] == "\n\n".join([P1, P2, P3]) and rec["author"] == "Văn Trường"
 
 
+NEWS = [("Xã Quỳnh Trang quyết liệt thực hiện chuyển đổi cơ cấu cây trồng", "03/06/2020",
+         "Ngày 3/6, Phòng Lao động - Thương binh và Xã hội đã tổ chức buổi tọa đàm về chuyển đổi cơ cấu cây trồng."),
+        ("Phường Quỳnh Phương thực hiện công tác giải phóng mặt bằng", "28/05/2020",
+         "Thời gian tới, Thanh tra thị xã tiếp tục ban hành kế hoạch, nâng cao chất lượng phục vụ người dân."),
+        ("Tổ chức hội nghị về dồn điền, đổi thửa trên địa bàn thị xã", "17/05/2020",
+         "Vừa qua, Thị đoàn Hoàng Mai đã tổ chức đợt giám sát sản xuất vụ Xuân giai đoạn 2016 - 2020."),
+        ("Hội nghị tổng kết công tác dân vận năm 2019 của thị xã", "12/05/2020",
+         "Hội nghị đánh giá kết quả thực hiện công tác dân vận và đề ra phương hướng nhiệm vụ năm 2020.")]
+
+
+def news_list(items=NEWS, before=""):
+    """A category page as the portal prints it: a list of linked titles, each with its date and a summary."""
+    lis = "".join(f'<li><span class="newtitle"><a href="?urile=wcm:path:/site/tin-tuc/{i}">{t}</a></span> '
+                  f'<span class="datespan">({d})</span><p>{s}</p></li>' for i, (t, d, s) in enumerate(items))
+    return page(f'<h2 class="portlet-title">Kinh tế</h2>{before}<div class="list_news"><ul>{lis}</ul></div>', "Kinh tế")
+
+
+@pytest.fixture
+def fallback_calls(monkeypatch):
+    """How many times the extractor asks trafilatura for a page's main text."""
+    from pipelines.extract import generic
+    calls = []
+    body = generic.Fallback.body
+    monkeypatch.setattr(generic.Fallback, "body", lambda self: calls.append(1) or body(self))
+    return calls
+
+
+def test_news_list_stays_a_listing_without_the_fallback(fallback_calls):
+    # every item a dated linked title and nothing else in the content: no article for trafilatura to find
+    # (the replica's ~430 category pages were most of a re-crawl's extraction work)
+    rec = rec_of(news_list(), "http://quynhluu.nghean.gov.vn/tin-tuc/kinh-te")
+    assert rec["page_type"] == "listing" and rec["body_text"] == "" and rec["title"] == "Kinh tế"
+    assert fallback_calls == []
+
+
+@pytest.mark.parametrize("items,before", [
+    ([*NEWS[:3], (NEWS[3][0], "", NEWS[3][2])], ""),            # an item without a date
+    (NEWS, f"<p>{P1}</p>"),                                      # text outside the list: an article may be there
+])
+def test_a_list_that_is_not_only_dated_titles_still_asks_the_fallback(fallback_calls, items, before):
+    rec = rec_of(news_list(items, before), "http://quynhluu.nghean.gov.vn/tin-tuc/kinh-te")
+    assert rec["page_type"] == "listing"
+    assert fallback_calls == [1]
+
+
 @pytest.mark.parametrize("url,home", [
     ("http://x.gov.vn/", True), ("http://x.gov.vn/trang-chu.html", True), ("http://x.gov.vn/Trang/Default.aspx", True),
     ("http://x.gov.vn/Pages/Home.aspx", True), ("http://x.gov.vn/portal/page/portal/chinhphu/trangchu", True),

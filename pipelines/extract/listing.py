@@ -1,10 +1,12 @@
 """Lists of items on a page: the dominant list of item links, containers of item links, teasers (linked
-item titles with a summary or a "Xem tiếp" link), a listing's title."""
+item titles with a summary or a "Xem tiếp" link), news lists (dated linked titles), a listing's title."""
 from __future__ import annotations
 
 import re
 
 from .chrome import short_text
+from .dates import match_date
+from .generic import PROSE_PARAGRAPH
 from .dom import attr_str, is_ancestor, lca, link_text_len, resolve, text_content
 from .text import clean_text, collapse, word_count
 
@@ -149,6 +151,25 @@ def first_teaser_index(region, H_el, base, is_self_link, more_hrefs=frozenset())
                 if resolve(base, a.get("href")) in heads:
                     return first
     return None
+
+
+def is_news_list(lst, blocks) -> bool:
+    """The content is a news list and nothing else, as a portal's category pages print them ("Title
+    (03/06/2017) summary"): each of the two or more items of ``lst`` is one linked item title (one target,
+    see :func:`is_item_link`) with a date, and none of the page's ``blocks`` outside the list is a prose
+    paragraph as :func:`generic.article_shaped` counts one (not mostly link text): no article text is left
+    for the fallback to find."""
+    items = [child for child in lst if isinstance(child.tag, str)] if lst is not None else []
+    if len(items) < 2:
+        return False
+    for item in items:
+        links = [a for a in item.iter("a") if a.get("href")]
+        if not links or len({a.get("href") for a in links}) != 1 or not any(is_item_link(a) for a in links):
+            return False
+        if match_date(collapse(text_content(item))) is None:
+            return False
+    return not any(b.tlen >= PROSE_PARAGRAPH and b.ld < 0.5 and word_count(b.text) >= 8 and not is_ancestor(lst, b.el)
+                   for b in blocks)
 
 
 def teaser_container(region, H_el):

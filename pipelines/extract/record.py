@@ -28,7 +28,7 @@ from .figures import images_and_captions
 from .head import PRINT_HREF_RE, read_head_meta, url_key
 from .head import self_urls as self_urls_of
 from .lead import find_lead
-from .listing import MORE_LINK_RE, dominant_list, first_teaser_index, is_item_link, listing_title
+from .listing import MORE_LINK_RE, dominant_list, first_teaser_index, is_item_link, is_news_list, listing_title
 from .locate import (best_container, build_blocks, clean_title_tag, dated_heading_elements, doc_order,
                      merge_siblings, norm_cmp, normalize_blocks, ref_title_elements, score_containers, subtree_end,
                      title_candidates)
@@ -39,7 +39,7 @@ from .tail import is_date_line, resolve_byline
 from .text import clean_text, collapse, halve_repeated, nfc, word_count
 from .title import PORTLET_BOX_RE, PORTLET_TITLE_CLASS_RE, strip_literals, add_heading_lines, choose_title, pick_heading
 
-EXTRACTOR_VERSION = "2.0.1"
+EXTRACTOR_VERSION = "2.0.2"
 
 # design.md (binding): the summary is the lead only when the page has a separate lead element; without
 # one it is null and the first paragraph stays in the body. Kept as a switch for other deployments.
@@ -516,8 +516,9 @@ def _extract(rec, body, url, content_type, captured_at):
     elif not soft404 and not home:
         # markup the portal rules did not recognise: trafilatura's main text, htmldate's date (generic.py)
         lib = generic.Fallback(text, url, src)
-        # a listing the portal rules recognise by its pager or its teasers ("Xem tiếp") stays a listing
-        real_listing = page_type == "listing" and teaser_list
+        # a listing the portal rules recognise by its teasers ("Xem tiếp") or as a news list (dated linked
+        # titles, and no prose beside them) stays a listing
+        real_listing = page_type == "listing" and (teaser_list or is_news_list(lst, blocks))
         if not real_listing and (page_type in ("listing", "other") or truncated or
                                  len(reading_text) < generic.RECOGNISED_BODY_CHARS):
             lib_text = lib.body()
