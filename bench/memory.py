@@ -119,15 +119,17 @@ def quiet_crawl(url: str, archive: Path, what: str = "crawl", code: str | None =
     return result
 
 
-def crawl_sizes(articles: int, seed: int, codes: dict[str, str | None], then=None) -> dict[str, list[dict]]:
-    """For each code variant, the measures of a crawl of ``articles // 4`` and of ``articles`` articles;
+def crawl_sizes(articles: int, seed: int, codes: dict[str, str | None], then=None, small: int | None = None
+                ) -> dict[str, list[dict]]:
+    """For each code variant, the measures of a crawl of ``small`` (default ``articles // 4``) and of
+    ``articles`` articles;
     the variants alternate on the same replica process of each size. ``then(url, archive, measures)``, if
     given, runs after each variant's big crawl while its replica and archive still exist (the bench's
     re-crawl of that unchanged portal); what it returns is the measures' ``"then"``."""
     from cli.crawl import replica_process
 
     out: dict[str, list[dict]] = {name: [] for name in codes}
-    for n in (articles // 4, articles):
+    for n in (small or articles // 4, articles):
         with replica_process(n, seed) as url:
             for name, code in codes.items():
                 with tempfile.TemporaryDirectory() as tmp:
@@ -138,12 +140,12 @@ def crawl_sizes(articles: int, seed: int, codes: dict[str, str | None], then=Non
     return out
 
 
-def describe(name: str, small: dict, big: dict, articles: int) -> str:
+def describe(name: str, small: dict, big: dict, articles: int, fewer: int | None = None) -> str:
     return (f"  {name:9} tree (Pss, all processes) {small['tree_mb']:4.0f} -> {big['tree_mb']:4.0f} MB "
             f"= {big['tree_mb'] / small['tree_mb']:.2f}x;  crawl process (VmHWM) {small['rss_mb']:4.0f} -> "
             f"{big['rss_mb']:4.0f} MB = {big['rss_mb'] / small['rss_mb']:.2f}x;  sampled VmRSS "
             f"{small['main_sampled_mb']:4.0f} -> {big['main_sampled_mb']:4.0f} MB  "
-            f"({articles // 4} -> {articles} articles; {small['wall']:.0f} s, {big['wall']:.0f} s)")
+            f"({fewer or articles // 4} -> {articles} articles; {small['wall']:.0f} s, {big['wall']:.0f} s)")
 
 
 def bench_memory(articles: int, seed: int, then=None) -> list[dict]:
@@ -164,7 +166,9 @@ def bench_memory(articles: int, seed: int, then=None) -> list[dict]:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.memory")
-    p.add_argument("--articles", type=int, default=1000, help="the larger crawl (the smaller is a quarter of it)")
+    p.add_argument("--articles", type=int, default=1000, help="the larger crawl")
+    p.add_argument("--small", type=int, help="the smaller crawl (default: a quarter of --articles; the issue's "
+                                             "target is 50,000 vs 5,000: --articles 50000 --small 5000)")
     p.add_argument("--rounds", type=int, default=1)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--baseline", help="a checkout of other code, crawled too in alternation "
@@ -175,10 +179,11 @@ def main(argv=None) -> int:
     if args.baseline:
         codes["baseline"] = str(Path(args.baseline).resolve())
     for _ in range(args.rounds):
-        results = crawl_sizes(args.articles, args.seed, codes)
-        print(f"memory  peak of a crawl of {args.articles // 4} vs {args.articles} articles", flush=True)
+        fewer = args.small or args.articles // 4
+        results = crawl_sizes(args.articles, args.seed, codes, small=fewer)
+        print(f"memory  peak of a crawl of {fewer} vs {args.articles} articles", flush=True)
         for name, (small, big) in results.items():
-            print(describe(name, small, big, args.articles), flush=True)
+            print(describe(name, small, big, args.articles, fewer), flush=True)
             if args.timeline:
                 for label, m in (("small", small), ("big", big)):
                     print(f"    {name} {label}: " + "  ".join(f"{t:.1f}s {tr:.0f}/{mn:.0f}" for t, tr, mn in m["timeline"]))
