@@ -280,7 +280,6 @@ def compact_table(root: Path, table: str, snapshot_id: str, *, memory_limit: str
         out_schema = schema.with_metadata(meta)
 
         def write(tmp: Path) -> None:
-            nonlocal written
             plan = _plan_rows(plan_file)  # in the parts' order: one part's plan held at a time
             step = next(plan, None)
             with pq.ParquetWriter(tmp, out_schema, compression=COMPRESSION,

@@ -33,7 +33,7 @@ from .layout import RUNS_DIR, closed_snapshot_ids, data_files, parse_part
 from .manifest import forget_file, read_manifest, resolve_inside
 from .schema import RECORD_TABLES, TABLES
 from .verify import Problem
-from .warc.layout import INDEX_DIR, WARC_DIR, parse_warc_name, warc_files
+from .warc.layout import INDEX_DIR, parse_warc_name, warc_files
 
 REPAIRS = "_repairs.jsonl"
 QUARANTINE = "_quarantine"

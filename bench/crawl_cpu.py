@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import crawl_ended
 from cli.crawl import replica_process
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -128,8 +129,7 @@ def run_measured(cmd: list[str], replica_pid: int, cwd: str | None = None) -> Ru
         time.sleep(0.1)
     wall = time.perf_counter() - started
     out = proc.stdout.read()
-    if proc.returncode not in (0, 3):
-        raise SystemExit(f"bench: {' '.join(cmd[2:4])} failed with exit code {proc.returncode}")
+    crawl_ended(proc.returncode, " ".join(cmd[2:4]))
     return Run(wall, tree.by_role(), _stat(replica_pid)[1] - replica_before, peak, out)
 
 

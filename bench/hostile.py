@@ -6,16 +6,11 @@ workers, their proportional set sizes summed per sample).
 """
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import tempfile
-import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.memory import descendants, measured_crawl  # noqa: F401 - descendants: tests/test_hostile_workers.py
+from bench.memory import measured_crawl
 
 
 @contextmanager

@@ -29,6 +29,8 @@ import threading
 import time
 from pathlib import Path
 
+from bench import crawl_ended
+
 INTERVAL_S = 0.1
 
 
@@ -114,8 +116,7 @@ def measured_crawl(url: str, archive: Path, *settings: str, code: str | None = N
 def quiet_crawl(url: str, archive: Path, what: str = "crawl", code: str | None = None) -> dict:
     """:func:`measured_crawl` without progress lines; a failed ``what`` (exit code other than 0 or 3) ends the bench."""
     result = measured_crawl(url, archive, "PORTAL_PROGRESS_INTERVAL=0", code=code)
-    if result["returncode"] not in (0, 3):
-        raise SystemExit(f"bench: {what} failed with exit code {result['returncode']}")
+    crawl_ended(result["returncode"], what)
     return result
 
 

@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import crawl_ended
 from cli.crawl import replica_process
 
 #: seconds between two requests to the replica, per worker (Scrapy's DOWNLOAD_DELAY, as a Crawl-delay would)
@@ -55,8 +56,7 @@ def _crawl(url: str, archive: Path, redis_url: str, workers: int) -> float:
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(workers)]
     for proc in procs:
         out, err = proc.communicate()
-        if proc.returncode not in (0, 3):
-            raise SystemExit(f"bench redis_scale: worker failed ({proc.returncode}): {err[-800:]}")
+        crawl_ended(proc.returncode, "redis_scale worker", err[-800:])
     return time.perf_counter() - started
 
 

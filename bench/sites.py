@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import crawl_ended
+
 
 def bench_sites(n: int = 20, articles: int = 60, latency_ms: int = 200, crawl_delay: float = 1.0) -> list:
     from archive.query import connect
@@ -28,8 +30,7 @@ def bench_sites(n: int = 20, articles: int = 60, latency_ms: int = 200, crawl_de
         proc = subprocess.run([sys.executable, "-m", "cli.main", "crawl", "--sites", str(toml), "--archive", str(archive),
                                "-s", "PORTAL_PROGRESS_INTERVAL=0"], capture_output=True, text=True)
         wall = time.perf_counter() - started
-        if proc.returncode not in (0, 3):
-            raise SystemExit(f"bench sites: crawl failed ({proc.returncode}): {proc.stderr[-500:]}")
+        crawl_ended(proc.returncode, "sites crawl", proc.stderr[-500:])
         con = connect(archive)
         sent, span, hosts, _slowest = con.execute(
             "WITH s AS (SELECT site, count(*) AS n, epoch(max(event_at)) - epoch(min(event_at)) AS span FROM legal_log"

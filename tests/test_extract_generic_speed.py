@@ -405,3 +405,19 @@ def test_scan_reads_the_other_attributes_beside_class_and_id():
         assert [e.text for e in sc.cf] == ["f"], h
     body = parse_html("<html><body hidden style='display:none'><p>x</p></body></html>").find("body")
     assert chrome.scan(body).hidden == []  # the page's own body is never hidden chrome
+
+
+def test_token_patterns_lower_cased_only_where_that_keeps_their_answer():
+    """chrome.ASCII_TOKEN_PATTERNS searches a lower-cased token with a re.I pattern lower-cased and without
+    re.I: the same answer only for an ASCII pattern without an upper-case escape (\\S, \\W, \\D, \\B, \\A,
+    \\Z), which lower-casing would turn into another class."""
+    from pipelines.extract import chrome
+
+    folded = [p for p, _ in chrome.TOKEN_PATTERNS if p.flags & re.I]
+    assert folded, "no case-insensitive token pattern: the shortcut has nothing to do"
+    for p in folded:
+        assert p.pattern.isascii() and not re.search(r"\\[SWDBAZ]", p.pattern), p.pattern
+    for (p, bit), (q, qbit, lowered) in zip(chrome.TOKEN_PATTERNS, chrome.ASCII_TOKEN_PATTERNS):
+        assert bit == qbit and lowered == bool(p.flags & re.I)
+        for token in ("Breadcrumb", "NAV-menu", "wpsPortletTitle", "related-NEWS", "Paging", "SELECTED", "x"):
+            assert bool(p.search(token)) == bool(q.search(token.lower() if lowered else token)), (p.pattern, token)

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from bench.hostile import descendants
+from bench.memory import descendants
 from tests.conftest import ROOT
 
 SCENARIO = r"""

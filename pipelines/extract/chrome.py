@@ -344,7 +344,7 @@ _T_SKIN, _T_NAV, _T_NOT_TITLE = 1 << 8, 1 << 9, 1 << 10
 _flag_cache: dict = {}
 _token_cache: dict = {}
 #: (pattern, flag bit) of _token_bits: each pattern matches within one class/id token
-_TOKEN_PATTERNS = (
+TOKEN_PATTERNS = (
     (_CF_CLASS_RE, F_CF), (CHROME_CLASS_RE, _T_SKIN), (_NAV_CLASS_RE, _T_NAV), (BREADCRUMB_HINT_RE, F_CRUMB),
     (_SELECTED_RE, F_SELECTED), (RELATED_CLASS_RE, F_RELATED), (_PAGER_HINT_RE, F_PAGER),
     (_TITLE_HINT_RE, F_TITLE), (_NOT_TITLE_HINT_RE, _T_NOT_TITLE),
@@ -354,10 +354,10 @@ _TOKEN_PATTERNS = (
 #: lower case, without re.I, searched in the lower-cased token (the same answer: re.I's case folding only
 #: differs from str.lower on letters outside ASCII, the Kelvin sign, long s, dotted I), ~3x faster (no
 #: case folding at every position of the alternations); the others searched in the token as it is
-_ASCII_TOKEN_PATTERNS = tuple(
+ASCII_TOKEN_PATTERNS = tuple(
     (re.compile(p.pattern.lower(), p.flags & ~re.I), bit, True) if p.flags & re.I else (p, bit, False)
-    for p, bit in _TOKEN_PATTERNS)
-assert not any(re.search(r"\\[SWDBAZ]", p.pattern) or not p.pattern.isascii() for p, _ in _TOKEN_PATTERNS if p.flags & re.I)
+    for p, bit in TOKEN_PATTERNS)
+# (tests/test_extract_generic_speed.py checks that every re.I pattern here is such a one)
 
 
 def _token_bits(tok: str) -> int:
@@ -371,11 +371,11 @@ def _token_bits(tok: str) -> int:
     b = 0
     if tok.isascii():
         low = tok.lower()
-        for pattern, bit, folded in _ASCII_TOKEN_PATTERNS:
+        for pattern, bit, folded in ASCII_TOKEN_PATTERNS:
             if pattern.search(low if folded else tok):
                 b |= bit
     else:
-        for pattern, bit in _TOKEN_PATTERNS:
+        for pattern, bit in TOKEN_PATTERNS:
             if pattern.search(tok):
                 b |= bit
     if len(_token_cache) > 50000:

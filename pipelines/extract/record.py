@@ -418,7 +418,7 @@ def _extract(rec, body, url, content_type, captured_at):
     order = doc_order(page)
     blocks = build_blocks(page, has_block, order)
     scores_all, tot_all, lnk_all = score_containers(blocks)
-    c_global, cg_score = best_container(scores_all)
+    c_global, _ = best_container(scores_all)
     c_global = merge_siblings(c_global, scores_all, tot_all, lnk_all)
 
     # heading-like lines (bold / big font) right before or at the start of the main content
@@ -431,10 +431,10 @@ def _extract(rec, body, url, content_type, captured_at):
     h_end = subtree_end(H_el, order) if H_el is not None else -1
     if H_el is not None:
         scores, tots, lnks = score_containers(blocks, after_pos=h_end)
-        C, c_score = best_container(scores)
+        C, _ = best_container(scores)
         C = merge_siblings(C, scores, tots, lnks)
     else:
-        C, c_score = c_global, cg_score
+        C = c_global
 
     region = find_body_region(blocks, H_el, h_end, C, order)
     # teasers (linked titles of other items with a summary / "Xem tiếp" link): at the top of the content they
