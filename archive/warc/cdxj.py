@@ -188,6 +188,11 @@ class CdxjLines:
         self._runs: list = []
         self._http = StatusAndHeadersParser(ArcWarcRecordLoader.HTTP_TYPES, False)
         self._http_request = StatusAndHeadersParser(ArcWarcRecordLoader.HTTP_VERBS, False)
+        # the last key and timestamp made, and each file's name: a revisit and its request record, written
+        # together, share the URL and the WARC-Date (a re-crawl writes ~2 lines per 304)
+        self._last_key: tuple[str, str] = ("", "")
+        self._last_ts: tuple[str, str] = ("", "")
+        self._filenames: dict[Path, str] = {}
 
     def add(self, records, spans, path: Path) -> None:
         """The lines of ``records`` (warcio records just written to ``path``, the file's final name) at ``spans``
@@ -195,7 +200,9 @@ class CdxjLines:
         if not self._exact:
             return
         try:
-            filename = Path(os.path.relpath(path, self.dir_root)).as_posix()
+            filename = self._filenames.get(path)
+            if filename is None:
+                filename = self._filenames[path] = Path(os.path.relpath(path, self.dir_root)).as_posix()
             for i, (record, (offset, length)) in enumerate(zip(records, spans)):
                 request = records[i + 1] if i + 1 < len(records) else None
                 line = self.line(record, offset, length, filename, request)
@@ -211,6 +218,7 @@ class CdxjLines:
 
     def finished(self, path: Path) -> None:
         """The file being written is finished, as ``path``."""
+        self._filenames.clear()
         if self._exact:
             self.files.add(Path(path).absolute())
             self._runs += self._pending_runs
@@ -292,9 +300,13 @@ class CdxjLines:
                 index["requestBody"] = query
                 index["method"] = method
         ts = headers.get_header("WARC-Date")
-        from warcio.timeutils import iso_date_to_timestamp
+        if self._last_key[0] != key_url:
+            self._last_key = (key_url, surt_key(key_url))
+        if self._last_ts[0] != ts:
+            from warcio.timeutils import iso_date_to_timestamp
 
-        return f"{surt_key(key_url)} {iso_date_to_timestamp(ts)} {json.dumps(index)}\n"
+            self._last_ts = (ts, iso_date_to_timestamp(ts))
+        return f"{self._last_key[1]} {self._last_ts[1]} {json.dumps(index)}\n"
 
     def _post(self, request) -> tuple[str | None, str | None, str | None]:
         """(METHOD, method as sent, query) cdxj-indexer appends to a POST/PUT response's key (its
