@@ -6,6 +6,8 @@ before it starts, not held beside it until the reactor stops.
 """
 from __future__ import annotations
 
+import gc
+import weakref
 from types import SimpleNamespace
 
 from scrapy.settings import Settings
@@ -46,6 +48,37 @@ def test_the_extraction_workers_are_gone_before_the_archive_is_closed(monkeypatc
         pool.shutdown()
 
 
+def test_what_the_crawl_freed_is_given_back_before_the_archive_is_closed(monkeypatch):
+    """The close's DuckDB and Arrow buffers come from allocators of their own: the crawl's garbage (reference
+    cycles the crawl's rare collections leave) is collected and the C allocator's free memory handed back to the
+    system before the close starts, not kept under it."""
+    class Garbage:
+        pass
+
+    events = []
+    cycle = Garbage()
+    cycle.me = cycle
+    collected = weakref.ref(cycle)
+    del cycle
+
+    class _Capture:
+        def close(self, status):
+            events.append("closed" if collected() is None else "closed with the crawl's garbage held")
+
+    monkeypatch.setattr(sp, "release_freed_memory", lambda: events.append("released"))
+    monkeypatch.setattr(sp.Capture, "of", classmethod(lambda cls, crawler: _Capture()))
+    monkeypatch.setattr(sp.WorkerPool, "of", classmethod(lambda cls, crawler: SimpleNamespace(shutdown=lambda: None)))
+    crawler = SimpleNamespace(settings=Settings(), signals=_Signals(), stats=_Stats())
+    enabled = gc.isenabled()
+    gc.disable()  # no automatic collection in between: only the close's own
+    try:
+        sp.ArchivePipeline(crawler).close_spider()
+    finally:
+        if enabled:
+            gc.enable()
+    assert events == ["released", "closed"]
+
+
 def test_the_frontier_waits_on_disk_not_in_memory(tmp_path):
     """Requests found and not yet fetched (~1 per article at the peak: navigation is walked first) are
     pickled to the crawl's frontier folder inside the archive past a bounded head kept in memory."""
@@ -79,3 +112,26 @@ def test_the_frontier_waits_on_disk_not_in_memory(tmp_path):
         assert not scheduler.has_pending_requests()
     finally:
         scheduler.close("finished")
+
+
+def test_libarrow_buffers_come_from_the_pool_the_crawl_chose(tmp_path):
+    """Parquet's column readers and writers inside libarrow take Arrow C++'s default pool, not pyarrow's: the
+    crawl's choice (jemalloc, which gives freed memory back) must hold there too, or mimalloc keeps tens of MB
+    of every Parquet write and read to the end of the crawl. A fresh process, as the crawl command starts."""
+    import os
+    import subprocess
+    import sys
+
+    script = f"""
+from cli.crawl import arrow_memory_pool
+arrow_memory_pool()
+import pyarrow as pa, pyarrow.parquet as pq
+path = {str(tmp_path / "t.parquet")!r}
+pq.write_table(pa.table({{"n": list(range(50_000)), "text": ["x" * 100] * 50_000}}), path)
+for batch in pq.ParquetFile(path).iter_batches(batch_size=1000, use_threads=False):
+    batch.to_pylist()
+print(pa.mimalloc_memory_pool().max_memory() if "mimalloc" in pa.supported_memory_backends() else 0)
+"""
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert int(out.stdout.strip()) == 0, "libarrow's buffers still came from mimalloc"
