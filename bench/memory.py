@@ -176,6 +176,8 @@ def main(argv=None) -> int:
                                       "(git archive main | tar -x -C DIR)")
     p.add_argument("--timeline", action="store_true", help="print the samples at which the tree's peak rose")
     args = p.parse_args(argv)
+    if args.articles < 4 or (args.small is not None and not 0 < args.small < args.articles):
+        p.error("--articles must be 4 or more, and --small a number of articles between 1 and --articles")
     codes = {"this": None}
     if args.baseline:
         codes["baseline"] = str(Path(args.baseline).resolve())

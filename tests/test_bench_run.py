@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import json
 
+import pytest
+
 import bench.run
 from bench.table import row
 
@@ -36,3 +38,15 @@ def test_a_failing_part_becomes_a_row_and_the_table_is_still_printed(monkeypatch
                                      "sites", "redis scale-out", "hostile"}
     assert [r["measure"] for r in rows if r.get("failed")] == ["crawl: FAILED: bench: crawl failed with exit code 2"]
     assert len(rows) == 2 + len(parts)  # extraction, the failed crawl, one row per other part
+
+
+@pytest.mark.parametrize("argv", [["--articles", "100", "--small", "200"], ["--articles", "100", "--small", "0"],
+                                  ["--articles", "3"]])
+def test_memory_bench_refuses_sizes_it_cannot_compare(argv, capsys):
+    """``python -m bench.memory`` stops with argparse's one usage line (exit 2) before starting any replica."""
+    from bench.memory import main
+
+    with pytest.raises(SystemExit) as ended:
+        main(argv)
+    assert ended.value.code == 2
+    assert "--small a number of articles between 1 and --articles" in capsys.readouterr().err
