@@ -342,19 +342,6 @@ def compact_table(root: Path, table: str, snapshot_id: str, *, memory_limit: str
     return final
 
 
-def release_freed_memory() -> None:
-    """Give the C allocator's freed memory back to the system (glibc's ``malloc_trim``; nothing elsewhere), as
-    Dask's workers do: what compaction freed (DuckDB's, the plan's Python lists) would otherwise stay in the
-    process under what the search-index update then takes (~13 MB at 5,000 records; bench/close_memory.py)."""
-    import ctypes
-
-    try:
-        trim = ctypes.CDLL(None).malloc_trim  # the process's own symbols: glibc's, where it is the C library
-    except (OSError, AttributeError, TypeError):  # another C library, or Windows
-        return
-    trim(0)
-
-
 def _delete(paths: list[Path], manifest_root: Path | None = None) -> None:
     delete_files(paths, manifest_root=manifest_root)
 

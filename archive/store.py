@@ -44,7 +44,7 @@ from typing import Any
 
 from .atomic import TEMP_PREFIX, replace_file
 from .damage import adopt_unlisted, check_before_write
-from .compact import compact_table, delete_compacted, discard_finals, reconcile_manifest, recover, release_freed_memory
+from .compact import compact_table, delete_compacted, discard_finals, reconcile_manifest, recover
 from .exceptions import ArchiveError, RowError
 from .fixity import record_sha256
 from .layout import (
@@ -58,6 +58,7 @@ from .layout import (
 )
 from .lock import ArchiveLock
 from .marker import ensure_archive_root
+from .memory import release_freed_memory
 from .schema import RECORD_TABLES, SCHEMA_VERSION, SNAPSHOTS, TABLES
 from .versions import PrevRecord, load_previous, record_ids_done, snapshot_counts
 from .writer import TableWriter

@@ -13,7 +13,7 @@ import gc
 
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from archive.compact import release_freed_memory
+from archive.memory import release_freed_memory
 from archive.requisites import PAGE_TYPE as REQUISITE
 from pipelines.capture import Capture, warc_columns
 from pipelines.records import KIND_TABLES, error_row, page_row
