@@ -683,9 +683,11 @@ class ArchiveWriter:
 
     def take_over(self) -> None:
         """The last crawl worker, before it closes the snapshot: the archive to itself (the others have
-        left, their files are final), without the temp files of workers killed while others went on."""
+        left, their files are final), without the temp files of workers killed while others went on, and with
+        the files such a worker published but did not live to list in the manifest."""
         self._lock.exclusive()
         remove_temps(self.root)
+        adopt_unlisted(self.root, self.snapshot_id)  # published by a worker killed before its manifest line
 
     def leave(self) -> None:
         """A worker is done with the snapshot, which stays open for the others: flush, finish this

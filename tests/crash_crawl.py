@@ -1,6 +1,7 @@
 """Test support: ``portal-archive crawl`` that SIGKILLs itself at a chosen point (env ``CRASH_AT``).
 
 ``flush:N`` — inside the N-th Parquet part write, after the temp file is written, before its rename;
+``published:N`` — after the N-th Parquet part is renamed into place, before its manifest line;
 ``compaction`` — inside the compaction of the snapshot at close; ``warc:N`` — after the N-th WARC
 exchange; ``register`` (a crawl worker of ``crawl --redis``) — after the first flush that settles what the
 worker finished while the register's POST pages wait in its own queue, none of the register's pages in
@@ -66,6 +67,16 @@ def _arm(point: str) -> None:
             return original(self, *args, **kwargs)
 
         archive.writer.TableWriter._write_parquet = write
+    elif kind == "published":
+        recorded = archive.writer.record_file
+
+        def record(*args, **kwargs):
+            count["n"] += 1
+            if count["n"] == int(n):
+                _die()  # the part is in place; the manifest does not list it
+            return recorded(*args, **kwargs)
+
+        archive.writer.record_file = record
     elif kind == "compaction":
         original = archive.compact._apply_plan
 

@@ -130,6 +130,20 @@ def test_killed_worker_run_again_ends_exact(rerun, crawled, replica, redis_url, 
     assert len(snapshots) == 1 and snapshots[0]["status"] == "resumed" and snapshots[0]["resumes"] >= 1
 
 
+def test_worker_killed_between_a_rename_and_its_manifest_line_ends_exact(crawled, replica, redis_url, tmp_path):
+    """beta is killed right after a part file is in place, before the manifest lists it, and never comes
+    back: alpha, closing the snapshot, lists that file (``verify`` once found it "not in manifest")."""
+    archive = tmp_path / "archive"
+    alpha = _worker(replica, archive, redis_url, "alpha")
+    beta = _worker(replica, archive, redis_url, "beta", crash_at="published:2")
+    beta.communicate(timeout=600)
+    assert beta.returncode == -signal.SIGKILL
+    listed = (archive / "_manifest.jsonl").read_text()
+    assert [p for p in archive.glob("*/part-*.w-beta.parquet") if p.relative_to(archive).as_posix() not in listed]
+    _finish(alpha)
+    _same_as_one_process(archive, crawled[0])  # verify: every published file is in the manifest
+
+
 def test_worker_killed_while_register_pages_wait_ends_exact(crawled, replica, redis_url, tmp_path):
     """The register's POST pages wait in the worker's own queue (bound to its portal session) when a flush
     settles what it finished, and it is killed: run again, it walks the register again, and ends exact.
