@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from archive.warc.reader import iter_responses
 from tests.chromium import Chromium, artifacts_dir
 from tests.conftest import RECORD_TABLES, read_rows
-from tests.test_wacz_replay import _package, pywb  # noqa: F401  (pywb: the fixture serving a WACZ)
+from tests.test_wacz_replay import package_wacz, pywb  # noqa: F401  (pywb: the fixture serving a WACZ)
 
 THEME = "/wps/themes/html/HoangMai/"
 
@@ -85,7 +85,7 @@ def test_recrawl_writes_revisits_for_requisites(crawled, recrawled, replica):
 
 def test_replayed_article_is_styled_by_the_captured_theme(recrawled, pywb, tmp_path):  # noqa: F811
     """The re-crawl's WACZ (its revisits and the first crawl's originals) in pywb, rendered by Chromium."""
-    pages = _package(recrawled, tmp_path / "recrawl.wacz")
+    pages = package_wacz(recrawled, tmp_path / "recrawl.wacz")
     base = pywb(tmp_path / "recrawl.wacz", "requisites")
     _first, second = _snapshot_ids(recrawled)
     recrawl_ts = second[:8] + second[9:15]

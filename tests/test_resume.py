@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import RECORD_TABLES, ROOT, read_rows, run_cli
 
-def _records(archive):
+def records_of(archive):
     out = {}
     for table in RECORD_TABLES:
         rows = ds.dataset(archive / table, format="parquet").to_table(columns=["record_id", "record_sha256"]).to_pylist()
@@ -23,7 +23,7 @@ def _records(archive):
     return out
 
 
-def _rows_of_records(archive):
+def rows_of_records(archive):
     """media_files (url, sha256), url_aliases (record_id, url), errors (url, reason): each row once."""
     out = {}
     for table, cols in (("media_files", ("url", "sha256")), ("url_aliases", ("record_id", "url")),
@@ -55,7 +55,7 @@ def _killed_after(seconds, replica, archive):
     proc.wait()
 
 
-def _no_partial_files(archive):
+def no_partial_files(archive):
     visible = [p for p in archive.rglob("*") if p.is_file()]
     assert not [p for p in visible if p.name.endswith(".open") or ".tmp" in p.name], "partial files left visible"
     for table in RECORD_TABLES + ("pages", "errors"):
@@ -64,7 +64,7 @@ def _no_partial_files(archive):
 
 @pytest.mark.parametrize("kills", [("flush:3",), ("warc:150", "flush:12"), ("time:4",), ("compaction",)])
 def test_kill_and_resume_ends_like_an_uninterrupted_crawl(kills, crawled, replica, tmp_path):
-    reference = _records(crawled[0])
+    reference = records_of(crawled[0])
     archive = tmp_path / "archive"
     for kill in kills:
         if kill.startswith("time:"):
@@ -73,9 +73,9 @@ def test_kill_and_resume_ends_like_an_uninterrupted_crawl(kills, crawled, replic
             _killed_by_hook(kill, replica, archive)
     proc = run_cli(*_crawl_cmd(replica, archive))
     assert "resumed" in proc.stdout
-    _no_partial_files(archive)
-    assert _records(archive) == reference
-    rows, expected = _rows_of_records(archive), _rows_of_records(crawled[0])
+    no_partial_files(archive)
+    assert records_of(archive) == reference
+    rows, expected = rows_of_records(archive), rows_of_records(crawled[0])
     assert rows["media_files"] == expected["media_files"]  # nothing lost at any flush boundary
     assert rows["errors"] == expected["errors"]
     snapshots = read_rows(archive, "snapshots")

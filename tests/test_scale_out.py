@@ -15,7 +15,7 @@ import pytest
 from archive.warc.layout import warc_files
 from tests.conftest import ROOT, free_port, read_rows, run_cli
 from tests.test_cdxj_lines import indexer_bytes
-from tests.test_resume import _no_partial_files, _records, _rows_of_records
+from tests.test_resume import no_partial_files, records_of, rows_of_records
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +63,9 @@ def _finish(*procs) -> list[str]:
 
 
 def _same_as_one_process(archive, reference):
-    _no_partial_files(archive)
-    assert _records(archive) == _records(reference)  # each record once, the same content hashes
-    rows, expected = _rows_of_records(archive), _rows_of_records(reference)  # each once-per-snapshot row once
+    no_partial_files(archive)
+    assert records_of(archive) == records_of(reference)  # each record once, the same content hashes
+    rows, expected = rows_of_records(archive), rows_of_records(reference)  # each once-per-snapshot row once
     assert rows["media_files"] == expected["media_files"]
     assert rows["errors"] == expected["errors"]
     assert run_cli("verify", "--archive", str(archive)).returncode == 0

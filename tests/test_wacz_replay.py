@@ -24,7 +24,7 @@ from tests.conftest import free_port, read_rows, run_cli
 BIN = Path(sys.executable).parent
 
 
-def _package(archive: Path, out: Path) -> list[dict]:
+def package_wacz(archive: Path, out: Path) -> list[dict]:
     run_cli("package", "--wacz", "--archive", str(archive), "-o", str(out))
     proc = subprocess.run([str(BIN / "wacz"), "validate", "-f", str(out)], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0 and "Validation succeeded" in proc.stdout, proc.stdout + proc.stderr
@@ -83,7 +83,7 @@ def _replays(base: str, page: dict) -> tuple[bytes, dict]:
 def test_recrawl_wacz_validates_and_every_article_replays_in_pywb(recrawled, pywb, tmp_path):
     snapshots = sorted(read_rows(recrawled, "snapshots"), key=lambda r: r["snapshot_id"])
     assert len(snapshots) == 2 and snapshots[1]["not_modified"] > 0
-    pages = _package(recrawled, tmp_path / "recrawl.wacz")
+    pages = package_wacz(recrawled, tmp_path / "recrawl.wacz")
     with zipfile.ZipFile(tmp_path / "recrawl.wacz") as z:
         warcs = [n for n in z.namelist() if n.startswith("archive/")]
     # the re-crawl's own WARC and the first crawl's, which holds the originals its revisits stand for
@@ -116,7 +116,7 @@ def test_package_right_after_reextract(recrawled, tmp_path, pywb):
     archive = tmp_path / "archive"
     shutil.copytree(recrawled, archive)
     run_cli("reextract", "--archive", str(archive))
-    pages = _package(archive, tmp_path / "reextract.wacz")
+    pages = package_wacz(archive, tmp_path / "reextract.wacz")
     titles = set(_latest_titles(archive).values())
     assert titles <= {p["title"] for p in pages}
     base = pywb(tmp_path / "reextract.wacz", "reextract")
