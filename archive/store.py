@@ -57,6 +57,7 @@ from .layout import (
     worker_tag,
 )
 from .lock import ArchiveLock
+from .keyset import DigestSet, IdSet
 from .marker import ensure_archive_root
 from .memory import release_freed_memory
 from .schema import RECORD_TABLES, SCHEMA_VERSION, SNAPSHOTS, TABLES
@@ -325,9 +326,10 @@ class ArchiveWriter:
                 worker=self.worker,
             )
         on_disk = self.resumed or self.joined
-        self._done: set[str] = record_ids_done(root, self.snapshot_id) if on_disk else set()
-        self._keys: dict[str, set[bytes]] = {
-            t: _keys_on_disk(root / t, self.snapshot_id, cols) if on_disk else set()
+        # what this snapshot holds, one cell (16 bytes) a record or row (archive/keyset.py)
+        self._done = IdSet(record_ids_done(root, self.snapshot_id) if on_disk else ())
+        self._keys: dict[str, DigestSet] = {
+            t: DigestSet(_keys_on_disk(root / t, self.snapshot_id, cols) if on_disk else ())
             for t, cols in ONCE_PER_SNAPSHOT.items()
         }
         self._previous: dict[str, PrevRecord] | None = None

@@ -103,6 +103,7 @@ LOGSTATS_INTERVAL = 30.0
 # Navigation first, content after (priorities set by the spider); FIFO within a priority.
 SCHEDULER_DISK_QUEUE = "crawler.frontier.SpillingFifoDiskQueue"  # on disk: JOBDIR, set by cli/crawl.py
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+DUPEFILTER_CLASS = "crawler.dupefilter.CompactDupeFilter"  # fingerprints as integers, not bytes (crawl --redis: its own)
 
 ITEM_PIPELINES = {
     "pipelines.scrapy_pipelines.ExtractPipeline": 300,

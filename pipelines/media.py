@@ -10,14 +10,17 @@ A missing or broken file becomes an ``errors`` row; the crawl goes on.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator, MutableMapping
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import scrapy
+from preshed.maps import PreshMap
 from scrapy.pipelines.files import FilesPipeline
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
+from archive.keyset import KeySet, key64
 from archive.media import MediaStore, StoredMedia, describe
 from pipelines.capture import Capture, warc_columns
 from pipelines.records import WARC_FIELDS, error_row, link_media, media_urls
@@ -52,15 +55,68 @@ class _NoStatStore:
         return {}
 
 
+class ResultCache(MutableMapping):
+    """FilesPipeline's cache of results for the whole crawl (request fingerprint -> result: each URL is
+    downloaded once), kept as what later items need, the file's SHA-256: 40 packed bytes (the fingerprint's
+    bytes 8-16 and the raw hash) in one ``bytearray`` and a 16-byte cell of a hash table of integers keyed
+    by its first 8, where a dict of the whole result took ~400 bytes. A failure (rare, and raised again to
+    later items as it is), or a fingerprint whose first 8 bytes another took, is kept as it is, beside."""
+
+    RECORD = 40
+
+    def __init__(self):
+        self._cells = PreshMap()  # first 8 bytes of a fingerprint -> its record's number + 1
+        self._packed = bytearray()
+        self._other: dict[bytes, object] = {}
+
+    def _record(self, fp: bytes) -> int | None:
+        number = self._cells[key64(fp)]
+        if number is None:
+            return None
+        start = (number - 1) * self.RECORD
+        return start if self._packed[start:start + 8] == fp[8:16] else None
+
+    def __setitem__(self, fp: bytes, result) -> None:
+        sha = result.get("sha256") if isinstance(result, dict) else None
+        if sha is None or len(fp) < 16 or fp in self._other or self._cells[key64(fp)] is not None:
+            self._other[fp] = {"sha256": sha} if sha is not None else result
+            return
+        self._packed += fp[8:16] + bytes.fromhex(sha)
+        self._cells[key64(fp)] = len(self._packed) // self.RECORD
+
+    def __getitem__(self, fp: bytes):
+        start = self._record(fp)
+        if start is None:
+            return self._other[fp]
+        return {"sha256": self._packed[start + 8:start + self.RECORD].hex()}
+
+    def __contains__(self, fp) -> bool:
+        return self._record(fp) is not None or fp in self._other
+
+    def __delitem__(self, fp: bytes) -> None:
+        raise TypeError("FilesPipeline's results are kept for the whole crawl")
+
+    def __len__(self) -> int:
+        return len(self._packed) // self.RECORD + len(self._other)
+
+    def __iter__(self) -> Iterator[bytes]:
+        raise TypeError("FilesPipeline's results are looked up, never listed")
+
+
 class MediaPipeline(FilesPipeline):
     STORE_SCHEMES = {**FilesPipeline.STORE_SCHEMES, "": _NoStatStore, "file": _NoStatStore}
+
+    class SpiderInfo(FilesPipeline.SpiderInfo):
+        def __init__(self, spider):
+            super().__init__(spider)
+            self.downloaded = ResultCache()  # the hash of each URL's file, compact (memory flat as the portal grows)
 
     def __init__(self, store_uri, *, crawler):
         super().__init__(store_uri, crawler=crawler)
         hosts = crawler.settings.getlist("PORTAL_MEDIA_HOSTS")
         self.any_host = "*" in hosts
         self.extra_hosts = {h.lower() for h in hosts if h != "*"}
-        self.described: set[bytes] = set()  # fingerprints of the URLs that have their media row in this crawl
+        self.described = KeySet()  # 8-byte fingerprints of the URLs that have their media row in this crawl
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -109,24 +165,17 @@ class MediaPipeline(FilesPipeline):
         extra = []
         now = datetime.now(timezone.utc)
         for url, (ok, value) in zip(requests, results):
-            key = hashlib.blake2b(url.encode("utf-8"), digest_size=8).digest()
+            key = key64(hashlib.blake2b(url.encode("utf-8"), digest_size=8).digest())
             if ok:
                 sha_by_url[url] = value["sha256"]
-                if key not in self.described:
-                    self.described.add(key)
+                if self.described.add(key):
                     extra.append(("media_files", {
                         "url": url, "site": item.get("site"), "sha256": value["sha256"], "size": value["size"], "mime_type": value["mime_type"],
                         "width": value["width"], "height": value["height"], "path": value["path"],
                         "http_status": value["http_status"], "fetched_at": value["fetched_at"],
                         **{k: value.get(k) for k in WARC_FIELDS},
                     }))
-                    # FilesPipeline keeps this dict as the URL's cached result for the whole crawl: later
-                    # items need only the hash (memory flat as the portal grows)
-                    sha = value["sha256"]
-                    value.clear()
-                    value["sha256"] = sha
-            elif key not in self.described:
-                self.described.add(key)
+            elif self.described.add(key):
                 self.crawler.stats.inc_value("portal/errors")
                 reason, exc = media_failure(value.value)
                 extra.append(("errors", error_row(

@@ -206,7 +206,7 @@ def test_removal_candidates_need_every_listing_fetched_whole(monkeypatch):
 
     from archive.versions import PrevRecord
     from crawler.identity import url_fingerprint
-    from crawler.spiders.portal import PortalSpider
+    from crawler.spiders.portal import REACHED, PortalSpider
     from pipelines.capture import Capture
 
     H = "http://h/wps/portal/hoangmai"
@@ -234,7 +234,7 @@ def test_removal_candidates_need_every_listing_fetched_whole(monkeypatch):
     spider.previous_urls = {url_fingerprint(f"{H}/a/other"): "other"}
     spider.listings_ok = {f"{H}/a", f"{H}/home", f"{H}/b"}
     spider.listings_failed = {f"{H}/b"}
-    spider.reached = {"linked-again"}
+    spider.records.set("linked-again", REACHED)
     assert dict(spider.removal_candidates()) == {
         "gone": f"{H}/a/gone", "only-beside-a-record": f"{H}/a/ob", "state-url": f"{H}/a/su"}
 

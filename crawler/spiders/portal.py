@@ -57,6 +57,7 @@ from twisted.internet.error import (
     TimeoutError,
 )
 
+from archive.keyset import DigestSet, IdFlags, KeyFlags, key64, pair_digest
 from crawler.identity import article_id, is_state_url, url_fingerprint, wcm_path_from_url, wcm_path_from_urls
 from crawler.links import SKIP_SCHEMES, RootJoins, classify
 from crawler.politeness import relax_for_loopback
@@ -187,6 +188,16 @@ def page_selector(response) -> parsel.Selector:
 _SELECTOR_TYPES = ((XmlResponse, "xml"), (JsonResponse, "json"), (HtmlResponse, "html"))
 
 
+#: Flags of a record in :attr:`PortalSpider.records` (one cell a record: :class:`archive.keyset.IdFlags`).
+ARCHIVED = 1  # handed to the pipelines in this snapshot (or resumed as done)
+REACHED = 2  # some fetched page linked to it in this snapshot
+UNREACHABLE = 4  # none of its URLs could be fetched
+CARRIED = 8  # archived before this run (resumed), not yet seen in it
+CLAIMED_HERE = 16  # a crawl worker's: claimed in Redis by this worker (crawler.spiders.workers)
+#: Flags of a URL (its 8-byte fingerprint) in :attr:`PortalSpider.urls`.
+KNOWN_URL = 1  # a URL of a record seen in this snapshot (its own or an alias): never fetched again
+REQUESTED = 2  # requested in this snapshot (cheaper than Scrapy's dupefilter)
+
 #: Link classifications remembered (menus repeat on every page): bounded, so memory stays flat.
 CLASSIFY_CACHE = 16384
 
@@ -201,22 +212,20 @@ class PortalSpider(RequisitesMixin, scrapy.Spider):
         hosts = {urlsplit(u).hostname.lower() for u in self.start_urls if urlsplit(u).hostname}
         self.allowed_hosts = frozenset(hosts)
         self.allowed_domains = sorted(hosts)
-        # identity state: bounded by the number of items and URLs, like Scrapy's own dupefilter
-        self.archived: set[str] = set()  # record ids handed to the pipelines (or resumed as done)
-        self.pending: dict[str, list[str]] = {}  # record id -> URLs seen before its fetch
-        self.known_urls: dict[bytes, str] = {}  # URL fingerprint -> record id
+        # identity state, one cell (16 bytes) per record or URL: record id -> ARCHIVED, REACHED, UNREACHABLE,
+        # CARRIED flags; URL fingerprint -> KNOWN_URL, REQUESTED (docs/design.md "Memory of a crawl")
+        self.records = IdFlags()
+        self.urls = KeyFlags()
+        self.archived_count = 0  # records with ARCHIVED
+        self.pending: dict[str, list[str]] = {}  # record id -> URLs seen before its fetch (until fetched)
         self.pager_seen: set[tuple[str, int]] = set()
-        self.requested: set[bytes] = set()  # fingerprints of URLs already requested (cheaper than Scrapy's dupefilter)
         self.previous: dict = {}  # record id -> what the latest earlier snapshot holds (archive.store.PrevRecord)
         self.previous_urls: dict[bytes, str] = {}  # URL fingerprint -> record id, from earlier snapshots
-        # evidence for removals and for the verdict
-        self.reached: set[str] = set()  # record ids some fetched page linked to in this snapshot
-        self.unreachable: set[str] = set()  # record ids none of whose URLs could be fetched
-        self.listed: set[tuple[str, str]] = set()  # (listing key, record id) already reported
+        # evidence for removals and for the verdict (with REACHED and UNREACHABLE)
+        self.listed = DigestSet()  # pair_digest(listing key, record id) of the pairs already reported
         self.listings_ok: set[str] = set()  # listing keys with a page fetched in this snapshot
         self.listings_failed: set[str] = set()  # listing keys with a page (pager, register page) that failed
         self.walks_incomplete: set[str] = set()  # of those, failed for a reason other than BENIGN_REASONS
-        self.carried: set[str] = set()  # record ids archived before this run (resumed) not yet seen in it
         self.requisites_requested: set[str] = set()  # of this snapshot (a resumed one: load_previous_requisites)
         self.previous_requisites: dict = {}  # url -> archive.requisites.PrevRequisite, when the archive opens
         self.home_ok = False
@@ -251,22 +260,33 @@ class PortalSpider(RequisitesMixin, scrapy.Spider):
         writer = Capture.of(self.crawler).writer
         self.previous = writer.previous
         self.load_previous_requisites(writer)
-        done = writer.done_in_snapshot()
-        self.archived |= done
-        self.carried = set(done)
+        for record_id in writer.done_in_snapshot():
+            self.note_archived(record_id)
+            self.records.set(record_id, CARRIED)
         for record_id, prev in self.previous.items():
             for url in prev.urls_seen or ([prev.url] if prev.url else []):
                 self.previous_urls[url_fingerprint(url)] = record_id
-        if self.archived:
-            self.logger.warning("resuming: %d records already archived in this snapshot", len(self.archived))
+        if self.archived_count:
+            self.logger.warning("resuming: %d records already archived in this snapshot", self.archived_count)
+
+    def is_archived(self, record_id: str) -> bool:
+        return self.records.has(record_id, ARCHIVED)
+
+    def note_archived(self, record_id: str) -> bool:
+        """Mark ``record_id`` archived in this snapshot; True if it was not."""
+        if self.records.set(record_id, ARCHIVED):
+            self.archived_count += 1
+            return True
+        return False
 
     def claim(self, record_id: str) -> bool:
         """True if this crawl has not archived ``record_id`` yet (now it has); crawl workers claim it in
         Redis (:mod:`crawler.spiders.workers`)."""
-        if record_id in self.archived:
-            return False
-        self.archived.add(record_id)
-        return True
+        return self.note_archived(record_id)
+
+    def note_url(self, url: str, flag: int) -> bool:
+        """Set ``flag`` (KNOWN_URL, REQUESTED) on ``url``; True if it was not set."""
+        return self.urls.set(key64(url_fingerprint(url)), flag)
 
     def record_key(self, wcm_path: str, url: str) -> str:
         """The record id of the content at ``wcm_path`` (``url``: where it was seen; see SitesSpider)."""
@@ -284,7 +304,7 @@ class PortalSpider(RequisitesMixin, scrapy.Spider):
             if prev.last_modified:
                 headers["If-Modified-Since"] = prev.last_modified
             meta["handle_httpstatus_list"] = [304]
-        self.requested.add(url_fingerprint(url))
+        self.note_url(url, REQUESTED)
         return scrapy.Request(
             url, callback=self.parse, errback=self.on_error, priority=priority, meta=meta,
             headers=headers or None, dont_filter=False,
@@ -325,7 +345,7 @@ class PortalSpider(RequisitesMixin, scrapy.Spider):
                 discovered += 1
                 earlier = self.pending.pop(aid, [])
                 for u in [*seen_urls, *self_urls]:
-                    self.known_urls[url_fingerprint(u)] = aid
+                    self.note_url(u, KNOWN_URL)
                 urls = list(dict.fromkeys([*earlier, *seen_urls, *self_urls]))
                 meta_out = {"wcm_path": wcm_path, "record_id": aid, "urls_seen": urls}
                 if meta.get("removal_check"):
@@ -344,7 +364,8 @@ class PortalSpider(RequisitesMixin, scrapy.Spider):
                    else self.previous_urls.get(url_fingerprint(link.url)))
             if aid is not None:
                 linked.append(aid)
-        self.reached.update(linked)
+        for aid in linked:
+            self.records.set(aid, REACHED)
         if not record_page:
             yield from self._listing_item(listing_key, linked)
         barren = 0 if new_here else meta.get("barren", 0) + 1
@@ -358,9 +379,8 @@ class PortalSpider(RequisitesMixin, scrapy.Spider):
     def _listing_item(self, listing_key, linked):
         """The records a listing, register or menu page lists (once per listing key and record)."""
         self.listings_ok.add(listing_key)
-        fresh = [aid for aid in dict.fromkeys(linked) if (listing_key, aid) not in self.listed]
+        fresh = [aid for aid in dict.fromkeys(linked) if self.listed.add(pair_digest(listing_key, aid))]
         if fresh:
-            self.listed.update((listing_key, aid) for aid in fresh)
             yield {"item_type": "listing", "listing": listing_key, "record_ids": fresh, "seen_at": _now()}
 
     def _scan(self, response, page) -> tuple[list[str], list]:
@@ -397,27 +417,26 @@ class PortalSpider(RequisitesMixin, scrapy.Spider):
 
     def _note_content(self, link) -> int:
         aid = self.record_key(link.wcm_path, link.url)
-        if aid in self.carried:  # archived before this run: new to its walks (a resumed walk goes as deep)
-            self.carried.discard(aid)
+        if self.records.clear(aid, CARRIED):  # archived before this run: new to its walks (a resumed walk goes as deep)
             return 1
-        if aid in self.archived or aid in self.pending:
+        if self.is_archived(aid) or aid in self.pending:
             return 0
         return 1
 
     def _aliases_from_links(self, follow):
         """Alias items for links naming records already archived (the URL is not fetched)."""
         for link in follow:
-            if link.kind == "content" and (aid := self.record_key(link.wcm_path, link.url)) in self.archived:
+            if link.kind == "content" and self.is_archived(aid := self.record_key(link.wcm_path, link.url)):
                 yield from self._aliases(aid, [link.url])
 
     def _next_request(self, link, response, barren, listing_key, new_here):
         fp = url_fingerprint(link.url)
-        known = self.known_urls.get(fp)
-        if known is not None:
+        url_flags = self.urls.flags(key64(fp))
+        if url_flags & KNOWN_URL:
             return None
         aid = self.record_key(link.wcm_path, link.url) if link.kind == "content" else self.previous_urls.get(fp)
         if aid is not None:
-            if aid in self.archived:
+            if self.is_archived(aid):
                 return None
             if aid in self.pending:
                 if link.url not in self.pending[aid]:
@@ -441,7 +460,7 @@ class PortalSpider(RequisitesMixin, scrapy.Spider):
             self.pager_seen.add(key)
             return self._request(link.url, PRIORITY_NAV, barren=pager_barren, listing=listing_key,
                                  page_no=page_no, referer=response.url)
-        if barren > self.max_barren or fp in self.requested:
+        if barren > self.max_barren or url_flags & REQUESTED:
             return None
         return self._request(link.url, PRIORITY_NAV, barren=barren, referer=response.url)
 
@@ -522,9 +541,7 @@ class PortalSpider(RequisitesMixin, scrapy.Spider):
 
     def _aliases(self, aid, urls):
         for url in urls:
-            fp = url_fingerprint(url)
-            if fp not in self.known_urls:
-                self.known_urls[fp] = aid
+            if self.note_url(url, KNOWN_URL):
                 yield {"item_type": "alias", "record_id": aid, "url": url, "seen_at": _now()}
 
     def _page_item(self, response, identity, self_urls):
@@ -579,7 +596,7 @@ class PortalSpider(RequisitesMixin, scrapy.Spider):
             yield self._request(others[0], PRIORITY_CONTENT, barren=0, wcm_path=request.meta.get("wcm_path"),
                                 record_id=aid)
         elif aid:
-            self.unreachable.add(aid)
+            self.records.set(aid, UNREACHABLE)
 
     # -- the end: removals and the verdict --------------------------------------------------
     def verdict(self) -> str:
@@ -598,9 +615,9 @@ class PortalSpider(RequisitesMixin, scrapy.Spider):
         linked to them in this snapshot, and every listing that listed them last time was fetched whole."""
         out = []
         recorded = Capture.of(self.crawler).writer.done_in_snapshot()  # every item is through the pipelines
-        seen = self.reached | self.archived | self.unreachable | set(self.pending) | recorded
         for rid, prev in self.previous.items():
-            if prev.removed or rid in seen:
+            if (prev.removed or self.records.has(rid, REACHED | ARCHIVED | UNREACHABLE) or rid in self.pending
+                    or rid in recorded):
                 continue
             # a record's own page is no listing (its related lists are not re-read when it answers 304)
             listings = [key for key in prev.listings if url_fingerprint(key) not in self.previous_urls]

@@ -16,7 +16,7 @@ import scrapy
 from scrapy.exceptions import DontCloseSpider
 
 from crawler.redis_scheduler import shared_state
-from crawler.spiders.portal import PortalSpider
+from crawler.spiders.portal import CLAIMED_HERE, PortalSpider
 from crawler.spiders.sites import SitesSpider
 from pipelines.capture import Capture
 
@@ -32,12 +32,11 @@ class WorkerMixin:
     def claim(self, record_id: str) -> bool:
         """True if no worker of the crawl has archived ``record_id`` (this one now does). Asked of Redis
         each time a page names a record another worker has: a killed worker's claim may have been released."""
-        claimed_here = self.__dict__.setdefault("claimed_here", set())
-        if record_id in claimed_here:
+        if self.records.has(record_id, CLAIMED_HERE):
             return False
-        self.archived.add(record_id)  # known here from now on, whoever has it
+        self.note_archived(record_id)  # known here from now on, whoever has it
         if self.shared.claim_record(record_id):
-            claimed_here.add(record_id)
+            self.records.set(record_id, CLAIMED_HERE)
             return True
         return False
 
