@@ -1,7 +1,7 @@
 """Peak memory and time of a crawl's close on archives of two sizes (issue 11, target 4: memory flat as the
 portal grows, stated for 50,000 vs 5,000 articles; a crawl of 50,000 does not fit ``make bench``).
 
-    python -m bench.close_memory [--records 5000 50000] [--rounds 1]
+    python -m bench.close_memory [--records 5000 50000] [--rounds 1] [--unchanged]
 
 What a crawl does at its end, after the last item is through (``pipelines/capture.py`` ``Capture.close``,
 ``cli/crawl.py``): the snapshot's close (``ArchiveWriter.close``: compaction of every record table, the
@@ -16,7 +16,9 @@ its page fetch, a listing row, its URL aliases, its images' media rows), with th
 (:mod:`replica.textgen`; bodies ~3.5 KB of text and ~4 KB of HTML, as the crawled replica's). Then the
 kernel's high-water mark of the process's resident set is reset (``/proc/self/clear_refs``) and each phase
 of the close is run and timed, its own ``VmHWM`` read after it: the close's peak is the highest of them, and
-what the phase adds to the resident set before the close (``base``) is its growth.
+what the phase adds to the resident set before the close (``base``) is its growth. ``--unchanged`` then
+writes the same articles again as a second snapshot (a re-crawl of an unchanged portal: a ``changes`` row
+``unchanged`` each, no record row), closes it and times its search-index update alone (``unchanged_s``).
 """
 from __future__ import annotations
 
@@ -102,9 +104,10 @@ def items(records: int, seed: int = 1):
         yield rows
 
 
-def child(root: Path, records: int) -> dict:
+def child(root: Path, records: int, unchanged: bool = False) -> dict:
     """Write a snapshot of ``records`` articles into ``root`` as a crawl does, then close it as a crawl does;
-    the close's phases with their seconds and peak resident set (MB)."""
+    the close's phases with their seconds and peak resident set (MB); with ``unchanged``, the seconds of the
+    search-index update after an unchanged re-crawl too."""
     from archive import ArchiveWriter
     from archive.summary import summarize
     from cli.crawl import arrow_memory_pool
@@ -150,16 +153,25 @@ def child(root: Path, records: int) -> dict:
     out["close_s"] = sum(p["s"] for p in out["phases"].values())
     out["peak_mb"] = max(p["peak_mb"] for p in out["phases"].values())
     out["anon_mb"] = max(p["anon_mb"] for p in out["phases"].values())
+    if unchanged:
+        again = ArchiveWriter(root, seeds=SEEDS, command="bench")
+        for rows in items(records):
+            again.add_item(rows)
+        again.close(status="complete", mark_removed=False)
+        t = time.perf_counter()
+        stats = update_index(root)
+        out["unchanged_s"] = time.perf_counter() - t
+        assert stats.added == 0 and stats.live == records, stats
     return out
 
 
-def measure(records: int, code: str | None = None) -> dict:
+def measure(records: int, code: str | None = None, unchanged: bool = False) -> dict:
     """:func:`child` in a fresh process (``code``: a checkout whose code runs), on a temporary archive."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, (code, str(Path(__file__).resolve().parents[1]))))
     with tempfile.TemporaryDirectory(prefix="bench-close-") as tmp:  # this file runs; ``code``'s archive
         proc = subprocess.run([sys.executable, __file__, "--child", str(records),
-                               "--archive", str(Path(tmp) / "archive")],
+                               "--archive", str(Path(tmp) / "archive"), *(["--unchanged"] if unchanged else [])],
                               cwd=code, env=env, capture_output=True, text=True)
     if proc.returncode:
         raise SystemExit(f"bench close_memory: the close of {records} records failed: {proc.stderr.strip()[-400:]}")
@@ -168,9 +180,10 @@ def measure(records: int, code: str | None = None) -> dict:
 
 def describe(name: str, m: dict) -> str:
     phases = ", ".join(f"{k} {v['peak_mb']:.0f} MB (anon {v['anon_mb']:.0f}) {v['s']:.1f}s" for k, v in m["phases"].items())
+    again = f"; index update after an unchanged re-crawl {m['unchanged_s']:.3f}s" if "unchanged_s" in m else ""
     return (f"  {name:9} {m['records']:>6} records: close peak {m['peak_mb']:4.0f} MB (+{m['peak_mb'] - m['base_mb']:.0f} "
             f"over {m['base_mb']:.0f} before it; anonymous {m['anon_mb']:.0f} MB), {m['close_s']:.1f}s  [{phases}]; "
-            f"written in {m['write_s']:.0f}s")
+            f"written in {m['write_s']:.0f}s{again}")
 
 
 def bench_close_memory(small: int = 1000, big: int = 10_000) -> list[dict]:
@@ -196,18 +209,20 @@ def main(argv=None) -> int:
     p.add_argument("--rounds", type=int, default=1)
     p.add_argument("--baseline", help="a checkout of other code, measured too in alternation "
                                       "(git archive main | tar -x -C DIR)")
+    p.add_argument("--unchanged", action="store_true", help="then write the same articles again (an unchanged "
+                   "re-crawl) and time its search-index update")
     p.add_argument("--child", type=int, help=argparse.SUPPRESS)
     p.add_argument("--archive", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
-        print(json.dumps(child(args.archive, args.child)))
+        print(json.dumps(child(args.archive, args.child, args.unchanged)))
         return 0
     codes = {"this": None}
     if args.baseline:
         codes["baseline"] = str(Path(args.baseline).resolve())
     for _ in range(args.rounds):
         for name, code in codes.items():
-            small, big = (measure(n, code) for n in args.records)
+            small, big = (measure(n, code, args.unchanged) for n in args.records)
             print(describe(name, small), flush=True)
             print(describe(name, big), flush=True)
             print(f"  {name:9} peak {big['peak_mb'] / small['peak_mb']:.2f}x, close time "

@@ -166,8 +166,27 @@ def search(archive_dir: str | os.PathLike[str], query: str, *, filters: Filters 
         db.close()
     q = build_query(index.schema, query, filters or Filters(), ids)
     searcher = index.searcher()
-    # never more than the index holds: tantivy sizes its top-k heap by the limit (and panics past 2**31)
-    found = searcher.search(q, max(1, min(int(limit), searcher.num_docs))).hits
     exact, prefixes = match_terms(query)
     return [_hit(i, score, searcher.doc(addr).to_dict(), exact, prefixes, marks)
-            for i, (score, addr) in enumerate(found, 1)]
+            for i, (score, addr) in enumerate(ranked(searcher, q, limit), 1)]
+
+
+def ranked(searcher, query, limit: int) -> list[tuple[float, object]]:
+    """The best ``limit`` (score, address) of ``query``: by score, then by doc id (the order the versions were
+    indexed in). tantivy breaks ties by the document's address, which depends on how the index is cut into
+    segments (its commits and merges): hits tied at the cut are fetched until the first lower score, then
+    ordered here, so the same index content always gives the same hits in the same order."""
+    # never more than the index holds: tantivy sizes its top-k heap by the limit (and panics past 2**31)
+    total = searcher.num_docs
+    if not total:
+        return []
+    limit = max(1, min(int(limit), total))
+    fetch = min(limit + 1, total)
+    while True:
+        hits = searcher.search(query, fetch).hits
+        if len(hits) < fetch or fetch == total or hits[-1][0] < hits[limit - 1][0]:
+            break  # every hit scoring as the limit-th one is in
+        fetch = min(fetch * 2, total)
+    ids = searcher.fast_field_values("id", [addr for _, addr in hits])
+    order = sorted(range(len(hits)), key=lambda i: (-hits[i][0], ids[i]))
+    return [hits[i] for i in order[:limit]]
