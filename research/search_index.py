@@ -18,9 +18,9 @@ undone. After a re-crawl that changed nothing, :func:`_nothing_new` proves so fr
 (its snapshot's ``changes`` rows) and only the watermark moves. :func:`rebuild_index` writes a fresh index
 beside the old one and swaps it in.
 
-Memory: tantivy is committed every :data:`COMMIT_EVERY` documents (its queue drained, the freed memory handed
-back), so the update's memory does not grow with the documents it adds; search results do not depend on the
-segments those commits leave (:func:`research.search.ranked`). Crash-safety: the update marks the bookkeeping
+Memory: tantivy is committed every :data:`COMMIT_EVERY` documents (its backlog drained, the memory freed handed
+back), so the backlog no longer builds up over a whole update; search results do not depend on the segments
+those commits leave (:func:`research.search.ranked`). Crash-safety: the update marks the bookkeeping
 ``updating`` (committed) before tantivy's first commit and clears it in its own final commit; an index found
 so marked (an update killed between the commits), or whose document count disagrees with the bookkeeping, is
 rebuilt by the next update (:func:`is_stale` says so).
@@ -57,10 +57,14 @@ FILTER_TEXT = ("section", "author")
 WRITER_HEAP = 48_000_000
 WRITER_THREADS = 1
 #: documents handed to tantivy between two commits of an update. tantivy queues the documents it is given in a
-#: channel of up to 10,000 that its one indexing thread drains slower than Python fills it (~20 KB a document of
-#: the replica's size: +205 MB at 20,000 articles); a commit waits until the queue is drained, so the queue never
-#: holds more than this many. Each commit ends a segment; tantivy's merge policy merges them in the background
-#: (search results do not depend on the segments: :func:`research.search.ranked`).
+#: channel of up to 10,000 that its one indexing thread drains slower than Python fills it, so the backlog grows
+#: with the documents of an update until that cap (~+200 MB); a commit waits until it is drained, and the memory
+#: freed then is handed back (glibc keeps it in the arena of the indexing thread, which each commit replaces).
+#: Not fewer: every commit ends a segment, and from 8 segments of a size tantivy merges them, reading them
+#: through mmap (file pages in the resident set): at 5,000 a commit 50,000 articles peaked 80 MB higher than at
+#: 10,000 (422 against 342 MB, one run), at 1,000 ~40% slower too. At 10,000 the close of 50,000 synthetic articles peaked at 397 MB against
+#: 438 (anonymous 263 against 305), its update 11.3 s against 13.7 (bench/close_memory.py, same run). Search
+#: results do not depend on the segments the commits leave (:func:`research.search.ranked`).
 COMMIT_EVERY = 10_000
 #: the update's DuckDB: one thread (a second holds a second set of Parquet readers, ~+20 MB at 50,000 articles,
 #: for no gain: the rows are converted one by one in Python) and a memory limit; insertion order kept (the
