@@ -62,9 +62,10 @@ WRITER_THREADS = 1
 #: freed then is handed back (glibc keeps it in the arena of the indexing thread, which each commit replaces).
 #: Not fewer: every commit ends a segment, and from 8 segments of a size tantivy merges them, reading them
 #: through mmap (file pages in the resident set): at 5,000 a commit 50,000 articles peaked 80 MB higher than at
-#: 10,000 (422 against 342 MB, one run), at 1,000 ~40% slower too. At 10,000 the close of 50,000 synthetic articles peaked at 397 MB against
-#: 438 (anonymous 263 against 305), its update 11.3 s against 13.7 (bench/close_memory.py, same run). Search
-#: results do not depend on the segments the commits leave (:func:`research.search.ranked`).
+#: 10,000 (422 against 342 MB, one run), at 1,000 ~40% slower too. At 10,000 the close of 50,000 synthetic
+#: articles peaked at 397-399 MB against 438-454 (anonymous 263-268 against 305-323), its update 11-21 s against
+#: 14-23 (bench/close_memory.py, two runs, in alternation). Search results do not depend on the segments the
+#: commits leave (:func:`research.search.ranked`).
 COMMIT_EVERY = 10_000
 #: the update's DuckDB: one thread (a second holds a second set of Parquet readers, ~+20 MB at 50,000 articles,
 #: for no gain: the rows are converted one by one in Python) and a memory limit; insertion order kept (the
