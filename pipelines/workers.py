@@ -14,13 +14,19 @@ crawler with its reactor and threads), ``PORTAL_EXTRACT_WORKERS`` processes:
   pool on every try fails with ``extract_crashed``; an exception raised by the task is ``extract_failed``;
 * each worker ignores SIGINT (Ctrl-C goes to the crawl, which stops cleanly), exits when the crawl process
   ends however it ends (kill -9 included), and may have an address-space limit
-  (``PORTAL_EXTRACT_MEMORY_MB``), so one page cannot take the machine's memory.
+  (``PORTAL_EXTRACT_MEMORY_MB``), so one page cannot take the machine's memory;
+* a worker's memory stays flat over the pages it extracts: what it inherits from the fork server (the
+  extractor, and trafilatura's stop-word lists, ``pipelines.worker_preload``) stays shared, as each worker
+  first freezes it out of the garbage collector's reach (``gc.freeze``: a full collection wrote to the
+  header of every inherited object, copying the fork server's pages into each worker a little more at
+  every collection; docs/design.md "Memory of a crawl").
 
 Any picklable module-level function can be submitted (``pool.submit(fn, *args)``): media hashing can
 move here the same way.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -36,7 +42,8 @@ from concurrent.futures.process import BrokenProcessPool
 from twisted.internet.defer import Deferred, DeferredSemaphore
 
 logger = logging.getLogger(__name__)
-PRELOAD = ["pipelines.tasks", "pipelines.extract"]  # imported once by the fork server; workers start warm
+# imported once by the fork server: workers start warm, and share what these built
+PRELOAD = ["pipelines.tasks", "pipelines.extract", "pipelines.worker_preload"]
 MAX_TRIES = 3  # a task is run at most this often when workers keep dying under it
 
 
@@ -79,6 +86,7 @@ def _state(pid: int) -> str:
 
 
 def _init_worker(memory_mb: int, crawl_pid: int, nice: int = 0) -> None:
+    gc.freeze()  # what the fork server built is never collected here: its pages stay shared, not copied
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if nice > 0:
         background(nice)
