@@ -9,9 +9,11 @@ crawler with its reactor and threads), ``PORTAL_EXTRACT_WORKERS`` processes:
 * at most ``PORTAL_EXTRACT_IN_FLIGHT`` tasks are handed over at once (a ``DeferredSemaphore``); the
   rest wait, their pages stay in Scrapy's scraper slot, whose back-pressure stops new downloads;
 * a task over its timeout fails with ``extract_timeout``; its worker cannot be interrupted, so the pool
-  is replaced (its processes killed) and the other tasks of that pool are run again on the new one;
-* a worker that dies (segfault, kill) breaks the pool: its tasks are run again, a task that breaks the
-  pool on every try fails with ``extract_crashed``; an exception raised by the task is ``extract_failed``;
+  is replaced (its processes killed) and the other tasks of that pool are run again, as after a crash;
+* a worker that dies (segfault, kill) breaks the pool, and every task in it fails with it: which one killed
+  it is unknown, so each is run again *alone* (new tasks wait meanwhile), and only a task that breaks the
+  pool while alone, on every try, fails with ``extract_crashed`` (its neighbours are not blamed with it);
+  an exception raised by the task is ``extract_failed``;
 * each worker ignores SIGINT (Ctrl-C goes to the crawl, which stops cleanly), exits when the crawl process
   ends however it ends (kill -9 included), and may have an address-space limit
   (``PORTAL_EXTRACT_MEMORY_MB``), so one page cannot take the machine's memory;
@@ -35,9 +37,10 @@ import select
 import signal
 import threading
 import time
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 
 from twisted.internet.defer import Deferred, DeferredSemaphore
 
@@ -150,6 +153,10 @@ class WorkerPool:
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
         self.replaced = 0  # pools replaced after a timeout or a dead worker
+        self._running = 0  # tasks handed to a pool and not answered yet
+        self._suspects: deque = deque()  # (fn, args, task, tries, Deferred) a broken pool took down: each runs alone
+        self._alone = False  # a suspect is running alone
+        self._waiting: list[Deferred] = []  # new tasks held back while suspects run
 
     # -- the executor ------------------------------------------------------------------------
     def executor(self) -> ProcessPoolExecutor:
@@ -206,7 +213,28 @@ class WorkerPool:
                 from twisted.internet.defer import fail
 
                 return fail(TaskFailed(f"{kind}_failed", f"{type(exc).__name__}: {exc}"))
-        return self.semaphore.run(self._run, fn, args, _Task(timeout or self.timeout, kind), 1)
+        return self.semaphore.run(self._new_task, fn, args, _Task(timeout or self.timeout, kind))
+
+    def _new_task(self, fn, args, task: _Task) -> Deferred:
+        if self._suspects or self._alone:  # suspects run alone first
+            waiting: Deferred = Deferred()
+            self._waiting.append(waiting)
+            return waiting.addCallback(lambda _: self._new_task(fn, args, task))
+        return self._run(fn, args, task, 1)
+
+    def _next_suspect(self) -> None:
+        """Run the next suspect once the pool is empty; with none left, let the held-back tasks go."""
+        if self._alone:
+            return
+        if self._suspects:
+            if not self._running:
+                fn, args, task, tries, result = self._suspects.popleft()
+                self._alone = True
+                self._run(fn, args, task, tries, alone=True).chainDeferred(result)
+            return
+        waiting, self._waiting = self._waiting, []
+        for d in waiting:
+            d.callback(None)
 
     def _submit(self, fn, args):
         """In a reactor thread: starting worker processes blocks until the fork server has forked them."""
@@ -218,17 +246,22 @@ class WorkerPool:
             executor = self.executor()
             return executor, executor.submit(fn, *args)
 
-    def _run(self, fn, args, task: _Task, tries: int) -> Deferred:
+    def _run(self, fn, args, task: _Task, tries: int, alone: bool = False) -> Deferred:
         from twisted.internet import reactor
         from twisted.internet.threads import deferToThread
 
         result: Deferred = Deferred()
+        self._running += 1
 
         def submitted(pair):
             executor, future = pair
             timer = reactor.callLater(task.timeout, self._timed_out, result, executor, task)
-            future.add_done_callback(
-                lambda f: reactor.callFromThread(self._done, result, f, timer, executor, fn, args, task, tries))
+            future.add_done_callback(lambda f: reactor.callFromThread(
+                self._done, result, f, timer, executor, fn, args, task, tries, alone))
+
+        def not_submitted(failure):
+            self._ended(alone)
+            result.errback(TaskFailed(f"{task.kind}_failed", str(failure.value)))
 
         executor = self._executor
         if executor is not None and len(getattr(executor, "_processes", None) or ()) >= self.workers:
@@ -238,11 +271,24 @@ class WorkerPool:
                 return result
             except (BrokenProcessPool, RuntimeError):
                 pass  # broken or shut down under us: a fresh pool, from a thread
-        deferToThread(self._submit, fn, args).addCallbacks(
-            submitted, lambda failure: result.errback(TaskFailed(f"{task.kind}_failed", str(failure.value))))
+        deferToThread(self._submit, fn, args).addCallbacks(submitted, not_submitted)
         return result
 
-    def _done(self, result: Deferred, future, timer, executor, fn, args, task: _Task, tries: int) -> None:
+    def _ended(self, alone: bool) -> None:
+        self._running -= 1
+        if alone:
+            self._alone = False
+
+    def _done(self, result: Deferred, future, timer, executor, fn, args, task: _Task, tries: int,
+              alone: bool = False) -> None:
+        self._ended(alone)
+        try:
+            self._answer(result, future, timer, executor, fn, args, task, tries, alone)
+        finally:
+            self._next_suspect()
+
+    def _answer(self, result: Deferred, future, timer, executor, fn, args, task: _Task, tries: int,
+                alone: bool) -> None:
         if result.called:  # timed out already
             return
         if timer.active():
@@ -252,10 +298,13 @@ class WorkerPool:
             result.callback(future.result())
         elif isinstance(exc, BrokenProcessPool):
             self._replace(executor)
-            if tries >= MAX_TRIES:
-                result.errback(TaskFailed(f"{task.kind}_crashed", f"the worker process died {tries} times on this task"))
-            else:
-                self._run(fn, args, task, tries + 1).chainDeferred(result)
+            if alone and tries >= MAX_TRIES:
+                result.errback(TaskFailed(f"{task.kind}_crashed",
+                                          f"the worker process died on this task, alone in its pool, {tries} times"))
+            elif alone:  # its own fault, or a passing one: again, still alone
+                self._suspects.appendleft((fn, args, task, tries + 1, result))
+            else:  # one of the pool's tasks killed it: not yet known which
+                self._suspects.append((fn, args, task, 1, result))
         else:
             result.errback(TaskFailed(f"{task.kind}_failed", f"{type(exc).__name__}: {exc}"))
 

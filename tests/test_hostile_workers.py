@@ -47,6 +47,18 @@ def main(reactor):
         yield pool.submit(os._exit, 3)
     except TaskFailed as e:
         out["crash"] = e.reason
+    crasher = pool.submit(os._exit, 3)  # with three tasks beside it in the pool it kills: they are not blamed
+    beside = [pool.submit(time.sleep, 0.5) for _ in range(3)]
+    try:
+        yield crasher
+    except TaskFailed as e:
+        out["crasher"] = e.reason
+    out["beside"] = []
+    for d in beside:
+        try:
+            out["beside"].append((yield d))
+        except TaskFailed as e:
+            out["beside"].append(e.reason)
     try:
         yield pool.submit(int, "not a number")
     except TaskFailed as e:
@@ -80,6 +92,7 @@ def test_worker_pool_results_timeouts_crashes_and_memory():
     assert out["timeout"][0] == "extract_timeout" and out["timeout"][1] < 10, out
     assert out["bystander"] == "done"
     assert out["crash"] == "extract_crashed"
+    assert out["crasher"] == "extract_crashed" and out["beside"] == [None] * 3, out  # were crashed with it
     assert out["error"][0] == "extract_failed" and "ValueError" in out["error"][1]
     assert out["memory"][0] == "extract_failed" and "MemoryError" in out["memory"][1]
     assert out["after"] == 1024 and out["replaced"] >= 2
