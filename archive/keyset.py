@@ -4,9 +4,10 @@ A crawl of N records remembers ~N of several things for its whole length (URLs r
 archived, rows written once per snapshot). Held as Python objects, one such key costs ~90-170 bytes (a
 ``bytes`` or ``str`` of ~50-65 bytes, a set's slot, a tuple for a pair); here it costs one 16-byte cell
 of preshed's hash table of unsigned 64-bit integers (spaCy's; it takes the key as its own hash, which
-suits digests and record ids, both already uniform), ~21-43 bytes with the table's free cells. Nothing
-is approximate: a 16-byte digest is kept whole (its first 8 bytes the cell's key, its last 8 the value),
-a record id whole (16 hex digits are a 64-bit integer; any other id stays a string, beside).
+suits digests and record ids, both already uniform), ~27-53 bytes with the free cells (the table doubles
+once 60% full). Nothing is approximate: a 16-byte digest is kept whole (its first 8 bytes the cell's key,
+its last 8 the value), a record id whole (16 hex digits are a 64-bit integer; any other id stays a
+string, beside).
 """
 from __future__ import annotations
 

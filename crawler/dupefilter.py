@@ -3,7 +3,7 @@
 Scrapy's ``RFPDupeFilter`` keeps every request's 20-byte fingerprint as a ``bytes`` in a set (~90 bytes
 each with the set's slot) and, with a ``JOBDIR``, appends it to ``requests.seen`` there. This one keeps
 the fingerprint's first 16 bytes in one cell of a hash table of integers (:class:`archive.keyset.DigestSet`,
-~21-43 bytes), and writes no ``requests.seen``: the crawl's ``JOBDIR`` is its frontier
+~27-53 bytes), and writes no ``requests.seen``: the crawl's ``JOBDIR`` is its frontier
 (:mod:`crawler.frontier`), made afresh by every crawl, never resumed from. It is kept beside the spider's
 own memory of requested URLs because a request Scrapy retries or redirects passes through it.
 """
