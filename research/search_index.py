@@ -373,12 +373,10 @@ def _nothing_new(db: sqlite3.Connection, archive_dir: Path) -> str | None:
     snapshots = closed_snapshot_ids(archive_dir)
     if sum(1 for s in snapshots if s <= watermark) != int(closed):
         return None
-    if db.execute("SELECT 1 FROM docs WHERE snapshot_id > ? LIMIT 1", [watermark]).fetchone():
-        return None
     if any(_parts_after(archive_dir / table, watermark) != [] for table in RECORD_TABLES):
-        return None
+        return None  # new record rows: the usual case, told from the file names alone
     changes = _parts_after(archive_dir / "changes", watermark)
-    if changes is None:
+    if changes is None or db.execute("SELECT 1 FROM docs WHERE snapshot_id > ? LIMIT 1", [watermark]).fetchone():
         return None
     if changes:
         seen = ds.dataset(changes, format="parquet").to_table(columns=["change", "table", "record_id"]).to_pydict()
