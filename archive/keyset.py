@@ -104,6 +104,23 @@ class DigestSet:
         yield from self._more
 
 
+class KeyNumbers:
+    """Unsigned 64-bit integer -> a positive integer (a record's number in a caller's packed records)."""
+
+    __slots__ = ("_cells",)
+
+    def __init__(self):
+        self._cells = PreshMap()
+
+    def get(self, key: int) -> int | None:
+        return self._cells[key]
+
+    def set(self, key: int, number: int) -> None:
+        if number <= 0:
+            raise ValueError(f"a KeyNumbers value is a positive integer, not {number}")
+        self._cells[key] = number
+
+
 class KeyFlags:
     """Unsigned 64-bit integer -> flag bits (ints > 0, one bit each): one cell a key however many flags."""
 

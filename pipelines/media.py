@@ -15,12 +15,11 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import scrapy
-from preshed.maps import PreshMap
 from scrapy.pipelines.files import FilesPipeline
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
-from archive.keyset import KeySet, key64
+from archive.keyset import KeyNumbers, KeySet, key64
 from archive.media import MediaStore, StoredMedia, describe
 from pipelines.capture import Capture, warc_columns
 from pipelines.records import WARC_FIELDS, error_row, link_media, media_urls
@@ -65,12 +64,12 @@ class ResultCache(MutableMapping):
     RECORD = 40
 
     def __init__(self):
-        self._cells = PreshMap()  # first 8 bytes of a fingerprint -> its record's number + 1
+        self._numbers = KeyNumbers()  # first 8 bytes of a fingerprint -> its record's number + 1
         self._packed = bytearray()
         self._other: dict[bytes, object] = {}
 
     def _record(self, fp: bytes) -> int | None:
-        number = self._cells[key64(fp)]
+        number = self._numbers.get(key64(fp))
         if number is None:
             return None
         start = (number - 1) * self.RECORD
@@ -78,11 +77,11 @@ class ResultCache(MutableMapping):
 
     def __setitem__(self, fp: bytes, result) -> None:
         sha = result.get("sha256") if isinstance(result, dict) else None
-        if sha is None or len(fp) < 16 or fp in self._other or self._cells[key64(fp)] is not None:
+        if sha is None or len(fp) < 16 or fp in self._other or self._numbers.get(key64(fp)) is not None:
             self._other[fp] = {"sha256": sha} if sha is not None else result
             return
         self._packed += fp[8:16] + bytes.fromhex(sha)
-        self._cells[key64(fp)] = len(self._packed) // self.RECORD
+        self._numbers.set(key64(fp), len(self._packed) // self.RECORD)
 
     def __getitem__(self, fp: bytes):
         start = self._record(fp)
