@@ -72,9 +72,9 @@ class TreeCpu:
                     self.role[pid] = self._role(pid, parents)
 
     def _role(self, pid: int, parents) -> str:
-        if pid == self.root:
-            return "main"
         cmd = _cmdline(pid)
+        if pid == self.root or (parents[pid][0] == self.root and cmd == _cmdline(self.root)):
+            return "main"  # the command's process, and the crawl process it forked (cli/crawl_process.py)
         if "forkserver" in cmd and "forkserver" not in _cmdline(parents[pid][0]):
             return "forkserver"  # its children (the workers) have its command line
         if "resource_tracker" in cmd:

@@ -4,11 +4,13 @@
 
 Two measures of one crawl, both printed:
 
-* **the crawl's process tree** (the figure the target row uses): the crawl process, the extraction
-  workers' fork server and its workers (``pipelines/workers.py``), their proportional set sizes (``Pss``
+* **the crawl's process tree** (the figure the target row uses): the command's process, the crawl process
+  it forks (``cli/crawl_process.py``), the extraction workers' fork server and its workers
+  (``pipelines/workers.py``), their proportional set sizes (``Pss``
   of ``/proc/PID/smaps_rollup``: a page the forked workers share is counted once, not once per worker)
   summed per sample, every 0.1 s; the highest sum. Sampling can miss a spike shorter than 0.1 s;
-* **the crawl process alone**: the kernel's high-water mark of its resident set (``VmHWM`` of
+* **the crawl process alone** (the command's, after the crawl, if higher): the kernel's high-water mark
+  of its resident set (``VmHWM`` of
   ``/proc/PID/status``, exact however short the spike), its last reading before the process exits. Not
   ``ru_maxrss`` from ``wait4``: Linux carries a parent's peak into its child across fork and exec, so a
   crawl started by a bench process that had grown to 400 MB would "peak" at 400 MB at least.
@@ -71,11 +73,33 @@ def pss_mb(pid: int) -> float:
     return _field_mb(f"/proc/{pid}/smaps_rollup", "Pss")
 
 
+def crawl_process(pid: int, below: set[int]) -> int:
+    """The process that crawls: the one ``portal-archive crawl`` forked (cli/crawl_process.py) while it runs,
+    else the command's own process."""
+    for child in below:
+        try:
+            with open(f"/proc/{child}/stat", encoding="ascii", errors="replace") as fh:
+                if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid and _cmdline(child) == _cmdline(pid):
+                    return child
+        except (OSError, ValueError, IndexError):
+            continue
+    return pid
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read()
+    except OSError:
+        return b""
+
+
 def measured_crawl(url: str, archive: Path, *settings: str, code: str | None = None, cwd=None, env=None,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, on_sample=None) -> dict:
     """Run one ``portal-archive crawl URL --archive ARCHIVE`` (``settings``: ``-s`` values; ``code``: a checkout
-    whose code runs) and measure its memory: ``rss_mb`` (the crawl process's VmHWM), ``tree_mb`` (peak of the
-    tree's summed Pss), ``main_sampled_mb`` (peak of the crawl's VmRSS as sampled: the measure before),
+    whose code runs) and measure its memory: ``rss_mb`` (VmHWM of the crawl process, :func:`crawl_process`, or
+    of the command's if higher), ``tree_mb`` (peak of the tree's summed Pss), ``main_sampled_mb`` (peak of the
+    crawl process's VmRSS as sampled: the measure before),
     ``timeline`` (the samples where ``tree_mb`` rose: seconds, tree MB, crawl MB), ``wall``, ``returncode``.
     ``on_sample()`` is called with every sample."""
     if code:
@@ -90,10 +114,12 @@ def measured_crawl(url: str, archive: Path, *settings: str, code: str | None = N
 
     def sample():
         while not done.is_set():
-            main = status_mb(proc.pid)
-            tree = sum(pss_mb(p) for p in {proc.pid, *descendants(proc.pid)})
+            below = descendants(proc.pid)
+            crawl = crawl_process(proc.pid, below)
+            main = status_mb(crawl)
+            tree = sum(pss_mb(p) for p in {proc.pid, *below})
             peak["main"] = max(peak["main"], main)
-            peak["hwm"] = max(peak["hwm"], status_mb(proc.pid, "VmHWM"))
+            peak["hwm"] = max(peak["hwm"], status_mb(proc.pid, "VmHWM"), status_mb(crawl, "VmHWM"))
             if tree > peak["tree"]:
                 peak["tree"] = tree
                 timeline.append((time.monotonic() - started, tree, main))

@@ -272,6 +272,7 @@ def run(args) -> int:
 
 
 def _run(args) -> int:
+    from cli.crawl_process import in_crawl_process
     from cli.inspect import print_samples
     from cli.search import refresh_index
     from archive.summary import format_summary, summarize
@@ -304,14 +305,14 @@ def _run(args) -> int:
     started = time.monotonic()
     if sites:
         print(f"crawling {len(sites)} sites into {archive}", file=sys.stderr)
-        stats = run_crawl(None, archive, overrides, verbose=args.verbose, sites=sites, worker=worker)
+        stats = in_crawl_process(run_crawl, None, archive, overrides, verbose=args.verbose, sites=sites, worker=worker)
     elif args.demo:
         # the same address as the last demo when free: record URLs (and so record hashes) stay comparable
         with replica_process(args.articles, args.seed, DEMO_PORT if port_free(DEMO_PORT) else 0) as url:
             print(f"demo: crawling the replica at {url} into {archive}", file=sys.stderr)
-            stats = run_crawl(url, archive, overrides, verbose=args.verbose)
+            stats = in_crawl_process(run_crawl, url, archive, overrides, verbose=args.verbose)
     else:
-        stats = run_crawl(url, archive, overrides, verbose=args.verbose, worker=worker)
+        stats = in_crawl_process(run_crawl, url, archive, overrides, verbose=args.verbose, worker=worker)
     if stats.get("portal/fatal"):  # the archive could not be written (disk full): no summary of a snapshot not kept
         print(f"portal-archive crawl: {stats['portal/fatal']}", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -1,0 +1,101 @@
+"""The crawl runs in a process forked for it (cli/crawl_process.py): the summary and the search index's update
+come after it has ended, on the command's small heap, while the crawl process still behaves as the command
+(its answer, its errors, signals both ways, and never outliving the command)."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from cli.crawl_process import can_fork, in_crawl_process
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.skipif(not can_fork(), reason="the crawl runs in a process of its own on Linux only")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _script(body: str) -> subprocess.Popen:
+    code = "import os, signal, sys, time\nfrom cli.crawl_process import in_crawl_process\n" + textwrap.dedent(body)
+    return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def test_the_answer_comes_from_another_process():
+    pid, value = in_crawl_process(lambda n, *, k: (os.getpid(), {"n": n, "k": k}), 3, k="x")
+    assert pid != os.getpid()
+    assert value == {"n": 3, "k": "x"}
+    assert not _alive(pid)  # reaped
+
+
+def _fails():
+    raise ValueError("no such portal")
+
+
+def test_what_the_crawl_raises_is_raised_here_with_its_traceback():
+    with pytest.raises(ValueError, match="no such portal") as caught:
+        in_crawl_process(_fails)
+    notes = "".join(getattr(caught.value, "__notes__", []))
+    assert "in the crawl process" in notes and "_fails" in notes
+
+
+def test_a_crawl_killed_by_a_signal_kills_the_command_the_same_way():
+    proc = _script("""
+        in_crawl_process(lambda: os.kill(os.getpid(), signal.SIGKILL))
+        print("went on")
+    """)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert "went on" not in out
+
+
+def test_the_crawl_does_not_outlive_a_command_killed_with_sigkill():
+    proc = _script("""
+        def crawl():
+            print(os.getpid(), flush=True)
+            time.sleep(60)
+        in_crawl_process(crawl)
+    """)
+    child = int(proc.stdout.readline())
+    assert _alive(child)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _alive(child):
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("the crawl process outlived the killed command")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_signal_reaches_the_crawl_once_and_its_answer_comes_back(signum):
+    # Scrapy stops gracefully on the first SIGINT/SIGTERM and uncleanly on the second: the crawl must get one
+    proc = _script(f"""
+        def crawl():
+            got = []
+            signal.signal({int(signum)}, lambda s, f: got.append(s))
+            print("ready", flush=True)
+            deadline = time.monotonic() + 3
+            while time.monotonic() < deadline:
+                time.sleep(0.05)
+            return len(got)
+        print("signals", in_crawl_process(crawl), flush=True)
+    """)
+    assert proc.stdout.readline().strip() == "ready"
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert out.strip() == "signals 1"
