@@ -24,6 +24,7 @@ from importlib.metadata import version
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.python.failure import Failure
 
+from archive.layout import closed_snapshot_ids
 from archive.lock import ArchiveLock, ArchiveLockedError
 from archive.media import MediaStore
 from archive.store import ONCE_PER_SNAPSHOT, ArchiveWriter
@@ -81,6 +82,8 @@ class Capture:
         self._on_thread = 0  # writes handed to the WARC thread and not yet back
         self._direct_ok = False  # a revisit went through the thread (its lookups' tables loaded there)
         self._originals = Originals(self.root)
+        if closed_snapshot_ids(self.root):  # a re-crawl: its 304s' revisits will name their originals
+            self._originals.preload()
         crawler.stats.set_value("portal/snapshot_id", self.writer.snapshot_id)
         crawler.stats.set_value("portal/resumed", bool(self.writer.resumed))
 
@@ -254,6 +257,7 @@ class Capture:
     def close(self, status: str) -> dict | None:
         """Finish the WARC files, index them, close the snapshot; None (snapshot left unfinished, to be
         resumed) when a write failed, before or during the close."""
+        self._originals.close()
         if self.failed is None:
             try:
                 if self._warc is not None:

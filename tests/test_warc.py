@@ -136,6 +136,48 @@ def test_revisit_refers_to_date_format(tmp_path):
     assert r.warc_header("WARC-Refers-To-Target-URI") == "http://x.test/"
 
 
+def test_a_records_header_fields_read_alone_are_warcios(tmp_path):
+    # a re-crawl's revisits name their originals by these fields, read without inflating the whole record
+    from archive.warc import WarcReadError, WarcWriter, read_pointer
+    from archive.warc.reader import WarcHeads
+
+    body = os.urandom(300_000)  # incompressible: the member is ~300 KB, its header block a few hundred bytes
+    with WarcWriter(tmp_path, SNAP) as w:
+        small = exchange(w, "http://x.test/a", b"<p>a</p>")
+        big = exchange(w, "http://x.test/b?q=\u1ea1", body)
+    heads = WarcHeads(tmp_path)
+    try:
+        for p in (small, big, small):
+            fields = heads.fields(p.warc_file, p.warc_offset, p.warc_length)
+            record = read_pointer(tmp_path, p)
+            assert fields == {name.lower(): value for name, value in record.warc_headers}
+            assert fields["warc-record-id"] == p.warc_record_id
+        with pytest.raises(WarcReadError):  # no record starts there
+            heads.fields(big.warc_file, big.warc_offset + 1, big.warc_length)
+    finally:
+        heads.close()
+
+
+def test_a_revisit_names_its_original_only_where_the_archive_points(tmp_path):
+    from archive.warc import WarcWriter
+    from archive.warc.revisits import Originals
+
+    with WarcWriter(tmp_path, SNAP) as w:
+        page = exchange(w, "http://x.test/a", b"<p>a</p>")
+        other = exchange(w, "http://x.test/b", b"<p>b</p>")
+    originals = Originals(tmp_path)
+    pointer = (page.warc_file, page.warc_offset, page.warc_length)
+    originals._pointers = {"a": (*pointer, page.warc_record_id), "moved": (*pointer, other.warc_record_id)}
+    try:
+        named = originals.refers_to("a")
+        assert named["refers_to_record_id"] == page.warc_record_id
+        assert named["refers_to_uri"] == "http://x.test/a" and named["payload_digest"].startswith("sha256:")
+        assert originals.refers_to("moved") == {}  # the pointer leads to another record than the archive's
+        assert originals.refers_to("unknown") == {}
+    finally:
+        originals.close()
+
+
 def test_resource_record_and_post_request(tmp_path):
     from archive.warc import WarcWriter, read_pointer
 

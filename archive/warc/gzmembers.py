@@ -8,6 +8,7 @@ member that is truncated or corrupt ends the walk.
 
 from __future__ import annotations
 
+import os
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ CHUNK = 1 << 16
 #: Most decompressed bytes produced per zlib call (bounds memory on very compressible data).
 MAX_OUT = 1 << 22
 GZIP_MAGIC = b"\x1f\x8b"
+#: compressed bytes first read of a member whose head alone is wanted (a WARC header block: ~0.4 KB compressed)
+HEAD_READ = 1024
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,32 @@ def read_member(fh: BinaryIO, offset: int, length: int) -> bytes:
     if d.unused_data:
         raise MemberError(offset, f"the member ends {len(d.unused_data)} bytes before the given length")
     return data
+
+
+def read_member_head(fd: int, offset: int, length: int, end: bytes) -> bytes:
+    """The decompressed start of the ONE gzip member at ``offset`` (``length`` bytes long) of the file open as
+    ``fd``, through the first ``end``, without inflating the rest of the member (cut after ``end``).
+    MemberError if no gzip member starts there, or it ends (or ``length`` does) before ``end``."""
+    if offset < 0 or length <= 0:
+        raise MemberError(offset, f"invalid offset/length {offset}/{length}")
+    d = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    out, read, step = b"", 0, HEAD_READ
+    while read < length and not d.eof:
+        raw = os.pread(fd, min(step, length - read), offset + read)
+        if not raw:
+            raise MemberError(offset, f"file ends {length - read} bytes before the end of the member")
+        if read == 0 and raw[:2] != GZIP_MAGIC:
+            raise MemberError(offset, "no gzip member starts here")
+        read += len(raw)
+        try:
+            out += d.decompress(raw)
+        except zlib.error as exc:
+            raise MemberError(offset, f"corrupt gzip data ({exc})") from None
+        at = out.find(end)
+        if at >= 0:
+            return out[: at + len(end)]
+        step *= 4
+    raise MemberError(offset, f"the member ends before {end!r}")
 
 
 def _find_magic(fh: BinaryIO, start: int) -> int | None:

@@ -109,25 +109,14 @@ def _to_response(record) -> WarcResponse:
     )
 
 
-def _member(root: str | os.PathLike[str], warc_file: str, offset: int, length: int,
-            paths: dict[str, Path] | None = None) -> bytes:
+def _member(root: str | os.PathLike[str], warc_file: str, offset: int, length: int) -> bytes:
     """The bytes of the one gzip member at ``offset``/``length`` of ``root/warc_file``, decompressed
-    (WarcReadError if they are not exactly one complete member). ``paths``: the caller's cache of finished
-    files' resolved paths (``warc_file`` → path), for one who reads many records of the same files."""
-    path = paths.get(warc_file) if paths is not None else None
+    (WarcReadError if they are not exactly one complete member)."""
     try:
-        if path is None:
-            path = _resolve(Path(root), warc_file)
-            if paths is not None and not path.name.endswith(OPEN_SUFFIX):
-                paths[warc_file] = path
-        with open(path, "rb") as fh:
+        with open(_resolve(Path(root), warc_file), "rb") as fh:
             return gzmembers.read_member(fh, int(offset), int(length))
     except gzmembers.MemberError as exc:
         raise WarcReadError(f"{warc_file}: {exc}") from None
-    except FileNotFoundError:
-        if paths is None or paths.pop(warc_file, None) is None:
-            raise
-        return _member(root, warc_file, offset, length, paths)  # moved since: resolved again
 
 
 def read_record(root: str | os.PathLike[str], warc_file: str, offset: int, length: int) -> WarcResponse:
@@ -149,32 +138,46 @@ def read_record(root: str | os.PathLike[str], warc_file: str, offset: int, lengt
         raise WarcReadError(f"{warc_file}: offset {offset}: not a WARC record ({exc})") from None
 
 
-def read_warc_headers(root: str | os.PathLike[str], warc_file: str, offset: int, length: int,
-                      paths: dict[str, Path] | None = None) -> dict[str, str]:
-    """The WARC header fields (names lower-cased) of the record at ``offset``/``length``, as :func:`read_record`
-    reads them and with its checks of the member, without parsing the HTTP message it holds (a re-crawl's
-    revisits name their originals by these: warcio's parse of the whole record was most of a revisit's cost).
-    ``paths``: see :func:`_member` (a re-crawl resolved the same few files' paths, symlink by symlink, for
-    every revisit)."""
-    data = _member(root, warc_file, offset, length, paths)
-    end = data.find(b"\r\n\r\n")
-    lines = data[:end].split(b"\r\n") if end > 0 else []
-    if not lines or not lines[0].startswith(b"WARC/") or any(line[:1] in (b" ", b"\t") for line in lines[1:]):
-        # not the plain header block this archive writes: warcio's reading decides
-        fields: dict[str, str] = {}
-        for name, value in read_record(root, warc_file, offset, length).warc_headers:
-            fields.setdefault(name.lower(), value)
-        return fields
-    out: dict[str, str] = {}
-    for line in lines[1:]:
-        name, sep, value = line.partition(b":")
-        if sep:
-            try:
-                text = value.strip().decode("utf-8")
-            except UnicodeDecodeError:
-                text = value.strip().decode("iso-8859-1")
-            out.setdefault(name.strip().decode("latin-1").lower(), text)
-    return out
+class WarcHeads:
+    """The WARC header fields (names lower-cased) of records at pointers, read from files kept open, and only
+    the header block of each record: its gzip member is inflated no further, and its HTTP message not parsed.
+    A re-crawl's revisits name their originals by these, thousands of records of the same few finished files:
+    inflating each whole member, and opening its file, was most of a revisit's cost. Close when done."""
+
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root)
+        self._fds: dict[str, int] = {}
+
+    def fields(self, warc_file: str, offset: int, length: int) -> dict[str, str]:
+        fd = self._fds.get(warc_file)
+        if fd is None:
+            fd = self._fds[warc_file] = os.open(_resolve(self.root, warc_file), os.O_RDONLY)
+        try:
+            head = gzmembers.read_member_head(fd, int(offset), int(length), b"\r\n\r\n")
+        except gzmembers.MemberError as exc:
+            raise WarcReadError(f"{warc_file}: {exc}") from None
+        lines = head[:-4].split(b"\r\n")
+        if not lines[0].startswith(b"WARC/") or any(line[:1] in (b" ", b"\t") for line in lines[1:]):
+            # not the plain header block this archive writes: warcio's reading decides
+            fields: dict[str, str] = {}
+            for name, value in read_record(self.root, warc_file, offset, length).warc_headers:
+                fields.setdefault(name.lower(), value)
+            return fields
+        out: dict[str, str] = {}
+        for line in lines[1:]:
+            name, sep, value = line.partition(b":")
+            if sep:
+                try:
+                    text = value.strip().decode("utf-8")
+                except UnicodeDecodeError:
+                    text = value.strip().decode("iso-8859-1")
+                out.setdefault(name.strip().decode("latin-1").lower(), text)
+        return out
+
+    def close(self) -> None:
+        fds, self._fds = self._fds, {}
+        for fd in fds.values():
+            os.close(fd)
 
 
 def read_pointer(root: str | os.PathLike[str], pointer: WarcPointer) -> WarcResponse:
