@@ -109,6 +109,10 @@ def as_of_macro_sql(table: str, *, hide_taken_down: bool = True) -> str:
     )
 
 
+#: the views :func:`previous_sql` reads
+PREVIOUS_TABLES = ("snapshots", "changes", "listings", *RECORD_TABLES)
+
+
 def previous_sql(current_snapshot_id: str) -> str:
     """SELECT of the previous state (see :func:`load_previous`) over the archive views."""
     snaps = f"SELECT DISTINCT snapshot_id FROM ({trusted_sql()}) WHERE snapshot_id <> {_lit(current_snapshot_id)}"
@@ -157,7 +161,7 @@ def load_previous(root: str | Path, current_snapshot_id: str) -> dict[str, PrevR
     spill = spill_dir(root, "previous")
     con = duckdb_connection(root, spill)
     try:
-        create_views(con, root.resolve())
+        create_views(con, root.resolve(), tables=PREVIOUS_TABLES)  # not every table's files bound at each start
         rel = con.sql(previous_sql(current_snapshot_id))
         to_reader = getattr(rel, "to_arrow_reader", None) or rel.fetch_arrow_reader  # DuckDB 2 / 1.x
         reader = to_reader(50_000)
