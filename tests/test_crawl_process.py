@@ -14,17 +14,10 @@ from pathlib import Path
 import pytest
 
 from cli.crawl_process import can_fork, in_crawl_process
+from tests.test_hostile_workers import alive
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(not can_fork(), reason="the crawl runs in a process of its own on Linux only")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def _script(body: str) -> subprocess.Popen:
@@ -37,7 +30,7 @@ def test_the_answer_comes_from_another_process():
     pid, value = in_crawl_process(lambda n, *, k: (os.getpid(), {"n": n, "k": k}), 3, k="x")
     assert pid != os.getpid()
     assert value == {"n": 3, "k": "x"}
-    assert not _alive(pid)  # reaped
+    assert not alive(pid)  # reaped
 
 
 def _fails():
@@ -69,13 +62,13 @@ def test_the_crawl_does_not_outlive_a_command_killed_with_sigkill():
         in_crawl_process(crawl)
     """)
     child = int(proc.stdout.readline())
-    assert _alive(child)
+    assert alive(child)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     deadline = time.monotonic() + 10
-    while _alive(child) and time.monotonic() < deadline:
+    while alive(child) and time.monotonic() < deadline:
         time.sleep(0.1)
-    if _alive(child):
+    if alive(child):
         os.kill(child, signal.SIGKILL)
         pytest.fail("the crawl process outlived the killed command")
 

@@ -117,7 +117,7 @@ task.react(main)
 """
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
             return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
@@ -133,9 +133,9 @@ def test_no_worker_outlives_a_crawl_killed_with_sigkill():
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and any(_alive(p) for p in workers):
+    while time.monotonic() < deadline and any(alive(p) for p in workers):
         time.sleep(0.2)
-    left = [p for p in workers if _alive(p)]
+    left = [p for p in workers if alive(p)]
     for pid in left:  # clean up before failing
         os.kill(pid, signal.SIGKILL)
     assert not left, "worker processes outlived the killed crawl"
