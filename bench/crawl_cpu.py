@@ -91,7 +91,7 @@ class TreeCpu:
 @dataclass
 class Run:
     """One measured command: wall seconds, CPU-seconds of its processes by role, the replica's CPU-seconds
-    meanwhile, peak resident MB of the command's own process, its stdout."""
+    meanwhile, peak resident MB of the command's own process or the crawl process it forked, its stdout."""
 
     wall: float
     cpu: dict[str, float]
@@ -125,7 +125,7 @@ def run_measured(cmd: list[str], replica_pid: int, cwd: str | None = None) -> Ru
     peak = 0.0
     while proc.poll() is None:
         tree.sample()
-        peak = max(peak, _rss_mb(proc.pid))
+        peak = max([peak, *(_rss_mb(pid) for pid, role in tree.role.items() if role == "main")])
         time.sleep(0.1)
     wall = time.perf_counter() - started
     out = proc.stdout.read()

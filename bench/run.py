@@ -83,30 +83,15 @@ def bench_extraction(base_url: str, articles: int, seed: int, rounds: int, limit
                 target=">= 5x", met=ours / theirs >= 5)]
 
 
-def _peak_rss_mb(pid: int, peak: float) -> float:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return max(peak, int(line.split()[1]) / 1024)
-    except OSError:
-        pass
-    return peak
-
-
-def _crawl(url: str, archive: Path, *settings: str) -> tuple[float, float]:
-    """(wall seconds, peak resident MB) of one ``portal-archive crawl`` process (``settings``: more ``-s`` values)."""
+def _crawl(url: str, archive: Path, *settings: str) -> float:
+    """Wall seconds of one ``portal-archive crawl`` process (``settings``: more ``-s`` values)."""
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "crawl", url + "/", "--archive", str(archive),
-                             "-s", "PORTAL_PROGRESS_INTERVAL=0", *(a for v in settings for a in ("-s", v))],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak = 0.0
-    while proc.poll() is None:
-        peak = _peak_rss_mb(proc.pid, peak)
-        time.sleep(0.2)
+    proc = subprocess.run([sys.executable, "-m", "cli.main", "crawl", url + "/", "--archive", str(archive),
+                           "-s", "PORTAL_PROGRESS_INTERVAL=0", *(a for v in settings for a in ("-s", v))],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if proc.returncode not in (0, 3):
         raise SystemExit(f"bench: crawl failed with exit code {proc.returncode}")
-    return time.perf_counter() - started, peak
+    return time.perf_counter() - started
 
 
 def bench_crawl(articles: int, seed: int, reextract_records: int = 0) -> list[dict]:
@@ -129,8 +114,8 @@ def bench_crawl(articles: int, seed: int, reextract_records: int = 0) -> list[di
         out, bare_s = bare_run.out.split(), bare_run.wall
         scrapy_only = Path(tmp) / "archive-scrapy"  # the same re-crawl with every request through Scrapy
         shutil.copytree(archive, scrapy_only)
-        second_s, _ = _crawl(url, archive)
-        scrapy_s, _ = _crawl(url, scrapy_only, "PORTAL_LEAN_REVALIDATE=0")
+        second_s = _crawl(url, archive)
+        scrapy_s = _crawl(url, scrapy_only, "PORTAL_LEAN_REVALIDATE=0")
         con = connect(archive)
         first, second = con.sql("SELECT snapshot_id, records_new, records_unchanged, pages_fetched, not_modified "
                                 "FROM snapshots ORDER BY snapshot_id").fetchall()
