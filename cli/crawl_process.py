@@ -49,14 +49,35 @@ def in_crawl_process(fn, *args, **kwargs):
         return fn(*args, **kwargs)
     for stream in (sys.stdout, sys.stderr):
         stream.flush()  # else what is buffered is written twice, by both processes
+    child: dict = {"pid": None, "pending": []}
+
+    def forward(signum, _frame):
+        if child["pid"] is None:  # between this handler and the fork: passed on once the child exists
+            child["pending"].append(signum)
+            return
+        try:
+            os.kill(child["pid"], signum)
+        except ProcessLookupError:
+            pass
+
     parent = os.getpid()
-    readable, writable = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        os.close(readable)
-        _child(parent, writable, fn, args, kwargs)
-    os.close(writable)
-    return _parent(pid, readable)
+    before = {s: signal.signal(s, forward) for s in FORWARDED}  # from before the fork: no signal is missed
+    try:
+        readable, writable = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            for s, handler in before.items():
+                signal.signal(s, handler)
+            os.close(readable)
+            _child(parent, writable, fn, args, kwargs)
+        child["pid"] = pid
+        for signum in child["pending"]:
+            forward(signum, None)
+        os.close(writable)
+        return _parent(pid, readable)
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
 
 
 def _child(parent: int, writable: int, fn, args, kwargs) -> None:
@@ -92,20 +113,9 @@ def die_with(parent: int) -> None:
 
 
 def _parent(pid: int, readable: int):
-    def forward(signum, _frame):
-        try:
-            os.kill(pid, signum)
-        except ProcessLookupError:
-            pass
-
-    before = {s: signal.signal(s, forward) for s in FORWARDED}
-    try:
-        with os.fdopen(readable, "rb") as pipe:
-            data = pipe.read()
-        _, status = os.waitpid(pid, 0)
-    finally:
-        for s, handler in before.items():
-            signal.signal(s, handler)
+    with os.fdopen(readable, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
     if os.WIFSIGNALED(status):
         die_of(os.WTERMSIG(status))
     if not data:

@@ -122,6 +122,8 @@ class ArchivePipeline:
         # of their own (jemalloc), which cannot reuse it, so they were taken on top of it
         gc.collect()
         release_freed_memory()
-        stats = self.crawler.stats
-        reason = stats.get_value("finish_reason") or "finished"
-        self.capture.close(stats.get_value("portal/verdict", "complete") if reason == "finished" else "interrupted")
+        # Scrapy closes the item pipelines before it records why the spider closed (``finish_reason``): the
+        # spider's verdict is set when, at its last idle, it lets the crawl end; without one the crawl was
+        # stopped before its end (Ctrl-C, SIGTERM, a CLOSESPIDER_* limit), and its snapshot is "interrupted",
+        # never "complete"
+        self.capture.close(self.crawler.stats.get_value("portal/verdict") or "interrupted")

@@ -4,6 +4,7 @@ come after it has ended, on the command's small heap, while the crawl process st
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -92,3 +93,28 @@ def test_a_stop_signal_reaches_the_crawl_once_and_its_answer_comes_back(signum):
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert out.strip() == "signals 1"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_crawl_stopped_by_a_signal_is_archived_as_interrupted_not_complete(signum, tmp_path):
+    # Scrapy closes the item pipelines before it records why the spider closed: the snapshot of a crawl
+    # stopped halfway was written "complete", a state the archive's views trust as the portal's whole
+    from archive.summary import summarize
+    from cli.crawl import EXIT_INTERRUPTED
+    from replica.server import ReplicaServer
+
+    archive = tmp_path / "archive"
+    with ReplicaServer(port=0, articles=60, seed=4, documents=10, latency=0.2) as server:
+        proc = subprocess.Popen([sys.executable, "-m", "cli.main", "crawl", server.url + "/", "--archive",
+                                 str(archive), "-s", "PORTAL_PROGRESS_INTERVAL=1"],
+                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = proc.stderr.readline()
+        while line and not re.search(r"Records new [1-9]", line):  # stopped once it has archived something
+            line = proc.stderr.readline()
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=300)
+    assert proc.returncode == EXIT_INTERRUPTED, (proc.returncode, err[-2000:])
+    summary = summarize(archive)
+    assert summary["status"] == "interrupted", out
+    assert summary["records_new"] > 0
+    assert summary["records"]["articles"]["new"] < 60  # it did stop halfway
