@@ -33,7 +33,7 @@ def _stat(pid: int) -> tuple[int, float] | None:
     return int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK
 
 
-def _cmdline(pid: int) -> str:
+def cmdline(pid: int) -> str:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as fh:
             return fh.read().replace(b"\0", b" ").decode("utf-8", "replace")
@@ -72,10 +72,10 @@ class TreeCpu:
                     self.role[pid] = self._role(pid, parents)
 
     def _role(self, pid: int, parents) -> str:
-        cmd = _cmdline(pid)
-        if pid == self.root or (parents[pid][0] == self.root and cmd == _cmdline(self.root)):
+        cmd = cmdline(pid)
+        if pid == self.root or (parents[pid][0] == self.root and cmd == cmdline(self.root)):
             return "main"  # the command's process, and the crawl process it forked (cli/crawl_process.py)
-        if "forkserver" in cmd and "forkserver" not in _cmdline(parents[pid][0]):
+        if "forkserver" in cmd and "forkserver" not in cmdline(parents[pid][0]):
             return "forkserver"  # its children (the workers) have its command line
         if "resource_tracker" in cmd:
             return "resource_tracker"
@@ -138,7 +138,7 @@ def replica_pid() -> int:
     for name in os.listdir("/proc"):
         if name.isdigit():
             got = _stat(int(name))
-            if got and got[0] == os.getpid() and " replica " in _cmdline(int(name)):
+            if got and got[0] == os.getpid() and " replica " in cmdline(int(name)):
                 return int(name)
     raise SystemExit("bench: the replica process was not found")
 

@@ -76,22 +76,16 @@ def pss_mb(pid: int) -> float:
 def crawl_process(pid: int, below: set[int]) -> int:
     """The process that crawls: the one ``portal-archive crawl`` forked (cli/crawl_process.py) while it runs,
     else the command's own process."""
+    from bench.crawl_cpu import cmdline
+
     for child in below:
         try:
             with open(f"/proc/{child}/stat", encoding="ascii", errors="replace") as fh:
-                if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid and _cmdline(child) == _cmdline(pid):
+                if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid and cmdline(child) == cmdline(pid):
                     return child
         except (OSError, ValueError, IndexError):
             continue
     return pid
-
-
-def _cmdline(pid: int) -> bytes:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            return fh.read()
-    except OSError:
-        return b""
 
 
 def measured_crawl(url: str, archive: Path, *settings: str, code: str | None = None, cwd=None, env=None,

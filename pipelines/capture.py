@@ -257,7 +257,12 @@ class Capture:
     def close(self, status: str) -> dict | None:
         """Finish the WARC files, index them, close the snapshot; None (snapshot left unfinished, to be
         resumed) when a write failed, before or during the close."""
-        self._originals.close()
+        try:
+            return self._close(status)
+        finally:
+            self._originals.close()  # after the WARC thread's last revisit
+
+    def _close(self, status: str) -> dict | None:
         if self.failed is None:
             try:
                 if self._warc is not None:
