@@ -92,3 +92,16 @@ def mutated_history(tmp_path_factory):
     with ReplicaServer(port=port, articles=MUTATE_ARTICLES, documents=40, mutate=MUTATE_K):
         mutated = run_cli("crawl", url + "/", "--archive", str(archive))
     return archive, [first, again, mutated], MUTATE_K
+
+
+#: The test files that take minutes (several full crawls each, killed workers, kill -9 resumes): run first, so
+#: that with ``make test``'s two workers (pytest-xdist, ``--dist loadfile``: files in collection order) the
+#: suite does not end on one of them while the other worker idles.
+SLOW_FILES = ("test_scale_out.py", "test_resume.py", "test_revalidate.py", "test_politeness_slots.py",
+              "test_faults_crawl.py", "test_removal_evidence.py", "test_hostile_crawl.py", "test_search.py",
+              "test_cli_usage.py", "test_integrity_cli.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(SLOW_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
