@@ -21,7 +21,9 @@ DEFAULT_PORTAL = "http://hoangmai.nghean.gov.vn/"
 EXIT_COMPLETE, EXIT_INTERRUPTED, EXIT_USAGE, EXIT_FAILURES, EXIT_FAILED = 0, 1, 2, 3, 4
 EXIT_CODES = f"""exit codes:
   {EXIT_COMPLETE}  complete: every page that was tried was had
-  {EXIT_INTERRUPTED}  interrupted (Ctrl-C, kill, disk full): run the same command again to resume
+  {EXIT_INTERRUPTED}  interrupted: after a kill or a full disk, run the same command again to resume; a crawl
+     stopped with Ctrl-C or SIGTERM keeps what it archived as an `interrupted` snapshot, and the next
+     run starts a new one
   {EXIT_USAGE}  usage: a bad argument or an archive folder it cannot use; nothing was fetched
   {EXIT_FAILURES}  complete with some failures: the failed pages are in `errors`, by reason in the summary
   {EXIT_FAILED}  failed or partial: the home page could not be fetched, or failures passed
