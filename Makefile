@@ -25,7 +25,7 @@ $(PYWB_VENV)/.installed: pywb-requirements.txt
 demo: install
 	$(VENV)/bin/portal-archive crawl --demo --archive $(ARCHIVE) --samples 3
 
-test: install  # two test files at a time (pytest-xdist): most tests wait on a crawl in a subprocess
+test: install  # a test file per core at a time (pytest-xdist): most tests wait on a crawl in a subprocess
 	$(PY) -m pytest -q -n auto --dist loadfile
 
 bench: install  # --quick: the full sizes (bench-full) take longer than 10 minutes on 2 cores

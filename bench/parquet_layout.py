@@ -3,8 +3,8 @@
 Over a crawled archive: Parquet, WARC and media bytes per record; then every table's rows are rewritten
 with each compression (snappy; zstd at levels 1, 3, 9) and row-group size, and DuckDB scans each
 rewrite (every column of every row to Arrow, and a text filter over the article bodies). The archive's
-own choice (``archive.writer.COMPRESSION`` / ``COMPRESSION_LEVEL``, ``archive.compact.ROW_GROUP_ROWS``)
-is the baseline row of the table.
+own choice (``archive.writer.COMPRESSION`` / ``COMPRESSION_LEVEL``; row groups of ``archive.compact.ROW_GROUP_ROWS``
+rows or ``ROW_GROUP_BYTES`` of Arrow data, whichever is smaller, as the compaction cuts them) is the baseline row of the table.
 
     python -m bench.parquet_layout ARCHIVE
 """
