@@ -8,8 +8,9 @@ table (measure, ours, baseline, ratio, target, met?) and written as JSON to ``be
   that unchanged portal (the lean client, and every request through Scrapy);
 * memory (issue 11, target 4; bench/memory.py): peak memory of a crawl of N/4 and of N articles (4,000 with
   --quick, 5,000 in the full run); then a re-crawl of the bigger one's unchanged portal (target 5, stated for
-  5,000 articles; bench/recrawl.py), timed as its first crawl was; with --quick, ``reextract`` with every
-  core vs one worker on that archive (target 3; the full run scales the crawl's archive to 20,000 records);
+  5,000 articles; bench/recrawl.py), timed as its first crawl was; with --quick, that archive's bytes per
+  record and Parquet layouts (target 6), and ``reextract`` with every core vs one worker on it (target 3;
+  the full run does both on the crawl's archive, scaled to 20,000 records for ``reextract``);
 * sites (issue 12, bench/sites.py): 20 sibling replicas, 200 ms latency, Crawl-delay 1 s each: our rate
   against the politeness limit of 20 requests/s.
 * scale-out (issue 12, bench/redis_scale.py): 2 scrapy-redis crawl workers vs 1 against the replica at
@@ -95,10 +96,11 @@ def _crawl(url: str, archive: Path, *settings: str) -> float:
     return time.perf_counter() - started
 
 
-def bench_crawl(articles: int, seed: int, reextract_records: int = 0) -> list[dict]:
+def bench_crawl(articles: int, seed: int, reextract_records: int = 0, archive_figures: bool = True) -> list[dict]:
     """First crawl vs bare fetch of the same URLs, then an incremental re-crawl of the unchanged portal;
     ``reextract`` on the crawled archive scaled to ``reextract_records`` records (bench/reextract.py; 0: not
-    here, see :func:`recrawl_then_reextract`)."""
+    here, see :func:`big_archive_rows`); ``archive_figures``: its bytes per record and Parquet layouts
+    (bench/parquet_layout.py) here."""
     from archive.query import connect
 
     with tempfile.TemporaryDirectory() as tmp, replica_process(articles, seed) as url:
@@ -107,7 +109,8 @@ def bench_crawl(articles: int, seed: int, reextract_records: int = 0) -> list[di
         first_run = run_measured([sys.executable, "-m", "cli.main", "crawl", url + "/", "--archive", str(archive),
                                   "-s", "PORTAL_PROGRESS_INTERVAL=0"], replica)
         first_s, first_mb = first_run.wall, first_run.peak_mb
-        archive_rows = bench_archive(archive) + (bench_reextract(archive, reextract_records) if reextract_records else [])
+        archive_rows = ((bench_archive(archive) if archive_figures else [])
+                        + (bench_reextract(archive, reextract_records) if reextract_records else []))
         con = connect(archive)
         fetched = [r[0] for r in con.sql("SELECT url FROM pages UNION ALL SELECT url FROM media_files").fetchall()]
         urls_file = Path(tmp) / "urls.txt"
@@ -181,22 +184,25 @@ def quality_rows(q: dict) -> list[dict]:
 # memory: N/4 vs N articles, N = 4,000 (--quick) or 5,000, past the crawl's first minute of growth (the workers'
 # and the crawl process's caches; a 250-article crawl ends inside it, so 250 vs 1,000 measured the warm-up:
 # README); the N-article crawl is also the first crawl of the re-crawl's figure
-SIZES = {  # full run, and --quick; "reextract_records": 0 = reextract the memory part's big crawl as it is
+SIZES = {  # full run, and --quick; "big_archive": the archive's figures and reextract on the memory part's big crawl
     False: {"articles": 2000, "crawl_articles": 2000, "memory_articles": 5000, "search_records": 200_000,
             "sites_articles": 60, "reextract_records": 20_000, "redis_articles": 150, "close_records": (5000, 50_000),
-            "rounds": 2},
+            "rounds": 2, "big_archive": False},
     True: {"articles": 500, "crawl_articles": 500, "memory_articles": 4000, "search_records": 20_000,
            "sites_articles": 10, "reextract_records": 0, "redis_articles": 100, "close_records": (1000, 10_000),
-           "rounds": 1},
+           "rounds": 1, "big_archive": True},
 }
 
 
-def recrawl_then_reextract(url: str, archive: Path, first: dict, articles: int, reextract: bool) -> list[dict]:
-    """The memory part's big crawl, once measured: its re-crawl (target 5), then, with ``reextract``,
-    ``reextract`` on that archive as it is (target 3: its 4,000 articles' records, real pages, each read back from
-    its WARC record; the full run scales the crawl part's archive to 20,000 records instead)."""
-    rows = recrawl_rows(url, archive, first, articles=articles)
-    return rows + (bench_reextract(archive) if reextract else [])
+def big_archive_rows(url: str, archive: Path, first: dict, articles: int, figures: bool) -> list[dict]:
+    """The memory part's big crawl, once measured: with ``figures``, the archive's bytes per record and Parquet
+    layouts (target 6: at 4,000 articles the row groups differ, at 500 every table is one group), then its
+    re-crawl (target 5), then, with ``figures``, ``reextract`` on that archive as it is (target 3: 4,230 real
+    records, each read back from its WARC record; the full run scales the crawl part's archive to 20,000
+    records instead)."""
+    rows = bench_archive(archive) if figures else []
+    rows += recrawl_rows(url, archive, first, articles=articles)
+    return rows + (bench_reextract(archive) if figures else [])
 
 
 def main(argv=None) -> int:
@@ -232,12 +238,12 @@ def main(argv=None) -> int:
                     + part("extraction quality", lambda: quality_rows(bench_quality(url, sizes["articles"], args.seed))))
 
     rows += timed("extraction", extraction)
-    rows += timed("crawl", bench_crawl, sizes["crawl_articles"], args.seed, sizes["reextract_records"])
+    rows += timed("crawl", bench_crawl, sizes["crawl_articles"], args.seed, sizes["reextract_records"],
+                  not sizes["big_archive"])
     rows += timed("wacz", bench_wacz, max(50, sizes["articles"] // 4), args.seed)
     if args.memory:
         rows += timed("memory and re-crawl", bench_memory, sizes["memory_articles"], args.seed,
-                      then=partial(recrawl_then_reextract, articles=sizes["memory_articles"],
-                                   reextract=not sizes["reextract_records"]))
+                      then=partial(big_archive_rows, articles=sizes["memory_articles"], figures=sizes["big_archive"]))
         rows += timed("close memory", bench_close_memory, *sizes["close_records"])
     rows += timed("search", bench_search, sizes["search_records"])
     rows += timed("sites", bench_sites, articles=sizes["sites_articles"])
