@@ -23,14 +23,14 @@ from cli.crawl import replica_process
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _stat(pid: int) -> tuple[int, float] | None:
+def proc_stat(pid: int) -> tuple[int, float] | None:
     """(parent pid, user + system CPU seconds) of a live process."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
             fields = fh.read().rsplit(")", 1)[1].split()
-    except OSError:
+        return int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK
+    except (OSError, ValueError, IndexError):  # gone, or a line not read whole
         return None
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK
 
 
 def cmdline(pid: int) -> str:
@@ -54,7 +54,7 @@ class TreeCpu:
         parents = {}
         for name in os.listdir("/proc"):
             if name.isdigit():
-                got = _stat(int(name))
+                got = proc_stat(int(name))
                 if got is not None:
                     parents[int(name)] = got
         tree = {self.root}
@@ -117,7 +117,7 @@ def _rss_mb(pid: int) -> float:
 
 def run_measured(cmd: list[str], replica_pid: int, cwd: str | None = None) -> Run:
     """Run ``cmd`` (in ``cwd``, importing its code first, when given) and measure it."""
-    replica_before = _stat(replica_pid)[1]
+    replica_before = proc_stat(replica_pid)[1]
     started = time.perf_counter()
     env = {**os.environ, "PYTHONPATH": cwd} if cwd else None
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=cwd, env=env)
@@ -130,14 +130,14 @@ def run_measured(cmd: list[str], replica_pid: int, cwd: str | None = None) -> Ru
     wall = time.perf_counter() - started
     out = proc.stdout.read()
     crawl_ended(proc.returncode, " ".join(cmd[2:4]))
-    return Run(wall, tree.by_role(), _stat(replica_pid)[1] - replica_before, peak, out)
+    return Run(wall, tree.by_role(), proc_stat(replica_pid)[1] - replica_before, peak, out)
 
 
 def replica_pid() -> int:
     """The pid of the replica this process started (:func:`cli.crawl.replica_process`)."""
     for name in os.listdir("/proc"):
         if name.isdigit():
-            got = _stat(int(name))
+            got = proc_stat(int(name))
             if got and got[0] == os.getpid() and " replica " in cmdline(int(name)):
                 return int(name)
     raise SystemExit("bench: the replica process was not found")

@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 from bench import crawl_ended
+from bench.crawl_cpu import cmdline, proc_stat
 
 INTERVAL_S = 0.1
 
@@ -76,15 +77,10 @@ def pss_mb(pid: int) -> float:
 def crawl_process(pid: int, below: set[int]) -> int:
     """The process that crawls: the one ``portal-archive crawl`` forked (cli/crawl_process.py) while it runs,
     else the command's own process."""
-    from bench.crawl_cpu import cmdline
-
     for child in below:
-        try:
-            with open(f"/proc/{child}/stat", encoding="ascii", errors="replace") as fh:
-                if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid and cmdline(child) == cmdline(pid):
-                    return child
-        except (OSError, ValueError, IndexError):
-            continue
+        got = proc_stat(child)
+        if got is not None and got[0] == pid and cmdline(child) == cmdline(pid):
+            return child
     return pid
 
 
