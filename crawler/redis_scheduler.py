@@ -55,12 +55,17 @@ def identity_key(request) -> str:
 
 def session_restart(request) -> scrapy.Request:
     """What a killed worker gives back for a POST bound to its session: a GET of the register's first
-    page (its listing key), which another worker walks again in a session of its own."""
+    page (its listing key), which another worker walks again in a session of its own, asking from there
+    for the page the POST asked for (``ask_again``), as deep as the walk had gone: the pages before it,
+    walked again, may list nothing new to that worker (it archived their documents), which is no sign
+    that the register ends there."""
     meta = request.meta
+    again = [meta["page_no"]] if meta.get("page_no") else []
     return scrapy.Request(meta.get("listing") or request.url, callback=request.callback, errback=request.errback,
                           priority=request.priority, dont_filter=True,
                           meta={"barren": meta.get("barren", 0), "listing": meta.get("listing"), "page_no": 1,
-                                "wcm_path": None})
+                                "wcm_path": None, "ask_again": again,
+                                "session_retries": meta.get("session_retries", 0)})
 
 
 class IdentityDupeFilter(RFPDupeFilter):

@@ -114,3 +114,45 @@ def test_a_register_page_that_failed_makes_the_snapshot_partial(spider):
     items = list(spider.on_error(failure))
     assert items[0]["reason"] == "http_503"
     assert spider.verdict() == "partial" and REGISTER in spider.listings_failed
+
+
+def _walk(spider, router, requests, until=None):
+    """Fetch and parse ``requests`` and the register posts they lead to, breadth first (stopping once
+    ``until`` pages were served); returns (pages served, the posts not yet fetched, record ids listed)."""
+    pages, queue, listed = set(), [r for r in requests], set()
+    while queue and (until is None or len(pages) < until):
+        response = fetch(router, queue.pop(0))
+        pages.add(served(response))
+        more, _ = walk_once(spider, response)
+        listed |= {r.meta["record_id"] for r in more if r.meta.get("record_id")}
+        queue += [r for r in more if r.method == "POST" or r.meta.get("ask_again")]
+    return pages, queue, listed
+
+
+def test_a_walk_given_back_by_a_killed_worker_goes_as_deep_on_a_worker_that_archived_its_documents():
+    """A crawl worker (``crawl --redis``) killed while its register posts wait gives back each as a GET of
+    the first page (its session dies with it). The worker that takes them may have archived every document
+    of the pages walked so far (taken from the shared queue): those pages, walked again, list nothing new to
+    it, which is no evidence that the register ends there. The walk goes on to the pages never reached.
+    (It once stopped after five such pages: 20 of 40 pages walked, the documents of 20 were missing.)"""
+    from crawler.redis_scheduler import session_restart
+
+    def worker():
+        spider = PortalSpider(start_url=HOST + "/")
+        spider.crawler = SimpleNamespace(stats=SimpleNamespace(inc_value=lambda key, n=1: None))
+        spider.max_barren, spider.max_barren_pager, spider.max_failure_ratio = 3, 5, 0.2
+        spider.home_ok = True
+        return spider
+
+    router = Router(Corpus(20, 1, 600, 0))  # 40 register pages
+    last = router.c.documents.pages()
+    killed, taker = worker(), worker()
+    walked, held, listed = _walk(killed, router, [Request(REGISTER)], until=20)
+    assert len(walked) == 20 and held  # killed mid-walk, posts waiting
+    for record_id in listed:  # the taker archived every document listed so far
+        taker.note_archived(record_id)
+    given_back = [session_restart(post) for post in held if post.method == "POST"]
+    assert given_back and all(r.method == "GET" and r.url == REGISTER for r in given_back)
+    rewalked, left, _ = _walk(taker, router, given_back)
+    assert not left
+    assert walked | rewalked == set(range(1, last + 1))  # every page of the register, so every document
