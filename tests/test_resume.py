@@ -25,7 +25,8 @@ def records_of(archive):
 
 def record_differences(archive, reference) -> list[str]:
     """What differs between the records of two archives, per table: ids missing or extra (with a URL), and
-    for a record in both with another content hash, the content fields that differ (empty: the same)."""
+    for a record in both with another content hash, the content fields that differ (empty: the same); then
+    the errors rows of one and not the other (a failure that explains a missing record)."""
     from archive.fixity import CONTENT_FIELDS
 
     out = []
@@ -40,6 +41,9 @@ def record_differences(archive, reference) -> list[str]:
                 fields = {f: (got[rid].get(f), want[rid].get(f)) for f in CONTENT_FIELDS[table]
                           if got[rid].get(f) != want[rid].get(f)}
                 out.append(f"{table}: changed {rid} {got[rid]['url']} (got, expected): {fields}")
+    got, want = ({(r["url"], r["reason"], r.get("exception")) for r in read_rows(a, "errors")} for a in (archive, reference))
+    out += [f"errors: only here {e}" for e in sorted(got - want, key=str)]
+    out += [f"errors: only in the reference {e}" for e in sorted(want - got, key=str)]
     return out
 
 
