@@ -10,7 +10,7 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.utils.response import get_base_url
 
 from crawler.links import RootJoins, classify
-from crawler.spiders.portal import PortalSpider, _self_href, page_selector
+from crawler.spiders.portal import PortalSpider, self_href, page_selector
 
 PAGES = sorted((Path(__file__).parent / "fixtures" / "pages").glob("*.html"))
 BASES = [
@@ -43,7 +43,7 @@ def _reference_scan(spider, response, page):
     page_url = response.url.split("#", 1)[0]
     self_urls, links = [], {}
     for el in page.root.iter("a", "area", "link", "meta"):
-        declared = _self_href(el)
+        declared = self_href(el)
         if declared is not None and declared.strip():
             self_urls.append(urljoin(base, declared.strip()))
         href = el.get("href") if el.tag in ("a", "area") else None

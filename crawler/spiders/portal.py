@@ -158,7 +158,7 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _self_href(el) -> str | None:
+def self_href(el) -> str | None:
     """The URL an element declares the page itself at: canonical, bookmark, NavStateUrl, og:url, its print link."""
     tag = el.tag
     if tag == "link":
@@ -392,7 +392,7 @@ class PortalSpider(RequisitesMixin, scrapy.Spider):
         page_url = response.url.split("#", 1)[0]
         self_urls, links = [], {}
         for el in page.root.iter("a", "area", "link", "meta"):
-            declared = _self_href(el)
+            declared = self_href(el)
             if declared is not None and declared.strip():
                 self_urls.append(join(base, origin, declared.strip()))
             href = el.get("href") if el.tag in ("a", "area") else None

@@ -198,7 +198,7 @@ def body_items(kept) -> list:
     for b in kept:
         if b.role in ("author", "role", "source", "date", "drop"):
             continue
-        ims = b._images
+        ims = b.figure_images
         if b.role == "caption":
             if b.imgs and ims:
                 items.append(("figure", ims))

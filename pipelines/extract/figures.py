@@ -111,7 +111,7 @@ def images_and_captions(kept, base, entry=image_entry):
                         cap.role = "caption"
                         caps.append(cap)
             continue
-        b._images = ents
+        b.figure_images = ents
         images.extend(ents)
         if not b.text:
             caption = _caption_block(b, kept[i + 1] if i + 1 < n else None)

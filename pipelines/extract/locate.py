@@ -31,7 +31,7 @@ DATA_TABLE_MAX_CELL = 500
 
 class Block:
     __slots__ = ("el", "kind", "text", "tlen", "llen", "imgs", "pos", "idx", "anc", "_style", "_align",
-                 "role", "_images")
+                 "role", "figure_images")
 
     def __init__(self, el, kind, text, llen, imgs):
         self.el = el
@@ -45,7 +45,7 @@ class Block:
         self.anc = None
         self._style = None
         self._align = False
-        self._images = None
+        self.figure_images = None  # the images it shows as a figure (figures.images_and_captions; body.body_items)
         self.role = None  # later: 'lead', 'caption', 'author', 'role', 'source', 'date', 'drop'
 
     @property

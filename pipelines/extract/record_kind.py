@@ -129,7 +129,7 @@ def _album(blocks, H_el, h_end, title, base, scripts, attached):
     region = [b for b in blocks if b.pos > h_end and is_ancestor(area, b.el)]
     for b in region:
         b.role = None
-        b._images = None
+        b.figure_images = None
     kept, _dates, _a, _s = filter_region(region, title)
     images, _caps = images_and_captions(kept, base, entry=_album_entry)
     seen = {im["url"] for im in images}
