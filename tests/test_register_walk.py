@@ -25,8 +25,8 @@ def router():
     return Router(Corpus(20, 1, 160, 0))
 
 
-@pytest.fixture
-def spider():
+def new_spider() -> PortalSpider:
+    """A portal spider with the crawl's default limits, its stats counted in ``spider.stats``."""
     spider = PortalSpider(start_url=HOST + "/")
     stats = {}
     spider.crawler = SimpleNamespace(stats=SimpleNamespace(
@@ -35,6 +35,11 @@ def spider():
     spider.max_barren, spider.max_barren_pager, spider.max_failure_ratio = 3, 5, 0.2
     spider.home_ok = True
     return spider
+
+
+@pytest.fixture
+def spider():
+    return new_spider()
 
 
 def fetch(router, request: Request) -> HtmlResponse:
@@ -119,7 +124,7 @@ def test_a_register_page_that_failed_makes_the_snapshot_partial(spider):
 def _walk(spider, router, requests, until=None):
     """Fetch and parse ``requests`` and the register posts they lead to, breadth first (stopping once
     ``until`` pages were served); returns (pages served, the posts not yet fetched, record ids listed)."""
-    pages, queue, listed = set(), [r for r in requests], set()
+    pages, queue, listed = set(), list(requests), set()
     while queue and (until is None or len(pages) < until):
         response = fetch(router, queue.pop(0))
         pages.add(served(response))
@@ -137,16 +142,9 @@ def test_a_walk_given_back_by_a_killed_worker_goes_as_deep_on_a_worker_that_arch
     (It once stopped after five such pages: 20 of 40 pages walked, the documents of 20 were missing.)"""
     from crawler.redis_scheduler import session_restart
 
-    def worker():
-        spider = PortalSpider(start_url=HOST + "/")
-        spider.crawler = SimpleNamespace(stats=SimpleNamespace(inc_value=lambda key, n=1: None))
-        spider.max_barren, spider.max_barren_pager, spider.max_failure_ratio = 3, 5, 0.2
-        spider.home_ok = True
-        return spider
-
     router = Router(Corpus(20, 1, 600, 0))  # 40 register pages
     last = router.c.documents.pages()
-    killed, taker = worker(), worker()
+    killed, taker = new_spider(), new_spider()
     walked, held, listed = _walk(killed, router, [Request(REGISTER)], until=20)
     assert len(walked) == 20 and held  # killed mid-walk, posts waiting
     for record_id in listed:  # the taker archived every document listed so far
