@@ -2,7 +2,9 @@
 the Scrapy components of that crawl (item pipelines and the WARC downloader middleware).
 
 WARC records are written on one thread of their own, in the order they were handed over (gzip and
-SHA-256 release the GIL, so they run beside the event loop, on the other core); they are fsynced once
+SHA-256 release the GIL, so they run beside the event loop, on the other core), but for a revisit (a 304:
+nothing to compress), written right away in the event loop whenever the WARC file is free (its records
+then come before those still waiting for the thread: records of other pages); they are fsynced once
 per Parquet batch, before any row pointing at them is written (``ArchiveWriter.durable_first``).
 
 Opened on first use, closed by :class:`pipelines.scrapy_pipelines.ArchivePipeline` when the spider
@@ -79,7 +81,7 @@ class Capture:
         self.media = MediaStore(self.root)
         self._warc = None
         self._warc_thread: ThreadPoolExecutor | None = None  # the one thread that writes WARC records
-        self._on_thread = 0  # writes handed to the WARC thread and not yet back
+        self._warc_lock = threading.Lock()  # held by whoever writes to the WARC file: that thread, or a revisit here
         self._direct_ok = False  # a revisit went through the thread (its lookups' tables loaded there)
         self._originals = Originals(self.root)
         if closed_snapshot_ids(self.root):  # a re-crawl: its 304s' revisits will name their originals
@@ -208,21 +210,27 @@ class Capture:
         """``fn(*args)`` on the WARC thread, after every record handed over before; waits for it."""
         if self._warc_thread is None:
             return fn(*args)
-        return self._warc_thread.submit(fn, *args).result()
+        return self._warc_thread.submit(self._locked, fn, *args).result()
+
+    def _locked(self, fn, *args, **kwargs):
+        with self._warc_lock:
+            return fn(*args, **kwargs)
 
     def write_warc(self, fn, *, small: bool = False, **kwargs) -> Deferred:
         """``fn(**kwargs)`` (a WarcWriter write) on the WARC thread; a Deferred firing with its pointer. An
         OSError stops the crawl (:meth:`fail`) and fails the Deferred with :class:`ArchiveWriteFailed`.
 
         ``small``: a record with no body to compress (a revisit and its request) is written right here when
-        the WARC thread has nothing unfinished (so records stay in the order they were handed over): the hand-
-        over (a thread woken, then the event loop woken back) cost more than the record, and woke a thread
-        that preempted the event loop; on a re-crawl nearly every record is one."""
+        the WARC file is free (the thread is not writing to it; records the thread has yet to write are of
+        other pages, and come after it): the hand-over (a thread woken, then the event loop woken back) cost
+        more than the record, and woke a thread that preempted the event loop; on a re-crawl nearly every
+        record is one. Waiting instead for the thread to have nothing unfinished sent nearly every revisit of a
+        re-crawl through it (95% of their samples in a profile): the listing pages' records kept it busy."""
         from twisted.internet import reactor
 
         if self.failed is not None:
             return fail(ArchiveWriteFailed(self.failed))
-        if small and self._direct_ok and not self._on_thread:
+        if small and self._direct_ok and self._warc_lock.acquire(blocking=False):
             try:
                 return succeed(fn(**kwargs))
             except OSError as exc:
@@ -230,11 +238,11 @@ class Capture:
                 return fail(ArchiveWriteFailed(self.failed))
             except Exception:  # noqa: BLE001 - as from the thread: the Deferred fails with it
                 return fail()
+            finally:
+                self._warc_lock.release()
         result: Deferred = Deferred()
-        self._on_thread += 1
 
         def done(future):
-            self._on_thread -= 1
             if small:
                 self._direct_ok = True
             exc = future.exception()
@@ -246,7 +254,7 @@ class Capture:
             else:
                 result.errback(exc)
 
-        self._warc_thread.submit(fn, **kwargs).add_done_callback(lambda f: reactor.callFromThread(done, f))
+        self._warc_thread.submit(self._locked, fn, **kwargs).add_done_callback(lambda f: reactor.callFromThread(done, f))
         return result
 
     def revisit_refers(self, record_id: str | None, original=None) -> dict:
