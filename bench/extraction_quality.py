@@ -71,29 +71,42 @@ def _timed(fn, pages):
     return out, errors, busy
 
 
-def paired_rates(fn_a, fn_b, pages, rounds: int = 2):
+def paired_rates(fn_a, fn_b, pages, rounds: int = 2, outputs: tuple[dict, dict] | None = None):
     """Pages/s of two extractors timed page by page in alternation, so that the load of a shared machine
     weighs on both alike (``pages``: (id, html, url) tuples; each extractor is called ``fn(html, url)``).
     Timed in this process's CPU time: both run here, one thread each, and the time the machine's other
     work holds the core (a wall clock counts it for whichever call it falls in, ±15% on a loaded 2-core
-    machine) is no time of either."""
+    machine) is no time of either. ``outputs``: two dicts given to be filled as :func:`_timed` fills its
+    own, from the first round ({id: output or None}; an exception's text under ``("error", id)``)."""
     ta = tb = 0.0
     clock = time.process_time
-    for _ in range(rounds):
-        for _pid, html, url in pages:
+    for r in range(rounds):
+        for pid, html, url in pages:
+            got = []
             t0 = clock()
-            try:
-                fn_a(html, url)
-            except Exception:
-                pass
-            t1 = clock()
-            try:
-                fn_b(html, url)
-            except Exception:
-                pass
+            for fn in (fn_a, fn_b):
+                try:
+                    got.append(fn(html, url))
+                except Exception as exc:  # counted, never hidden
+                    got.append(exc)
+                if fn is fn_a:
+                    t1 = clock()
             ta, tb = ta + t1 - t0, tb + clock() - t1
+            if outputs is not None and r == 0:
+                for out, value in zip(outputs, got):
+                    if isinstance(value, Exception):
+                        out[pid] = None
+                        out["error", pid] = f"{type(value).__name__}: {value}"[:200]
+                    else:
+                        out[pid] = value
     n = rounds * len(pages)
     return n / ta, n / tb
+
+
+def _split_errors(out: dict) -> tuple[dict, dict]:
+    """(outputs, errors) of a :func:`paired_rates` ``outputs`` dict."""
+    return ({k: v for k, v in out.items() if not (isinstance(k, tuple) and k[:1] == ("error",))},
+            {k[1]: v for k, v in out.items() if isinstance(k, tuple) and k[:1] == ("error",)})
 
 
 def _meta_of_record(rec):
@@ -109,9 +122,9 @@ def bench_devsets(root: Path) -> dict:
     # ---- trafilatura's evaluation pages: body, title, author, date
     pages, truth = sb.load_trafilatura(root)
     loaded = [(p["id"], sb.decode_html(sb._read(Path(p["path"])), False), p["url"]) for p in pages]
-    recs, errs, _ = _timed(ours_record, loaded)
-    tbody, terrs, _ = _timed(anchors.trafilatura_body, loaded)
-    ours_rate, traf_rate = paired_rates(ours_record, anchors.trafilatura_body, loaded)
+    outputs: tuple[dict, dict] = ({}, {})
+    ours_rate, traf_rate = paired_rates(ours_record, anchors.trafilatura_body, loaded, outputs=outputs)
+    (recs, errs), (tbody, terrs) = (_split_errors(out) for out in outputs)
     # and against trafilatura producing what a record holds (body, title, author, date): issue 11's
     # baseline (`bare_extraction` with metadata, as on the replica pages)
     ours_rate_m, meta_rate = paired_rates(ours_record, anchors.trafilatura_meta, loaded)

@@ -2,10 +2,11 @@
 table (measure, ours, baseline, ratio, target, met?) and written as JSON to ``bench/results.json``.
 
 * extraction: our extractor vs trafilatura, pages/s on the same replica article pages (timed page by page in
-  alternation after one warm-up round);
+  alternation after a warm-up round of 100 of them);
 * crawl: our full crawl (discovery, identity, extraction, Parquet) vs a bare-fetch spider that GETs
-  exactly the URLs our crawl fetched, same concurrency, against the same replica process; then re-crawls of
-  that unchanged portal (the lean client, and every request through Scrapy);
+  exactly the URLs our crawl fetched, same concurrency, against the same replica process; then a re-crawl of
+  that unchanged portal (the lean client; the full run re-crawls it again with every request through Scrapy);
+* wacz: ``package --wacz`` of that re-crawled archive vs a zip copy of its WARC files (bench/wacz_package.py);
 * memory (issue 11, target 4; bench/memory.py): peak memory of a crawl of N/4 and of N articles (4,000 with
   --quick, 5,000 in the full run); then a re-crawl of the bigger one's unchanged portal (target 5, stated for
   5,000 articles; bench/recrawl.py), timed as its first crawl was; with --quick, that archive's bytes per
@@ -75,7 +76,7 @@ def bench_extraction(base_url: str, articles: int, seed: int, rounds: int, limit
 
     # one untimed round warms both (imports, caches), then page by page in alternation (a shared machine's
     # load weighs on both alike)
-    paired_rates(ours_fn, theirs_fn, pages, rounds=1)
+    paired_rates(ours_fn, theirs_fn, pages[:100], rounds=1)
     ours, theirs = paired_rates(ours_fn, theirs_fn, pages, rounds)
     print(f"extraction  pages={len(pages)} rounds={rounds}")
     print(f"  portal-archive extract : {ours:8.1f} pages/s")
@@ -96,37 +97,43 @@ def _crawl(url: str, archive: Path, *settings: str) -> float:
     return time.perf_counter() - started
 
 
-def bench_crawl(articles: int, seed: int, reextract_records: int = 0, archive_figures: bool = True) -> list[dict]:
-    """First crawl vs bare fetch of the same URLs, then an incremental re-crawl of the unchanged portal;
-    ``reextract`` on the crawled archive scaled to ``reextract_records`` records (bench/reextract.py; 0: not
-    here, see :func:`big_archive_rows`); ``archive_figures``: its bytes per record and Parquet layouts
-    (bench/parquet_layout.py) here."""
+def bench_crawl(articles: int, seed: int, workdir: Path, *, figures: bool, reextract_records: int = 0,
+                vs_scrapy: bool = True) -> list[dict]:
+    """First crawl vs bare fetch of the same URLs, then an incremental re-crawl of the unchanged portal; the
+    archive is left at ``workdir / "archive"`` (the wacz part packages it). With ``figures``, the crawled
+    archive's bytes per record and Parquet layouts (bench/parquet_layout.py), and ``reextract`` on it scaled to
+    ``reextract_records`` records (bench/reextract.py); else both come with the memory part's bigger crawl
+    (:func:`big_archive_rows`). ``vs_scrapy``: the same re-crawl again with every request through Scrapy."""
     from archive.query import connect
 
-    with tempfile.TemporaryDirectory() as tmp, replica_process(articles, seed) as url:
-        archive = Path(tmp) / "archive"
+    with replica_process(articles, seed) as url:
+        archive = workdir / "archive"
         replica = replica_pid()
         first_run = run_measured([sys.executable, "-m", "cli.main", "crawl", url + "/", "--archive", str(archive),
                                   "-s", "PORTAL_PROGRESS_INTERVAL=0"], replica)
         first_s, first_mb = first_run.wall, first_run.peak_mb
-        archive_rows = ((bench_archive(archive) if archive_figures else [])
-                        + (bench_reextract(archive, reextract_records) if reextract_records else []))
+        archive_rows = ((bench_archive(archive) + bench_reextract(archive, reextract_records)) if figures else [])
         con = connect(archive)
         fetched = [r[0] for r in con.sql("SELECT url FROM pages UNION ALL SELECT url FROM media_files").fetchall()]
-        urls_file = Path(tmp) / "urls.txt"
+        con.close()
+        urls_file = workdir / "urls.txt"
         urls_file.write_text("\n".join(fetched), encoding="utf-8")
         bare_run = run_measured([sys.executable, "-m", "bench.bare_fetch", str(urls_file)], replica)
         out, bare_s = bare_run.out.split(), bare_run.wall
-        scrapy_only = Path(tmp) / "archive-scrapy"  # the same re-crawl with every request through Scrapy
-        shutil.copytree(archive, scrapy_only)
+        scrapy_only = workdir / "archive-scrapy"  # the same re-crawl with every request through Scrapy
+        if vs_scrapy:
+            shutil.copytree(archive, scrapy_only)
         second_s = _crawl(url, archive)
-        scrapy_s = _crawl(url, scrapy_only, "PORTAL_LEAN_REVALIDATE=0")
+        if vs_scrapy:
+            scrapy_s = _crawl(url, scrapy_only, "PORTAL_LEAN_REVALIDATE=0")
+            shutil.rmtree(scrapy_only)
         con = connect(archive)
         first, second = con.sql("SELECT snapshot_id, records_new, records_unchanged, pages_fetched, not_modified "
                                 "FROM snapshots ORDER BY snapshot_id").fetchall()
         record_pages_fetched = con.execute(
             "SELECT count(*) FROM pages WHERE snapshot_id = ? AND status = 200 AND record_id IS NOT NULL",
             [second[0]]).fetchall()[0][0]
+        con.close()
     ours, bare = len(fetched) / first_s, int(out[0]) / bare_s
     records = first[1]
     print(f"crawl  replica articles={articles} records={records} fetches={len(fetched)} (pages + media; wall time)")
@@ -141,7 +148,8 @@ def bench_crawl(articles: int, seed: int, reextract_records: int = 0, archive_fi
     print(f"  records unchanged      : {second[2]} of {records}; 304 answers {second[4]}; full fetches {second[3]}")
     print(f"  record pages fetched   : {record_pages_fetched} = {record_pages_fetched / records:6.1%} of records")
     print(f"  time re-crawl/first    : {second_s:.1f}s / {first_s:.1f}s = {second_s / first_s:6.1%}")
-    print(f"  lean client / Scrapy   : {second_s:.1f}s / {scrapy_s:.1f}s = {second_s / scrapy_s:6.2f}x (crawler/revalidate.py)")
+    if vs_scrapy:
+        print(f"  lean client / Scrapy   : {second_s:.1f}s / {scrapy_s:.1f}s = {second_s / scrapy_s:6.2f}x (crawler/revalidate.py)")
     return archive_rows + [
         row(f"crawl, {articles} articles ({len(fetched)} fetches)", ours, bare, unit="fetches/s vs bare Scrapy fetch",
             target=">= 0.8x", met=ours / bare >= 0.8),
@@ -152,8 +160,8 @@ def bench_crawl(articles: int, seed: int, reextract_records: int = 0, archive_fi
         row(f"re-crawl of the unchanged portal, {articles} articles: time", second_s, first_s, unit="s vs first crawl"),
         row(f"re-crawl, {articles} articles: record pages fetched in full", record_pages_fetched, records,
             unit="pages vs records"),
-        row("re-crawl through the lean client: time", second_s, scrapy_s, unit="s vs every request through Scrapy"),
-    ]
+    ] + ([row("re-crawl through the lean client: time", second_s, scrapy_s, unit="s vs every request through Scrapy")]
+         if vs_scrapy else [])
 
 
 def quality_rows(q: dict) -> list[dict]:
@@ -184,13 +192,15 @@ def quality_rows(q: dict) -> list[dict]:
 # memory: N/4 vs N articles, N = 4,000 (--quick) or 5,000, past the crawl's first minute of growth (the workers'
 # and the crawl process's caches; a 250-article crawl ends inside it, so 250 vs 1,000 measured the warm-up:
 # README); the N-article crawl is also the first crawl of the re-crawl's figure
-SIZES = {  # full run, and --quick; "big_archive": the archive's figures and reextract on the memory part's big crawl
+SIZES = {  # full run, and --quick. "figures_on": the crawl whose archive gives the archive's figures and reextract
+    # ("crawl": the crawl part's, reextract scaled to "reextract_records"; "memory": the memory part's big crawl,
+    # as it is); "vs_scrapy": the crawl part re-crawls again with every request through Scrapy (no target)
     False: {"articles": 2000, "crawl_articles": 2000, "memory_articles": 5000, "search_records": 200_000,
             "sites_articles": 60, "reextract_records": 20_000, "redis_articles": 150, "close_records": (5000, 50_000),
-            "rounds": 2, "big_archive": False},
+            "rounds": 2, "figures_on": "crawl", "vs_scrapy": True},
     True: {"articles": 500, "crawl_articles": 500, "memory_articles": 4000, "search_records": 20_000,
-           "sites_articles": 10, "reextract_records": 0, "redis_articles": 100, "close_records": (1000, 10_000),
-           "rounds": 1, "big_archive": True},
+           "sites_articles": 6, "reextract_records": 0, "redis_articles": 100, "close_records": (1000, 10_000),
+           "rounds": 1, "figures_on": "memory", "vs_scrapy": False},
 }
 
 
@@ -238,12 +248,15 @@ def main(argv=None) -> int:
                     + part("extraction quality", lambda: quality_rows(bench_quality(url, sizes["articles"], args.seed))))
 
     rows += timed("extraction", extraction)
-    rows += timed("crawl", bench_crawl, sizes["crawl_articles"], args.seed, sizes["reextract_records"],
-                  not sizes["big_archive"])
-    rows += timed("wacz", bench_wacz, max(50, sizes["articles"] // 4), args.seed)
+    with tempfile.TemporaryDirectory(prefix="bench-crawl-") as workdir:
+        rows += timed("crawl", bench_crawl, sizes["crawl_articles"], args.seed, Path(workdir),
+                      figures=sizes["figures_on"] == "crawl", reextract_records=sizes["reextract_records"],
+                      vs_scrapy=sizes["vs_scrapy"])
+        rows += timed("wacz", bench_wacz, Path(workdir) / "archive")  # the crawl part's archive, re-crawled
     if args.memory:
         rows += timed("memory and re-crawl", bench_memory, sizes["memory_articles"], args.seed,
-                      then=partial(big_archive_rows, articles=sizes["memory_articles"], figures=sizes["big_archive"]))
+                      then=partial(big_archive_rows, articles=sizes["memory_articles"],
+                                   figures=sizes["figures_on"] == "memory"))
         rows += timed("close memory", bench_close_memory, *sizes["close_records"])
     rows += timed("search", bench_search, sizes["search_records"])
     rows += timed("sites", bench_sites, articles=sizes["sites_articles"])
