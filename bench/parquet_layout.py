@@ -70,7 +70,7 @@ def _scan_once(con, path: Path, has_body: bool) -> float:
     return time.perf_counter() - started
 
 
-def measure_layouts(root: Path, rounds: int = 5) -> list[dict]:
+def measure_layouts(root: Path, rounds: int = 3) -> list[dict]:
     """Size and DuckDB scan time of every table rewritten with each (compression, level, row group).
 
     Every layout is written first; then each round scans every layout once, in a new order each round, and a
