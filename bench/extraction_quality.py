@@ -66,25 +66,28 @@ def _timed(fn, pages):
             out[pid] = fn(html, url)
         except Exception as exc:  # counted, never hidden
             out[pid] = None
-            errors[pid] = f"{type(exc).__name__}: {exc}"[:200]
+            errors[pid] = _error_text(exc)
         busy += time.perf_counter() - t0
     return out, errors, busy
 
 
-def paired_rates(fn_a, fn_b, pages, rounds: int = 2, outputs: tuple[dict, dict] | None = None,
-                 warm_up: bool = False):
+def _error_text(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:200]
+
+
+def paired_rates(fn_a, fn_b, pages, rounds: int = 2, outputs=None, warm_up: bool = False):
     """Pages/s of two extractors timed page by page in alternation, so that the load of a shared machine
     weighs on both alike (``pages``: (id, html, url) tuples; each extractor is called ``fn(html, url)``).
     Timed in this process's CPU time: both run here, one thread each, and the time the machine's other
     work holds the core (a wall clock counts it for whichever call it falls in, ±15% on a loaded 2-core
     machine) is no time of either. ``warm_up``: one untimed round first (the first call of an extractor
     loads its modules, stoplists and caches: timed cold, ours read 0.63x of trafilatura's ``extract``
-    instead of ~0.97x). ``outputs``: two dicts filled from the first round, as :func:`_timed` fills its
-    own; an exception's text goes under ``("error", id)``."""
+    instead of ~0.97x). ``outputs``: ((out, errors), (out, errors)), one pair of dicts per extractor,
+    filled from the first round as :func:`_timed` fills its own."""
     ta = tb = 0.0
     clock = time.process_time
     for r in range(-1 if warm_up else 0, rounds):
-        keep = outputs if outputs is not None and r == (-1 if warm_up else 0) else None
+        keep = outputs if r == (-1 if warm_up else 0) else None
         for pid, html, url in pages:
             t0 = clock()
             try:
@@ -98,19 +101,12 @@ def paired_rates(fn_a, fn_b, pages, rounds: int = 2, outputs: tuple[dict, dict] 
                 b = exc
             if r >= 0:
                 ta, tb = ta + t1 - t0, tb + clock() - t1
-            if keep is not None:
-                for out, value in zip(keep, (a, b)):
-                    out[pid] = None if isinstance(value, Exception) else value
-                    if isinstance(value, Exception):
-                        out["error", pid] = f"{type(value).__name__}: {value}"[:200]
+            for (out, errors), value in zip(keep or (), (a, b)):
+                out[pid] = None if isinstance(value, Exception) else value
+                if isinstance(value, Exception):
+                    errors[pid] = _error_text(value)
     n = rounds * len(pages)
     return n / ta, n / tb
-
-
-def _split_errors(out: dict) -> tuple[dict, dict]:
-    """(outputs, errors) of a :func:`paired_rates` ``outputs`` dict."""
-    return ({k: v for k, v in out.items() if not (isinstance(k, tuple) and k[:1] == ("error",))},
-            {k[1]: v for k, v in out.items() if isinstance(k, tuple) and k[:1] == ("error",)})
 
 
 def _meta_of_record(rec):
@@ -126,24 +122,23 @@ def bench_devsets(root: Path) -> dict:
     # ---- trafilatura's evaluation pages: body, title, author, date
     pages, truth = sb.load_trafilatura(root)
     loaded = [(p["id"], sb.decode_html(sb._read(Path(p["path"])), False), p["url"]) for p in pages]
-    outputs: tuple[dict, dict] = ({}, {})
+    (recs, errs), (tbody, terrs) = outputs = ({}, {}), ({}, {})
     # (body text alone: no target, one timed round; the target's pair below has two)
     ours_rate, traf_rate = paired_rates(ours_record, anchors.trafilatura_body, loaded, rounds=1, outputs=outputs,
                                         warm_up=True)
-    (recs, errs), (tbody, terrs) = (_split_errors(out) for out in outputs)
     # and against trafilatura producing what a record holds (body, title, author, date): issue 11's
     # baseline (`bare_extraction` with metadata, as on the replica pages)
-    meta_out: tuple[dict, dict] = ({}, {})
-    ours_rate_m, meta_rate = paired_rates(ours_record, anchors.trafilatura_meta, loaded, outputs=meta_out)
+    tmeta: dict = {}
+    ours_rate_m, meta_rate = paired_rates(ours_record, anchors.trafilatura_meta, loaded,
+                                          outputs=(({}, {}), (tmeta, {})))
     body_ours, _ = sb.score_trafilatura(truth, {k: (r or {}).get("body_text") for k, r in recs.items()}, 0, 0)
     body_traf, _ = sb.score_trafilatura(truth, tbody, 0, 0)
     empty = sum(1 for k, r in recs.items() if truth[k]["with"] and not (r or {}).get("body_text"))
     empty_traf = sum(1 for k, v in tbody.items() if truth[k]["with"] and not v)
     meta_pages = sm.load("trafilatura", root)
     mloaded = [(pid, sb.decode_html(sb._read(path), False), url) for pid, path, url, _ in meta_pages]
-    # the same pages as the body's (ids, files, URLs): trafilatura's metadata from the pair above
-    tmeta = (_split_errors(meta_out[1])[0] if {pid for pid, _, _ in mloaded} == {pid for pid, _, _ in loaded}
-             else _timed(anchors.trafilatura_meta, mloaded)[0])
+    if {pid for pid, _, _ in mloaded} != {pid for pid, _, _ in loaded}:  # else: the same pages, read above
+        tmeta, _, _ = _timed(anchors.trafilatura_meta, mloaded)
     hmeta, _, _ = _timed(anchors.htmldate_extensive_meta, mloaded)
     ours_meta = {pid: _meta_of_record(recs.get(pid)) for pid, _, _, _ in meta_pages}
     results["trafilatura"] = {

@@ -120,13 +120,12 @@ def bench_crawl(articles: int, seed: int, workdir: Path, *, figures: bool, reext
         urls_file.write_text("\n".join(fetched), encoding="utf-8")
         bare_run = run_measured([sys.executable, "-m", "bench.bare_fetch", str(urls_file)], replica)
         out, bare_s = bare_run.out.split(), bare_run.wall
-        scrapy_only = workdir / "archive-scrapy"  # the same re-crawl with every request through Scrapy
-        if vs_scrapy:
+        if vs_scrapy:  # the same re-crawl with every request through Scrapy, on a copy of the first crawl
+            scrapy_only = workdir / "archive-scrapy"
             shutil.copytree(archive, scrapy_only)
-        second_s = _crawl(url, archive)
-        if vs_scrapy:
             scrapy_s = _crawl(url, scrapy_only, "PORTAL_LEAN_REVALIDATE=0")
             shutil.rmtree(scrapy_only)
+        second_s = _crawl(url, archive)
         con = connect(archive)
         first, second = con.sql("SELECT snapshot_id, records_new, records_unchanged, pages_fetched, not_modified "
                                 "FROM snapshots ORDER BY snapshot_id").fetchall()

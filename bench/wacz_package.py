@@ -22,6 +22,8 @@ def bench_wacz(archive: Path, rounds: int = 3) -> list[dict]:
     from archive.warc.wacz import write_wacz
     from archive.summary import summarize
 
+    if not (archive / "_archive.json").is_file():
+        raise SystemExit(f"bench: no crawled archive at {archive} to package (the crawl part failed?)")
     snapshot = summarize(archive)["snapshot_id"]
     files = replay_files(archive, snapshot)
     size = sum(p.stat().st_size for p in files)

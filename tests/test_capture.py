@@ -87,3 +87,58 @@ def test_reextract_rebuilds_from_warc_without_network(archive_copy):
     # same extractor, same bytes: every record is re-derived identically
     assert (last["records_new"], last["records_changed"]) == (0, 0), proc.stdout
     assert last["records_unchanged"] == total
+
+
+def test_revisits_written_beside_the_warc_thread_leave_every_record_whole(tmp_path, monkeypatch):
+    """A 304's revisit is written in the event loop whenever the WARC file is free, and handed to the WARC
+    thread while the thread writes: never two writers in the file at once. Every record parses whole with its
+    digests, and every pointer names its own record."""
+    import datetime as dt
+    import os
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from twisted.internet import reactor
+
+    from archive.warc import WarcWriter
+    from pipelines.capture import Capture
+
+    monkeypatch.setattr(reactor, "callFromThread", lambda fn, *args: fn(*args))  # no reactor runs here
+    capture = Capture.__new__(Capture)  # the WARC hand-over alone, no crawl
+    capture.failed, capture._direct_ok = None, True
+    capture._warc_lock, capture._warc_thread = threading.Lock(), ThreadPoolExecutor(1)
+    date = dt.datetime(2024, 1, 31, tzinfo=dt.timezone.utc)
+    headers = [("Host", "x.test"), ("Accept", "*/*")]
+    written: dict[str, tuple] = {}
+    with WarcWriter(tmp_path, "20240131T000000Z-3fa9c1") as warc:
+        # the thread is writing (its lock held): a revisit waits for it, then is written on the thread
+        busy, release = threading.Event(), threading.Event()
+        held = capture.write_warc(lambda: (busy.set(), release.wait(10)))
+        busy.wait(10)
+        queued = capture.write_warc(warc.write_revisit, small=True, url="http://x.test/held", date=date,
+                                    request_headers=headers)
+        queued.addCallback(lambda p: written.setdefault("http://x.test/held", ("revisit", p)))
+        assert "http://x.test/held" not in written
+        release.set()
+        # pages of 100 kB to compress on the thread, revisits between them
+        for i in range(30):
+            url = f"http://x.test/page/{i}"
+            capture.write_warc(warc.write_exchange, url=url, method="GET", request_headers=headers, request_body=b"",
+                               status=200, reason="OK", response_headers=[("Content-Type", "text/html")],
+                               body=os.urandom(100_000), date=date
+                               ).addCallback(lambda p, u=url: written.setdefault(u, ("response", p)))
+            for j in range(3):
+                url = f"http://x.test/record/{i}/{j}"
+                capture.write_warc(warc.write_revisit, small=True, url=url, date=date, request_headers=headers
+                                   ).addCallback(lambda p, u=url: written.setdefault(u, ("revisit", p)))
+        capture._warc_thread.shutdown(wait=True)
+        held.addErrback(lambda f: pytest.fail(str(f)))
+    assert len(written) == 1 + 30 * 4
+    for url, (kind, p) in written.items():
+        record = read_record(tmp_path, p.warc_file, p.warc_offset, p.warc_length)
+        assert (record.url, record.record_type) == (url, kind)
+    types = []
+    for path in (tmp_path / "warc").rglob("*.warc.gz"):
+        with open(path, "rb") as fh:
+            types += [r.rec_type for r in ArchiveIterator(fh, check_digests="raise")]
+    assert types.count("revisit") == 91 and types.count("response") == 30 and types.count("request") == 121
