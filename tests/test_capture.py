@@ -98,12 +98,17 @@ def test_revisits_written_beside_the_warc_thread_leave_every_record_whole(tmp_pa
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    from twisted.internet import reactor
+    import sys
+    import twisted.internet
+    from types import SimpleNamespace
 
     from archive.warc import WarcWriter
     from pipelines.capture import Capture
 
-    monkeypatch.setattr(reactor, "callFromThread", lambda fn, *args: fn(*args))  # no reactor runs here
+    # no reactor runs (or is installed: Scrapy's get_crawler in a later test of this process would take it)
+    # here: what the thread hands back is called on the thread
+    monkeypatch.delattr(twisted.internet, "reactor", raising=False)
+    monkeypatch.setitem(sys.modules, "twisted.internet.reactor", SimpleNamespace(callFromThread=lambda fn, *a: fn(*a)))
     capture = Capture.__new__(Capture)  # the WARC hand-over alone, no crawl
     capture.failed, capture._direct_ok = None, True
     capture._warc_lock, capture._warc_thread = threading.Lock(), ThreadPoolExecutor(1)
