@@ -1,6 +1,7 @@
-"""Peak memory of a crawl of N/4 and of N articles: flat memory means a ratio near 1 (issue 11, target 4).
+"""Peak memory of a crawl of N/4 (or ``--small``) and of N articles: flat memory means a ratio near 1 (issue 11,
+target 4; ``make bench`` compares 500 and 4,000 articles, bench/run.py).
 
-    python -m bench.memory --articles 1000 [--rounds 2] [--seed 1] [--baseline DIR] [--timeline]
+    python -m bench.memory --articles 1000 [--small 250] [--rounds 2] [--seed 1] [--baseline DIR] [--timeline]
 
 Two measures of one crawl, both printed:
 
@@ -32,7 +33,7 @@ import time
 from pathlib import Path
 
 from bench import crawl_ended
-from bench.crawl_cpu import cmdline, proc_stat
+from bench.crawl_cpu import TreeCpu, cmdline, proc_stat
 
 INTERVAL_S = 0.1
 
@@ -85,13 +86,14 @@ def crawl_process(pid: int, below: set[int]) -> int:
 
 
 def measured_crawl(url: str, archive: Path, *settings: str, code: str | None = None, cwd=None, env=None,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, on_sample=None) -> dict:
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, on_sample=None, cpu: bool = False) -> dict:
     """Run one ``portal-archive crawl URL --archive ARCHIVE`` (``settings``: ``-s`` values; ``code``: a checkout
     whose code runs) and measure its memory: ``rss_mb`` (VmHWM of the crawl process, :func:`crawl_process`, or
     of the command's if higher), ``tree_mb`` (peak of the tree's summed Pss), ``main_sampled_mb`` (peak of the
     crawl process's VmRSS as sampled: the measure before),
-    ``timeline`` (the samples where ``tree_mb`` rose: seconds, tree MB, crawl MB), ``wall``, ``returncode``.
-    ``on_sample()`` is called with every sample."""
+    ``timeline`` (the samples where ``tree_mb`` rose: seconds, tree MB, crawl MB), ``wall``, ``returncode``;
+    with ``cpu``, also ``cpu``: its processes' CPU-seconds by role (bench/crawl_cpu.py :class:`TreeCpu`, sampled
+    at the same times). ``on_sample()`` is called with every sample."""
     if code:
         cwd, env = code, {**(env or os.environ), "PYTHONPATH": code}
     started = time.monotonic()
@@ -101,9 +103,12 @@ def measured_crawl(url: str, archive: Path, *settings: str, code: str | None = N
     peak = {"tree": 0.0, "main": 0.0, "hwm": 0.0}
     timeline: list[tuple[float, float, float]] = []
     done = threading.Event()
+    tree_cpu = TreeCpu(proc.pid) if cpu else None
 
     def sample():
         while not done.is_set():
+            if tree_cpu is not None:
+                tree_cpu.sample()
             below = descendants(proc.pid)
             crawl = crawl_process(proc.pid, below)
             main = status_mb(crawl)
@@ -126,27 +131,29 @@ def measured_crawl(url: str, archive: Path, *settings: str, code: str | None = N
         sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     return {"returncode": proc.returncode, "wall": time.monotonic() - started, "rss_mb": peak["hwm"],
-            "tree_mb": peak["tree"], "main_sampled_mb": peak["main"], "timeline": timeline}
+            "tree_mb": peak["tree"], "main_sampled_mb": peak["main"], "timeline": timeline,
+            **({"cpu": tree_cpu.by_role()} if tree_cpu is not None else {})}
 
 
-def quiet_crawl(url: str, archive: Path, what: str = "crawl", code: str | None = None) -> dict:
+def quiet_crawl(url: str, archive: Path, what: str = "crawl", code: str | None = None, cpu: bool = False) -> dict:
     """:func:`measured_crawl` without progress lines; a failed ``what`` (exit code other than 0 or 3) ends the bench."""
-    result = measured_crawl(url, archive, "PORTAL_PROGRESS_INTERVAL=0", code=code)
+    result = measured_crawl(url, archive, "PORTAL_PROGRESS_INTERVAL=0", code=code, cpu=cpu)
     crawl_ended(result["returncode"], what)
     return result
 
 
 def crawl_sizes(articles: int, seed: int, codes: dict[str, str | None], then=None, small: int | None = None
                 ) -> dict[str, list[dict]]:
-    """For each code variant, the measures of a crawl of ``small`` (default ``articles // 4``) and of
-    ``articles`` articles;
+    """For each code variant, the measures of a crawl of ``small`` (default ``articles // 4``; 0: none) and
+    of ``articles`` articles;
     the variants alternate on the same replica process of each size. ``then(url, archive, measures)``, if
     given, runs after each variant's big crawl while its replica and archive still exist (the bench's
     re-crawl of that unchanged portal); what it returns is the measures' ``"then"``."""
     from cli.crawl import replica_process
 
     out: dict[str, list[dict]] = {name: [] for name in codes}
-    for n in (small or articles // 4, articles):
+    small = articles // 4 if small is None else small
+    for n in (small, articles) if small else (articles,):
         with replica_process(n, seed) as url:
             for name, code in codes.items():
                 with tempfile.TemporaryDirectory() as tmp:
@@ -165,20 +172,23 @@ def describe(name: str, small: dict, big: dict, articles: int, fewer: int | None
             f"({fewer or articles // 4} -> {articles} articles; {small['wall']:.0f} s, {big['wall']:.0f} s)")
 
 
-def bench_memory(articles: int, seed: int, then=None) -> list[dict]:
-    """``make bench``'s memory rows: the target row is the process tree's peak (the memory the crawl takes
-    from the machine); the crawl process's own high-water mark is the row beside it. ``then``: as in
-    :func:`crawl_sizes`, its rows follow (bench/recrawl.py :func:`recrawl_rows`)."""
+def bench_memory(articles: int, seed: int, small: int, small_measure: dict | None = None, then=None) -> list[dict]:
+    """``make bench``'s memory rows: the peak of a crawl of ``articles`` against one of ``small`` articles
+    (``small_measure``: that crawl's :func:`measured_crawl` measures, made already by the bench's crawl part on
+    a replica of the same seed; else it is crawled here). The target row is the process tree's peak (the
+    memory the crawl takes from the machine); the crawl process's own high-water mark is the row beside it.
+    ``then``: as in :func:`crawl_sizes`, its rows follow (bench/recrawl.py :func:`recrawl_rows`)."""
     from bench.table import row
 
-    small, big = crawl_sizes(articles, seed, {"this": None}, then)["this"]
-    print(f"memory  peak of a crawl of {articles // 4} vs {articles} articles")
-    print(describe("this", small, big, articles))
-    tree = big["tree_mb"] / small["tree_mb"]
-    return [row(f"peak memory, crawl of {articles} vs {articles // 4} articles: process tree, Pss",
-                big["tree_mb"], small["tree_mb"], unit="MB", target="<= 1.2x", met=tree <= 1.2),
-            row(f"peak memory, crawl of {articles} vs {articles // 4} articles: crawl process, VmHWM",
-                big["rss_mb"], small["rss_mb"], unit="MB")] + big.get("then", [])
+    measures = crawl_sizes(articles, seed, {"this": None}, then, small=0 if small_measure else small)["this"]
+    small_measure, big = small_measure or measures[0], measures[-1]
+    print(f"memory  peak of a crawl of {small} vs {articles} articles")
+    print(describe("this", small_measure, big, articles, small))
+    tree = big["tree_mb"] / small_measure["tree_mb"]
+    return [row(f"peak memory, crawl of {articles:,} vs {small:,} articles: process tree, Pss",
+                big["tree_mb"], small_measure["tree_mb"], unit="MB", target="<= 1.2x", met=tree <= 1.2),
+            row(f"peak memory, crawl of {articles:,} vs {small:,} articles: crawl process, VmHWM",
+                big["rss_mb"], small_measure["rss_mb"], unit="MB")] + big.get("then", [])
 
 
 def main(argv=None) -> int:

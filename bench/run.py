@@ -1,26 +1,36 @@
 """``make bench``: every performance figure as a ratio to a baseline measured in the same run, printed as one
 table (measure, ours, baseline, ratio, target, met?) and written as JSON to ``bench/results.json``.
 
-* extraction: our extractor vs trafilatura, pages/s on the same replica article pages (timed page by page in
-  alternation after a warm-up round of 100 of them);
+In the order they run:
+
 * crawl: our full crawl (discovery, identity, extraction, Parquet) vs a bare-fetch spider that GETs
   exactly the URLs our crawl fetched, same concurrency, against the same replica process; then a re-crawl of
-  that unchanged portal (the lean client; the full run re-crawls it again with every request through Scrapy);
-* wacz: ``package --wacz`` of that re-crawled archive vs a zip copy of its WARC files (bench/wacz_package.py);
-* memory (issue 11, target 4; bench/memory.py): peak memory of a crawl of N/4 and of N articles (4,000 with
-  --quick, 5,000 in the full run); then a re-crawl of the bigger one's unchanged portal (target 5, stated for
-  5,000 articles; bench/recrawl.py), timed as its first crawl was; with --quick, that archive's bytes per
-  record and Parquet layouts (target 6), and ``reextract`` with every core vs one worker on it (target 3;
-  the full run does both on the crawl's archive, scaled to 20,000 records for ``reextract``);
+  that unchanged portal (the lean client; the full run re-crawls it again with every request through Scrapy).
+  Its first crawl's memory is measured as the memory part's crawls are (the memory part's small crawl);
+* extraction: our extractor vs trafilatura, pages/s on the same replica article pages (timed page by page in
+  alternation after a warm-up round of 100 of them, each in its own CPU time), and extraction quality;
+  meanwhile, in a process of their own (:func:`run_beside`): search (bench/search.py), the crawl of
+  ``replica --hostile`` (bench/hostile.py) and wacz: ``package --wacz`` of the crawl part's re-crawled archive
+  vs a zip copy of its WARC files (bench/wacz_package.py);
+* memory (issue 11, target 4; bench/memory.py): peak memory of a crawl of 500 articles and of 4,000 (--quick:
+  the 500 are the crawl part's first crawl) or 5,000 (full run); then a re-crawl of the bigger one's unchanged
+  portal (target 5, stated for 5,000 articles; bench/recrawl.py), timed as its first crawl was; with --quick,
+  that archive's bytes per record and Parquet layouts (target 6), and ``reextract`` with every core vs one
+  worker on it (target 3; the full run does both on the crawl's archive, scaled to 20,000 records for
+  ``reextract``);
 * sites (issue 12, bench/sites.py): 20 sibling replicas, 200 ms latency, Crawl-delay 1 s each: our rate
   against the politeness limit of 20 requests/s.
 * scale-out (issue 12, bench/redis_scale.py): 2 scrapy-redis crawl workers vs 1 against the replica at
   50 ms latency, pages/s, and their duplicate records (0).
+
+The table keeps one order (:data:`PART_ORDER`) whatever the order of the run.
 """
 from __future__ import annotations
 
 import argparse
 from functools import partial
+import multiprocessing
+import os
 import shutil
 import subprocess
 import sys
@@ -32,13 +42,13 @@ from pathlib import Path
 
 
 from bench.close_memory import bench_close_memory
-from bench.crawl_cpu import describe, replica_pid, run_measured
+from bench.crawl_cpu import Run, describe, proc_stat, replica_pid, run_measured
 from bench.extraction_quality import bench_quality, paired_rates
 from bench.parquet_layout import bench_archive
 from bench.recrawl import recrawl_rows
 from bench.reextract import bench_reextract
 from bench.hostile import bench_hostile
-from bench.memory import bench_memory
+from bench.memory import bench_memory, quiet_crawl
 from bench.search import run as bench_search
 from bench.redis_scale import bench_redis_scale
 from bench.sites import bench_sites
@@ -98,19 +108,24 @@ def _crawl(url: str, archive: Path, *settings: str) -> float:
 
 
 def bench_crawl(articles: int, seed: int, workdir: Path, *, figures: bool, reextract_records: int = 0,
-                vs_scrapy: bool = True) -> list[dict]:
+                vs_scrapy: bool = True, keep: dict | None = None) -> list[dict]:
     """First crawl vs bare fetch of the same URLs, then an incremental re-crawl of the unchanged portal; the
     archive is left at ``workdir / "archive"`` (the wacz part packages it). With ``figures``, the crawled
     archive's bytes per record and Parquet layouts (bench/parquet_layout.py), and ``reextract`` on it scaled to
     ``reextract_records`` records (bench/reextract.py); else both come with the memory part's bigger crawl
-    (:func:`big_archive_rows`). ``vs_scrapy``: the same re-crawl again with every request through Scrapy."""
+    (:func:`big_archive_rows`). ``vs_scrapy``: the same re-crawl again with every request through Scrapy.
+    The first crawl's memory is measured as the memory part measures its crawls (bench/memory.py
+    :func:`~bench.memory.measured_crawl`): ``keep["first"]`` gets those measures (the memory part's small crawl)."""
     from archive.query import connect
 
     with replica_process(articles, seed) as url:
         archive = workdir / "archive"
         replica = replica_pid()
-        first_run = run_measured([sys.executable, "-m", "cli.main", "crawl", url + "/", "--archive", str(archive),
-                                  "-s", "PORTAL_PROGRESS_INTERVAL=0"], replica)
+        replica_before = proc_stat(replica)[1]
+        first = quiet_crawl(url, archive, cpu=True)
+        first_run = Run(first["wall"], first["cpu"], proc_stat(replica)[1] - replica_before, first["rss_mb"], "")
+        if keep is not None:
+            keep["first"] = first
         first_s, first_mb = first_run.wall, first_run.peak_mb
         archive_rows = ((bench_archive(archive) + bench_reextract(archive, reextract_records)) if figures else [])
         con = connect(archive)
@@ -152,7 +167,7 @@ def bench_crawl(articles: int, seed: int, workdir: Path, *, figures: bool, reext
     return archive_rows + [
         row(f"crawl, {articles} articles ({len(fetched)} fetches)", ours, bare, unit="fetches/s vs bare Scrapy fetch",
             target=">= 0.8x", met=ours / bare >= 0.8),
-        row("crawl peak memory", first_mb, unit="MB"),
+        row("crawl peak memory (crawl process, VmHWM)", first_mb, unit="MB"),
         row("crawl CPU-seconds, all its processes and the replica's", first_run.total_cpu + first_run.replica_cpu,
             bare_run.total_cpu + bare_run.replica_cpu, unit="CPU-s vs bare fetch"),
         # the target (< 0.15x) is stated for 5,000 articles: its rows come with the memory part's bigger crawl
@@ -188,20 +203,24 @@ def quality_rows(q: dict) -> list[dict]:
     return rows
 
 
-# memory: N/4 vs N articles, N = 4,000 (--quick) or 5,000, past the crawl's first minute of growth (the workers'
-# and the crawl process's caches; a 250-article crawl ends inside it, so 250 vs 1,000 measured the warm-up:
-# README); the N-article crawl is also the first crawl of the re-crawl's figure
+# memory: a crawl of "memory_small" articles vs one of "memory_articles" (4,000 with --quick, 5,000 in the full
+# run: the issue's ratio is 50,000 vs 5,000); with --quick the small one is the crawl part's first crawl (500
+# articles, same seed, measured alike), not crawled again. The big crawl is also the first crawl of the
+# re-crawl's figure (target 5, stated for 5,000 articles: start-up and close weigh as they would)
 SIZES = {  # full run, and --quick. "figures_on": the crawl whose archive gives the archive's figures and reextract
     # ("crawl": the crawl part's, reextract scaled to "reextract_records"; "memory": the memory part's big crawl,
     # as it is); "vs_scrapy": the crawl part re-crawls again with every request through Scrapy; "close_records":
     # the close's memory on synthetic snapshots of these sizes (these two have no target: the full run only)
-    False: {"articles": 2000, "crawl_articles": 2000, "memory_articles": 5000, "search_records": 200_000,
-            "sites_articles": 60, "reextract_records": 20_000, "redis_articles": 150, "close_records": (5000, 50_000),
-            "rounds": 2, "figures_on": "crawl", "vs_scrapy": True},
-    True: {"articles": 500, "crawl_articles": 500, "memory_articles": 4000, "search_records": 20_000,
-           "sites_articles": 6, "reextract_records": 0, "redis_articles": 100, "close_records": None,
-           "rounds": 1, "figures_on": "memory", "vs_scrapy": False},
+    False: {"articles": 2000, "crawl_articles": 2000, "memory_articles": 5000, "memory_small": 500,
+            "search_records": 200_000, "sites_articles": 60, "reextract_records": 20_000, "redis_articles": 150,
+            "close_records": (5000, 50_000), "rounds": 2, "figures_on": "crawl", "vs_scrapy": True},
+    True: {"articles": 500, "crawl_articles": 500, "memory_articles": 4000, "memory_small": 500,
+           "search_records": 20_000, "sites_articles": 6, "reextract_records": 0, "redis_articles": 100,
+           "close_records": None, "rounds": 1, "figures_on": "memory", "vs_scrapy": False},
 }
+#: the table's order of the parts (some run beside another: :func:`run_beside`)
+PART_ORDER = ("extraction", "crawl", "wacz", "memory and re-crawl", "close memory", "search", "sites",
+              "redis scale-out", "hostile")
 
 
 def big_archive_rows(url: str, archive: Path, first: dict, articles: int, figures: bool) -> list[dict]:
@@ -215,6 +234,58 @@ def big_archive_rows(url: str, archive: Path, first: dict, articles: int, figure
     return rows + (bench_reextract(archive) if figures else [])
 
 
+def run_beside(here, side: list[tuple], seconds: dict[str, float]) -> dict[str, list[dict]]:
+    """Run ``here`` (a function returning {part name: rows}) in this process while the ``side`` parts ((name,
+    fn, args), one after another) run in a process forked for them; their output is printed after ``here``'s.
+    ``seconds`` gets each side part's wall time. Only for parts that keep their figures true beside another:
+    the extraction part times each extractor in its own CPU time (bench/extraction_quality.py
+    :func:`paired_rates`), so a core given to another process is no time of either; the side parts' targets are
+    absolute, with wide margins, or they have none (README, Performance)."""
+    ctx = multiprocessing.get_context("fork")
+    reader, writer = ctx.Pipe(duplex=False)
+    log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+    sys.stdout.flush()
+    sys.stderr.flush()
+
+    def child():
+        os.dup2(log.fileno(), 1)  # the subprocesses' output too
+        os.dup2(log.fileno(), 2)
+        sys.stdout = sys.stderr = open(1, "w", buffering=1, encoding="utf-8", closefd=False)
+        out = {}
+        for name, fn, args in side:
+            t0 = time.perf_counter()
+            rows = part(name, fn, *args)
+            out[name] = (rows, round(time.perf_counter() - t0, 1))
+            print(f"bench: {name} took {out[name][1]:.0f}s (beside the extraction part)", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        writer.send(out)
+
+    proc = ctx.Process(target=child, name="bench-beside")
+    proc.start()
+    writer.close()
+    try:
+        got = here()
+    finally:
+        try:
+            side_out = reader.recv()
+        except EOFError:  # the process died before it could answer: each of its parts is a FAILED row
+            side_out = {name: (part(name, _died, proc), 0.0) for name, _, _ in side}
+        proc.join()
+        log.seek(0)
+        sys.stdout.write(log.read())
+        log.close()
+    for name, (rows, took) in side_out.items():
+        got[name] = rows
+        seconds[name] = took
+    return got
+
+
+def _died(proc) -> list[dict]:
+    proc.join()
+    raise SystemExit(f"the process running it ended with exit code {proc.exitcode}")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="make bench")
     p.add_argument("--quick", action="store_true", help="smaller sizes (see SIZES in bench/run.py)")
@@ -222,54 +293,63 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--rounds", type=int, help="rounds of the extraction speed bench (2, 1 with --quick: pages in alternation)")
     p.add_argument("--memory", action=argparse.BooleanOptionalAction, default=True,
-                   help="also compare peak memory of a crawl of N/4 and N articles, and re-crawl the N (target 5)")
+                   help="also compare peak memory of a small and a big crawl, and re-crawl the big one (target 5)")
     p.add_argument("--search-records", type=int, help="size of the synthetic archive of the search bench")
     p.add_argument("--output", type=Path, default=Path(__file__).resolve().parent / "results.json")
     args = p.parse_args(argv)
     sizes = dict(SIZES[args.quick])
     if args.articles:
         sizes["articles"] = sizes["crawl_articles"] = sizes["memory_articles"] = args.articles
+        sizes["memory_small"] = max(1, args.articles // 4)
     if args.search_records:
         sizes["search_records"] = args.search_records
     started = time.perf_counter()
-    rows = []
+    by_part: dict[str, list[dict]] = {}
     part_seconds: dict[str, float] = {}  # wall time of each top-level part (the whole run must stay under 10 min)
 
     def timed(name, fn, *a, **kw):
         t0 = time.perf_counter()
-        out = part(name, fn, *a, **kw)
+        by_part[name] = part(name, fn, *a, **kw)
         part_seconds[name] = round(time.perf_counter() - t0, 1)
         print(f"bench: {name} took {part_seconds[name]:.0f}s", file=sys.stderr)
-        return out
+        return by_part[name]
 
     def extraction():
         with replica_process(sizes["articles"], args.seed) as url:
             return (part("extraction", bench_extraction, url, sizes["articles"], args.seed, args.rounds or sizes["rounds"])
                     + part("extraction quality", lambda: quality_rows(bench_quality(url, sizes["articles"], args.seed))))
 
-    rows += timed("extraction", extraction)
+    crawled: dict = {}
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as workdir:
-        rows += timed("crawl", bench_crawl, sizes["crawl_articles"], args.seed, Path(workdir),
-                      figures=sizes["figures_on"] == "crawl", reextract_records=sizes["reextract_records"],
-                      vs_scrapy=sizes["vs_scrapy"])
-        rows += timed("wacz", bench_wacz, Path(workdir) / "archive")  # the crawl part's archive, re-crawled
+        timed("crawl", bench_crawl, sizes["crawl_articles"], args.seed, Path(workdir),
+              figures=sizes["figures_on"] == "crawl", reextract_records=sizes["reextract_records"],
+              vs_scrapy=sizes["vs_scrapy"], keep=crawled)
+        # beside the extraction part, which keeps one core busy: search, the hostile crawl and wacz (the crawl
+        # part's archive, re-crawled)
+        by_part.update(run_beside(lambda: {"extraction": timed("extraction", extraction)},
+                                  [("search", bench_search, (sizes["search_records"],)),
+                                   ("hostile", bench_hostile, ()),
+                                   ("wacz", bench_wacz, (Path(workdir) / "archive",))], part_seconds))
     if args.memory:
-        rows += timed("memory and re-crawl", bench_memory, sizes["memory_articles"], args.seed,
-                      then=partial(big_archive_rows, articles=sizes["memory_articles"],
-                                   figures=sizes["figures_on"] == "memory"))
+        small = crawled.get("first") if sizes["memory_small"] == sizes["crawl_articles"] else None
+        timed("memory and re-crawl", bench_memory, sizes["memory_articles"], args.seed, sizes["memory_small"], small,
+              then=partial(big_archive_rows, articles=sizes["memory_articles"],
+                           figures=sizes["figures_on"] == "memory"))
         if sizes["close_records"]:  # no target: the full run's
-            rows += timed("close memory", bench_close_memory, *sizes["close_records"])
-    rows += timed("search", bench_search, sizes["search_records"])
-    rows += timed("sites", bench_sites, articles=sizes["sites_articles"])
-    rows += timed("redis scale-out", bench_redis_scale, sizes["redis_articles"])
-    rows += timed("hostile", bench_hostile)
+            timed("close memory", bench_close_memory, *sizes["close_records"])
+    timed("sites", bench_sites, articles=sizes["sites_articles"])
+    timed("redis scale-out", bench_redis_scale, sizes["redis_articles"])
+    rows = [r for name in PART_ORDER for r in by_part.get(name, [])]
     seconds = time.perf_counter() - started
     failed = [r for r in rows if r.get("failed")]
+    beside = ("search", "hostile", "wacz")
     print(f"\nmake bench{' --quick' if args.quick else ''}: {seconds:.0f}s; {len(rows)} figures "
           f"(written to {args.output}){'; FAILED: ' + ', '.join(r['part'] for r in failed) if failed else ''}")
-    print("  by part: " + ", ".join(f"{k} {v:.0f}s" for k, v in part_seconds.items()) + "\n")
+    print("  by part: " + ", ".join(f"{k} {part_seconds[k]:.0f}s" + (" (beside extraction)" if k in beside else "")
+                                    for k in PART_ORDER if k in part_seconds) + "\n")
     print(format_table(rows))
-    write_results(args.output, rows, quick=args.quick, seconds=seconds, sizes=sizes, parts=part_seconds)
+    write_results(args.output, rows, quick=args.quick, seconds=seconds, sizes=sizes,
+                  parts={k: part_seconds[k] for k in PART_ORDER if k in part_seconds})
     return 1 if failed else 0
 
 
