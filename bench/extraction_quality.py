@@ -115,7 +115,8 @@ def _meta_of_record(rec):
     return {"title": rec.get("title"), "author": rec.get("author"), "date": rec.get("published_at")}
 
 
-def bench_devsets(root: Path) -> dict:
+def bench_devsets(root: Path, rounds: int = 2) -> dict:
+    """``rounds``: of the timed pair that has a target (ours vs trafilatura's ``bare_extraction`` with metadata)."""
     sb, sm, anchors = (_module(root / n) for n in ("score_body.py", "score_meta.py", "anchors.py"))
     anchors.setup(("trafilatura", "htmldate"))
     results = {}
@@ -129,7 +130,7 @@ def bench_devsets(root: Path) -> dict:
     # and against trafilatura producing what a record holds (body, title, author, date): issue 11's
     # baseline (`bare_extraction` with metadata, as on the replica pages)
     tmeta: dict = {}
-    ours_rate_m, meta_rate = paired_rates(ours_record, anchors.trafilatura_meta, loaded,
+    ours_rate_m, meta_rate = paired_rates(ours_record, anchors.trafilatura_meta, loaded, rounds,
                                           outputs=(({}, {}), (tmeta, {})))
     body_ours, _ = sb.score_trafilatura(truth, {k: (r or {}).get("body_text") for k, r in recs.items()}, 0, 0)
     body_traf, _ = sb.score_trafilatura(truth, tbody, 0, 0)
@@ -280,10 +281,11 @@ def report(dev: dict | None, replica: dict | None, fixtures: dict | None) -> lis
     return lines
 
 
-def bench_quality(base_url: str | None, articles: int, seed: int, devsets: str | None = None) -> dict:
-    """Run every part, print the report; returns the figures."""
+def bench_quality(base_url: str | None, articles: int, seed: int, devsets: str | None = None, rounds: int = 2
+                  ) -> dict:
+    """Run every part, print the report; returns the figures. ``rounds``: see :func:`bench_devsets`."""
     root = devsets_dir(devsets)
-    dev = bench_devsets(root) if root is not None else None
+    dev = bench_devsets(root, rounds) if root is not None else None
     replica = bench_replica(base_url, articles, seed) if base_url else None
     fixtures = bench_fixtures()
     print("\n".join(report(dev, replica, fixtures)), flush=True)

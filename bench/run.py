@@ -4,14 +4,15 @@ table (measure, ours, baseline, ratio, target, met?) and written as JSON to ``be
 In the order they run:
 
 * crawl: our full crawl (discovery, identity, extraction, Parquet) vs a bare-fetch spider that GETs
-  exactly the URLs our crawl fetched, same concurrency, against the same replica process; then a re-crawl of
-  that unchanged portal (the lean client; the full run re-crawls it again with every request through Scrapy).
-  Its first crawl's memory is measured as the memory part's crawls are (the memory part's small crawl);
+  exactly the URLs our crawl fetched, same concurrency, against the same replica process; in the full run,
+  then a re-crawl of that unchanged portal, and the same re-crawl with every request through Scrapy (no
+  target). Its first crawl's memory is measured as the memory part's crawls are (the memory part's small
+  crawl);
 * extraction: our extractor vs trafilatura, pages/s on the same replica article pages (timed page by page in
   alternation after a warm-up round of 100 of them, each in its own CPU time), and extraction quality;
   meanwhile, in a process of their own (:func:`run_beside`): search (bench/search.py), the crawl of
-  ``replica --hostile`` (bench/hostile.py) and wacz: ``package --wacz`` of the crawl part's re-crawled archive
-  vs a zip copy of its WARC files (bench/wacz_package.py);
+  ``replica --hostile`` (bench/hostile.py) and wacz: ``package --wacz`` of the crawl part's archive vs a zip
+  copy of its WARC files (bench/wacz_package.py);
 * memory (issue 11, target 4; bench/memory.py): peak memory of a crawl of 500 articles and of 4,000 (--quick:
   the 500 are the crawl part's first crawl) or 5,000 (full run); then a re-crawl of the bigger one's unchanged
   portal (target 5, stated for 5,000 articles; bench/recrawl.py), timed as its first crawl was; with --quick,
@@ -108,12 +109,14 @@ def _crawl(url: str, archive: Path, *settings: str) -> float:
 
 
 def bench_crawl(articles: int, seed: int, workdir: Path, *, figures: bool, reextract_records: int = 0,
-                vs_scrapy: bool = True, keep: dict | None = None) -> list[dict]:
-    """First crawl vs bare fetch of the same URLs, then an incremental re-crawl of the unchanged portal; the
-    archive is left at ``workdir / "archive"`` (the wacz part packages it). With ``figures``, the crawled
+                recrawl: bool = True, layouts: str = "full", keep: dict | None = None) -> list[dict]:
+    """First crawl vs bare fetch of the same URLs; with ``recrawl``, an incremental re-crawl of the unchanged
+    portal, and the same re-crawl with every request through Scrapy (no target: the re-crawl's target is the
+    memory part's bigger crawl's). The archive is left at ``workdir / "archive"`` (the wacz part packages it).
+    With ``figures``, the crawled
     archive's bytes per record and Parquet layouts (bench/parquet_layout.py), and ``reextract`` on it scaled to
     ``reextract_records`` records (bench/reextract.py); else both come with the memory part's bigger crawl
-    (:func:`big_archive_rows`). ``vs_scrapy``: the same re-crawl again with every request through Scrapy.
+    (:func:`big_archive_rows`). ``layouts``: their grid (bench/parquet_layout.py ``GRIDS``).
     The first crawl's memory is measured as the memory part measures its crawls (bench/memory.py
     :func:`~bench.memory.measured_crawl`): ``keep["first"]`` gets those measures (the memory part's small crawl)."""
     from archive.query import connect
@@ -127,7 +130,8 @@ def bench_crawl(articles: int, seed: int, workdir: Path, *, figures: bool, reext
         if keep is not None:
             keep["first"] = first
         first_s, first_mb = first_run.wall, first_run.peak_mb
-        archive_rows = ((bench_archive(archive) + bench_reextract(archive, reextract_records)) if figures else [])
+        archive_rows = ((bench_archive(archive, layouts) + bench_reextract(archive, reextract_records))
+                        if figures else [])
         con = connect(archive)
         fetched = [r[0] for r in con.sql("SELECT url FROM pages UNION ALL SELECT url FROM media_files").fetchall()]
         con.close()
@@ -135,47 +139,54 @@ def bench_crawl(articles: int, seed: int, workdir: Path, *, figures: bool, reext
         urls_file.write_text("\n".join(fetched), encoding="utf-8")
         bare_run = run_measured([sys.executable, "-m", "bench.bare_fetch", str(urls_file)], replica)
         out, bare_s = bare_run.out.split(), bare_run.wall
-        if vs_scrapy:  # the same re-crawl with every request through Scrapy, on a copy of the first crawl
-            scrapy_only = workdir / "archive-scrapy"
-            shutil.copytree(archive, scrapy_only)
-            scrapy_s = _crawl(url, scrapy_only, "PORTAL_LEAN_REVALIDATE=0")
-            shutil.rmtree(scrapy_only)
-        second_s = _crawl(url, archive)
-        con = connect(archive)
-        first, second = con.sql("SELECT snapshot_id, records_new, records_unchanged, pages_fetched, not_modified "
-                                "FROM snapshots ORDER BY snapshot_id").fetchall()
-        record_pages_fetched = con.execute(
-            "SELECT count(*) FROM pages WHERE snapshot_id = ? AND status = 200 AND record_id IS NOT NULL",
-            [second[0]]).fetchall()[0][0]
-        con.close()
+        recrawl_rows_ = _recrawl_small(url, archive, workdir, first_s) if recrawl else []
     ours, bare = len(fetched) / first_s, int(out[0]) / bare_s
-    records = first[1]
-    print(f"crawl  replica articles={articles} records={records} fetches={len(fetched)} (pages + media; wall time)")
+    print(f"crawl  replica articles={articles} fetches={len(fetched)} (pages + media; wall time)")
     print(f"  portal-archive crawl   : {ours:8.1f} fetches/s ({first_s:.1f}s)")
     print(f"  bare fetch (baseline)  : {bare:8.1f} fetches/s ({bare_s:.1f}s)")
     print(f"  ratio crawl/bare       : {ours / bare:8.2f}x")
-    print(f"  peak memory            : {first_mb:.0f} MB")
+    print(f"  peak memory            : {first_mb:.0f} MB (crawl process, VmHWM); {first['tree_mb']:.0f} MB all its "
+          "processes (Pss)")
     print("  CPU-seconds by process (bench/crawl_cpu.py):")
     print(describe("crawl", first_run))
     print(describe("bare fetch", bare_run))
-    print("re-crawl of the unchanged portal (conditional requests)")
-    print(f"  records unchanged      : {second[2]} of {records}; 304 answers {second[4]}; full fetches {second[3]}")
-    print(f"  record pages fetched   : {record_pages_fetched} = {record_pages_fetched / records:6.1%} of records")
-    print(f"  time re-crawl/first    : {second_s:.1f}s / {first_s:.1f}s = {second_s / first_s:6.1%}")
-    if vs_scrapy:
-        print(f"  lean client / Scrapy   : {second_s:.1f}s / {scrapy_s:.1f}s = {second_s / scrapy_s:6.2f}x (crawler/revalidate.py)")
     return archive_rows + [
         row(f"crawl, {articles} articles ({len(fetched)} fetches)", ours, bare, unit="fetches/s vs bare Scrapy fetch",
             target=">= 0.8x", met=ours / bare >= 0.8),
         row("crawl peak memory (crawl process, VmHWM)", first_mb, unit="MB"),
         row("crawl CPU-seconds, all its processes and the replica's", first_run.total_cpu + first_run.replica_cpu,
             bare_run.total_cpu + bare_run.replica_cpu, unit="CPU-s vs bare fetch"),
-        # the target (< 0.15x) is stated for 5,000 articles: its rows come with the memory part's bigger crawl
-        row(f"re-crawl of the unchanged portal, {articles} articles: time", second_s, first_s, unit="s vs first crawl"),
-        row(f"re-crawl, {articles} articles: record pages fetched in full", record_pages_fetched, records,
-            unit="pages vs records"),
-    ] + ([row("re-crawl through the lean client: time", second_s, scrapy_s, unit="s vs every request through Scrapy")]
-         if vs_scrapy else [])
+    ] + recrawl_rows_
+
+
+def _recrawl_small(url: str, archive: Path, workdir: Path, first_s: float) -> list[dict]:
+    """The crawl part's re-crawl of its unchanged portal, after the same re-crawl with every request through
+    Scrapy on a copy (no target: the re-crawl's target is stated for 5,000 articles, and comes with the memory
+    part's bigger crawl)."""
+    from archive.query import connect
+
+    scrapy_only = workdir / "archive-scrapy"
+    shutil.copytree(archive, scrapy_only)
+    scrapy_s = _crawl(url, scrapy_only, "PORTAL_LEAN_REVALIDATE=0")
+    shutil.rmtree(scrapy_only)
+    second_s = _crawl(url, archive)
+    con = connect(archive)
+    first, second = con.sql("SELECT snapshot_id, records_new, records_unchanged, pages_fetched, not_modified "
+                            "FROM snapshots ORDER BY snapshot_id").fetchall()
+    record_pages_fetched = con.execute(
+        "SELECT count(*) FROM pages WHERE snapshot_id = ? AND status = 200 AND record_id IS NOT NULL",
+        [second[0]]).fetchall()[0][0]
+    con.close()
+    records = first[1]
+    print("re-crawl of the unchanged portal (conditional requests)")
+    print(f"  records unchanged      : {second[2]} of {records}; 304 answers {second[4]}; full fetches {second[3]}")
+    print(f"  record pages fetched   : {record_pages_fetched} = {record_pages_fetched / records:6.1%} of records")
+    print(f"  time re-crawl/first    : {second_s:.1f}s / {first_s:.1f}s = {second_s / first_s:6.1%}")
+    print(f"  lean client / Scrapy   : {second_s:.1f}s / {scrapy_s:.1f}s = {second_s / scrapy_s:6.2f}x (crawler/revalidate.py)")
+    return [row("re-crawl of the unchanged portal, crawl part: time", second_s, first_s, unit="s vs first crawl"),
+            row("re-crawl, crawl part: record pages fetched in full", record_pages_fetched, records,
+                unit="pages vs records"),
+            row("re-crawl through the lean client: time", second_s, scrapy_s, unit="s vs every request through Scrapy")]
 
 
 def quality_rows(q: dict) -> list[dict]:
@@ -209,14 +220,17 @@ def quality_rows(q: dict) -> list[dict]:
 # re-crawl's figure (target 5, stated for 5,000 articles: start-up and close weigh as they would)
 SIZES = {  # full run, and --quick. "figures_on": the crawl whose archive gives the archive's figures and reextract
     # ("crawl": the crawl part's, reextract scaled to "reextract_records"; "memory": the memory part's big crawl,
-    # as it is); "vs_scrapy": the crawl part re-crawls again with every request through Scrapy; "close_records":
-    # the close's memory on synthetic snapshots of these sizes (these two have no target: the full run only)
+    # as it is); "recrawl_small": the crawl part re-crawls its portal, and again with every request through
+    # Scrapy; "close_records": the close's memory on synthetic snapshots of these sizes (these two have no
+    # target: the full run only); "layouts": the grid of Parquet layouts (bench/parquet_layout.py)
     False: {"articles": 2000, "crawl_articles": 2000, "memory_articles": 5000, "memory_small": 500,
             "search_records": 200_000, "sites_articles": 60, "reextract_records": 20_000, "redis_articles": 150,
-            "close_records": (5000, 50_000), "rounds": 2, "figures_on": "crawl", "vs_scrapy": True},
+            "close_records": (5000, 50_000), "rounds": 2, "figures_on": "crawl", "recrawl_small": True,
+            "layouts": "full"},
     True: {"articles": 500, "crawl_articles": 500, "memory_articles": 4000, "memory_small": 500,
            "search_records": 20_000, "sites_articles": 6, "reextract_records": 0, "redis_articles": 100,
-           "close_records": None, "rounds": 1, "figures_on": "memory", "vs_scrapy": False},
+           "close_records": None, "rounds": 1, "figures_on": "memory", "recrawl_small": False,
+           "layouts": "quick"},
 }
 #: seconds a ``make bench --quick`` may take (issue 11, target 7)
 QUICK_LIMIT_S = 600
@@ -225,13 +239,14 @@ PART_ORDER = ("extraction", "crawl", "wacz", "memory and re-crawl", "close memor
               "redis scale-out", "hostile")
 
 
-def big_archive_rows(url: str, archive: Path, first: dict, articles: int, figures: bool) -> list[dict]:
+def big_archive_rows(url: str, archive: Path, first: dict, articles: int, figures: bool, layouts: str = "full"
+                     ) -> list[dict]:
     """The memory part's big crawl, once measured: with ``figures``, the archive's bytes per record and Parquet
     layouts (target 6: at 4,000 articles the row groups differ, at 500 every table is one group), then its
     re-crawl (target 5), then, with ``figures``, ``reextract`` on that archive as it is (target 3: 4,230 real
     records, each read back from its WARC record; the full run scales the crawl part's archive to 20,000
     records instead)."""
-    rows = bench_archive(archive) if figures else []
+    rows = bench_archive(archive, layouts) if figures else []
     rows += recrawl_rows(url, archive, first, articles=articles)
     return rows + (bench_reextract(archive) if figures else [])
 
@@ -316,18 +331,21 @@ def main(argv=None) -> int:
         print(f"bench: {name} took {part_seconds[name]:.0f}s", file=sys.stderr)
         return by_part[name]
 
+    rounds = args.rounds or sizes["rounds"]
+
     def extraction():
         with replica_process(sizes["articles"], args.seed) as url:
-            return (part("extraction", bench_extraction, url, sizes["articles"], args.seed, args.rounds or sizes["rounds"])
-                    + part("extraction quality", lambda: quality_rows(bench_quality(url, sizes["articles"], args.seed))))
+            return (part("extraction", bench_extraction, url, sizes["articles"], args.seed, rounds)
+                    + part("extraction quality",
+                           lambda: quality_rows(bench_quality(url, sizes["articles"], args.seed, rounds=rounds))))
 
     crawled: dict = {}
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as workdir:
         timed("crawl", bench_crawl, sizes["crawl_articles"], args.seed, Path(workdir),
               figures=sizes["figures_on"] == "crawl", reextract_records=sizes["reextract_records"],
-              vs_scrapy=sizes["vs_scrapy"], keep=crawled)
+              recrawl=sizes["recrawl_small"], layouts=sizes["layouts"], keep=crawled)
         # beside the extraction part, which keeps one core busy: search, the hostile crawl and wacz (the crawl
-        # part's archive, re-crawled)
+        # part's archive)
         by_part.update(run_beside(lambda: {"extraction": timed("extraction", extraction)},
                                   [("search", bench_search, (sizes["search_records"],)),
                                    ("hostile", bench_hostile, ()),
@@ -336,7 +354,7 @@ def main(argv=None) -> int:
         small = crawled.get("first") if sizes["memory_small"] == sizes["crawl_articles"] else None
         timed("memory and re-crawl", bench_memory, sizes["memory_articles"], args.seed, sizes["memory_small"], small,
               then=partial(big_archive_rows, articles=sizes["memory_articles"],
-                           figures=sizes["figures_on"] == "memory"))
+                           figures=sizes["figures_on"] == "memory", layouts=sizes["layouts"]))
         if sizes["close_records"]:  # no target: the full run's
             timed("close memory", bench_close_memory, *sizes["close_records"])
     timed("sites", bench_sites, articles=sizes["sites_articles"])

@@ -1,7 +1,7 @@
 """``make bench`` part: ``package --wacz`` (py-wacz) vs the least any WACZ writer must do — copying the same
-WARC files into a zip — on a re-crawled replica archive (its package holds both snapshots' files): in
-``make bench``, the crawl part's archive after its re-crawl (bench/run.py); alone
-(``python -m bench.wacz_package [--articles 500]``), one crawled and re-crawled here."""
+WARC files into a zip — on a crawled replica archive: in ``make bench``, the crawl part's archive (bench/run.py;
+re-crawled in the full run: its package holds both snapshots' files); alone (``python -m bench.wacz_package
+[--articles 500]``), one crawled and re-crawled here."""
 from __future__ import annotations
 
 import argparse
@@ -16,7 +16,7 @@ from cli.crawl import replica_process
 
 
 def bench_wacz(archive: Path, rounds: int = 3) -> list[dict]:
-    """``package --wacz`` of ``archive``'s last snapshot (a re-crawl: its package holds both snapshots' WARC
+    """``package --wacz`` of ``archive``'s last snapshot (after a re-crawl, its package holds both snapshots' WARC
     files) vs a zip copy of the same files, the best of ``rounds`` each."""
     from archive.warc.revisits import replay_files
     from archive.warc.wacz import write_wacz
@@ -43,7 +43,7 @@ def bench_wacz(archive: Path, rounds: int = 3) -> list[dict]:
 
         ours = timed(lambda: write_wacz(archive, snapshot, Path(tmp) / "s.wacz"))
         base = timed(copy_zip)
-    print(f"wacz  re-crawl snapshot of the crawl part's archive, {len(files)} WARC files, {size / 1e6:.1f} MB")
+    print(f"wacz  last snapshot of {archive}, {len(files)} WARC files, {size / 1e6:.1f} MB")
     print(f"  package --wacz (py-wacz): {ours:8.2f} s")
     print(f"  zip copy (baseline)     : {base:8.2f} s")
     print(f"  ratio package/copy      : {ours / base:8.2f}x")
