@@ -288,7 +288,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(500, b"<h1>500</h1>", headers=[("Retry-After", "Fri, 31 Dec 2099 23:59:59 GMT")])
         if path.startswith("/hostile/storm/503/"):
             return self._send(503, b"<h1>503</h1>", headers=[("Retry-After", "86400")])
-        if path.startswith("/hostile/media/"):
+        if path.startswith("/hostile/media/") or path == "/escape2.jpg":
+            # /escape2.jpg: /hostile/media/%2e%2e/%2e%2e/%2e%2e/escape2.jpg with its dot segments resolved, as a
+            # browser resolves them (the WHATWG URL standard: "%2e%2e" is ".."), and w3lib >= 2.6 with it
             body = _jpeg() if path.endswith(".jpg") else _gif()
             return self._send(200, body, "image/jpeg" if path.endswith(".jpg") else "image/gif")
         return self._send(404, b"<h1>Not Found</h1>")
