@@ -139,7 +139,7 @@ def bench_crawl(articles: int, seed: int, workdir: Path, *, figures: bool, reext
         urls_file.write_text("\n".join(fetched), encoding="utf-8")
         bare_run = run_measured([sys.executable, "-m", "bench.bare_fetch", str(urls_file)], replica)
         out, bare_s = bare_run.out.split(), bare_run.wall
-        recrawl_rows_ = _recrawl_small(url, archive, workdir, first_s) if recrawl else []
+        recrawl_rows_ = _recrawl_small(url, archive, workdir, first, articles) if recrawl else []
     ours, bare = len(fetched) / first_s, int(out[0]) / bare_s
     print(f"crawl  replica articles={articles} fetches={len(fetched)} (pages + media; wall time)")
     print(f"  portal-archive crawl   : {ours:8.1f} fetches/s ({first_s:.1f}s)")
@@ -159,34 +159,18 @@ def bench_crawl(articles: int, seed: int, workdir: Path, *, figures: bool, reext
     ] + recrawl_rows_
 
 
-def _recrawl_small(url: str, archive: Path, workdir: Path, first_s: float) -> list[dict]:
-    """The crawl part's re-crawl of its unchanged portal, after the same re-crawl with every request through
-    Scrapy on a copy (no target: the re-crawl's target is stated for 5,000 articles, and comes with the memory
-    part's bigger crawl)."""
-    from archive.query import connect
-
+def _recrawl_small(url: str, archive: Path, workdir: Path, first: dict, articles: int) -> list[dict]:
+    """The crawl part's re-crawl of its unchanged portal (bench/recrawl.py :func:`recrawl_rows`, no target: the
+    target is stated for 5,000 articles and comes with the memory part's bigger crawl), after the same
+    re-crawl with every request through Scrapy on a copy."""
     scrapy_only = workdir / "archive-scrapy"
     shutil.copytree(archive, scrapy_only)
     scrapy_s = _crawl(url, scrapy_only, "PORTAL_LEAN_REVALIDATE=0")
     shutil.rmtree(scrapy_only)
-    second_s = _crawl(url, archive)
-    con = connect(archive)
-    first, second = con.sql("SELECT snapshot_id, records_new, records_unchanged, pages_fetched, not_modified "
-                            "FROM snapshots ORDER BY snapshot_id").fetchall()
-    record_pages_fetched = con.execute(
-        "SELECT count(*) FROM pages WHERE snapshot_id = ? AND status = 200 AND record_id IS NOT NULL",
-        [second[0]]).fetchall()[0][0]
-    con.close()
-    records = first[1]
-    print("re-crawl of the unchanged portal (conditional requests)")
-    print(f"  records unchanged      : {second[2]} of {records}; 304 answers {second[4]}; full fetches {second[3]}")
-    print(f"  record pages fetched   : {record_pages_fetched} = {record_pages_fetched / records:6.1%} of records")
-    print(f"  time re-crawl/first    : {second_s:.1f}s / {first_s:.1f}s = {second_s / first_s:6.1%}")
+    rows = recrawl_rows(url, archive, first, articles=articles, target=False)
+    second_s = rows[0]["ours"]
     print(f"  lean client / Scrapy   : {second_s:.1f}s / {scrapy_s:.1f}s = {second_s / scrapy_s:6.2f}x (crawler/revalidate.py)")
-    return [row("re-crawl of the unchanged portal, crawl part: time", second_s, first_s, unit="s vs first crawl"),
-            row("re-crawl, crawl part: record pages fetched in full", record_pages_fetched, records,
-                unit="pages vs records"),
-            row("re-crawl through the lean client: time", second_s, scrapy_s, unit="s vs every request through Scrapy")]
+    return rows + [row("re-crawl through the lean client: time", second_s, scrapy_s, unit="s vs every request through Scrapy")]
 
 
 def quality_rows(q: dict) -> list[dict]:
@@ -346,10 +330,9 @@ def main(argv=None) -> int:
               recrawl=sizes["recrawl_small"], layouts=sizes["layouts"], keep=crawled)
         # beside the extraction part, which keeps one core busy: search, the hostile crawl and wacz (the crawl
         # part's archive)
-        by_part.update(run_beside(lambda: {"extraction": timed("extraction", extraction)},
-                                  [("search", bench_search, (sizes["search_records"],)),
-                                   ("hostile", bench_hostile, ()),
-                                   ("wacz", bench_wacz, (Path(workdir) / "archive",))], part_seconds))
+        beside = [("search", bench_search, (sizes["search_records"],)), ("hostile", bench_hostile, ()),
+                  ("wacz", bench_wacz, (Path(workdir) / "archive",))]
+        by_part.update(run_beside(lambda: {"extraction": timed("extraction", extraction)}, beside, part_seconds))
     if args.memory:
         small = crawled.get("first") if sizes["memory_small"] == sizes["crawl_articles"] else None
         timed("memory and re-crawl", bench_memory, sizes["memory_articles"], args.seed, sizes["memory_small"], small,
@@ -366,10 +349,9 @@ def main(argv=None) -> int:
                     QUICK_LIMIT_S if args.quick else None, unit="s" + (" vs 10 minutes" if args.quick else ""),
                     target=f"< {QUICK_LIMIT_S} s" if args.quick else "", met=seconds < QUICK_LIMIT_S if args.quick else None))
     failed = [r for r in rows if r.get("failed")]
-    beside = ("search", "hostile", "wacz")
     print(f"\nmake bench{' --quick' if args.quick else ''}: {seconds:.0f}s; {len(rows)} figures "
           f"(written to {args.output}){'; FAILED: ' + ', '.join(r['part'] for r in failed) if failed else ''}")
-    print("  by part: " + ", ".join(f"{k} {part_seconds[k]:.0f}s" + (" (beside extraction)" if k in beside else "")
+    print("  by part: " + ", ".join(f"{k} {part_seconds[k]:.0f}s" + (" (beside extraction)" if k in {name for name, _, _ in beside} else "")
                                     for k in PART_ORDER if k in part_seconds) + "\n")
     print(format_table(rows))
     write_results(args.output, rows, quick=args.quick, seconds=seconds, sizes=sizes,

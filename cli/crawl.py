@@ -227,10 +227,17 @@ def spider_class(name: str):
 
 
 class OneLine(logging.Filter):
-    """Log records without their tracebacks (``-v`` shows them)."""
+    """Log records without their tracebacks (``-v`` shows them). A record whose message is a Twisted ``Failure``
+    (Scrapy's media pipeline logs a failed download with ``logger.exception(failure)``: the failure is an
+    ``errors`` row, ``media_failed``) prints as its one line, the exception's type and message."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        from twisted.python.failure import Failure  # loaded with Scrapy before any crawl logs
+
         record.exc_info = record.exc_text = record.stack_info = None
+        if isinstance(record.msg, Failure):
+            name, text = record.msg.type.__name__, record.msg.getErrorMessage()
+            record.msg, record.args = (f"{name}: {text}" if text else name), ()
         return True
 
 
