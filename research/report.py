@@ -193,6 +193,9 @@ h1 { margin-bottom: 0.2rem; } .sub { color: #666; margin-top: 0; }
 table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.9rem; }
 th, td { border: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: left; } th { background: #f4f4f4; }
 section.chart { margin: 1.5rem 0 2.5rem; } nav a { margin-right: 1rem; }
+/* plotly lays a chart out at its box's width; below a few pixels (a window being resized, a screenshot
+   tool's transient viewport) it writes "-Infinity" into an axis title: never let a chart be that narrow */
+.plotly-graph-div { min-width: 320px; }
 """
 
 

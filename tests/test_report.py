@@ -43,6 +43,13 @@ def test_report_renders_every_chart_offline(mutated_history):
             # plotly drew data (bars, heatmap cells or lines), not only axes
             assert browser.eval(f"document.querySelectorAll('#chart-{chart} .trace, #chart-{chart} .hm').length") > 0
         assert browser.errors == []
+        # a window narrowed to a few pixels and back (a user resizing it; a screenshot tool's transient
+        # viewport, which made plotly write "-Infinity" into an axis title under load): still no error
+        for width in (1, 1280):
+            browser.send("Emulation.setDeviceMetricsOverride",
+                         {"width": width, "height": 1024, "deviceScaleFactor": 1, "mobile": False})
+            browser.eval("new Promise(r => setTimeout(r, 300))", await_promise=True)
+        assert browser.errors == []
     data = collect(archive)
     history = data["snapshots"]
     assert len(history) == 3 and (history[-1][6], history[-1][7], history[-1][9]) == (k, k, k)
