@@ -29,7 +29,11 @@ not try to de-chunk the stored body.  Header names/values may be ``str``
 (stored as latin-1 when possible, else UTF-8) or ``bytes`` (stored as is).
 
 Digests: ``WARC-Block-Digest`` and ``WARC-Payload-Digest`` are SHA-256 in
-base32 (``sha256:…``), computed by warcio.
+base32 (``sha256:…``), computed by warcio, but for the small records (a request, a
+revisit's empty block), whose digests are computed here, one ``hashlib`` call each (the
+empty block's once), and given to warcio with the headers: a re-crawl writes a revisit and a
+request per 304, and warcio's streaming digesters (two per record, each a hash object and a
+pure-Python base32) were then a visible share of the crawl process's time.
 
 Not thread-safe (use it from Scrapy's reactor thread).
 """
@@ -38,6 +42,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import io
 import json
 import os
@@ -173,6 +178,14 @@ def _request_headers(protocol: str, method: str, url: str, headers: Iterable[Hea
     return _RawHttpHeaders(f"{target} {protocol}", parsed, method, raw)
 
 
+def sha256_b32(data: bytes) -> str:
+    """``sha256:<BASE32>`` of ``data``: the digest warcio would compute and write."""
+    return "sha256:" + base64.b32encode(hashlib.sha256(data).digest()).decode("ascii")
+
+
+EMPTY_DIGEST = sha256_b32(b"")
+
+
 def warc_date(when: dt.datetime) -> str:
     """``YYYY-MM-DDThh:mm:ss.ffffffZ`` (UTC, always microseconds); naive datetimes are taken as UTC."""
     if not isinstance(when, dt.datetime):
@@ -192,6 +205,18 @@ def normalize_sha256_digest(digest: str) -> str:
     if not sep:
         raise ValueError(f"not a sha256 digest: {digest!r}")
     return value
+
+
+def _record(warc: _Sha256WarcioWriter, record_type: str, url: str, headers: dict[str, str], payload: bytes = b"",
+            http_headers: StatusAndHeaders | None = None, content_type: str | None = None):
+    """warcio's record of ``record_type`` with ``headers`` (:meth:`WarcWriter._warc_headers`: type, id, date,
+    target already in them, so warcio's own pass that sets each again is skipped)."""
+    return warc.create_warc_record(
+        url, record_type, payload=io.BytesIO(payload), length=len(payload),
+        warc_content_type=content_type or warc.WARC_RECORDS[record_type],
+        warc_headers=StatusAndHeaders("", list(headers.items()), protocol=WARC_VERSION),
+        http_headers=http_headers,
+    )
 
 
 def _manifest_record(root: Path, path: Path) -> None:
@@ -329,8 +354,6 @@ class WarcWriter:
         spans = []
         try:
             for record in records:
-                if self._warcinfo_id:
-                    record.rec_headers.replace_header("WARC-Warcinfo-ID", self._warcinfo_id)
                 offset = fh.tell()
                 warc.write_record(record)
                 spans.append((offset, fh.tell() - offset))
@@ -357,30 +380,31 @@ class WarcWriter:
         return WarcPointer(self._rel, offset, length, record.rec_headers.get_header("WARC-Record-ID"))
 
     # -- records ----------------------------------------------------------------------------
-    def _warc_headers(self, record_type: str, url: str, date: dt.datetime, ip: str | None) -> dict[str, str]:
+    def _warc_headers(self, record_type: str, url: str, date: dt.datetime | str, ip: str | None) -> dict[str, str]:
+        """A record's WARC headers (``date``: a datetime, or already :func:`warc_date`'s string); the file's
+        warcinfo record named in each (the caller has called :meth:`_ensure_file`)."""
         headers = {
             "WARC-Type": record_type,
             "WARC-Record-ID": _Sha256WarcioWriter._make_warc_id(),
-            "WARC-Date": warc_date(date),
+            "WARC-Date": date if isinstance(date, str) else warc_date(date),
             "WARC-Target-URI": url,
         }
         if ip:
             headers["WARC-IP-Address"] = ip
+        if self._warcinfo_id:
+            headers["WARC-Warcinfo-ID"] = self._warcinfo_id
         return headers
 
     def _request_record(self, warc: _Sha256WarcioWriter, *, url: str, method: str, request_headers: Iterable[Header],
-                        request_body: bytes, protocol: str, ip: str | None, date: dt.datetime,
+                        request_body: bytes, protocol: str, ip: str | None, date: dt.datetime | str,
                         concurrent_to: str):
         headers = self._warc_headers("request", url, date, ip)
         headers["WARC-Concurrent-To"] = concurrent_to
-        return warc.create_warc_record(
-            url,
-            "request",
-            payload=io.BytesIO(request_body or b""),
-            length=len(request_body or b""),
-            warc_headers_dict=headers,
-            http_headers=_request_headers(protocol, method, url, request_headers),
-        )
+        http = _request_headers(protocol, method, url, request_headers)
+        body = request_body or b""
+        headers["WARC-Payload-Digest"] = sha256_b32(body) if body else EMPTY_DIGEST
+        headers["WARC-Block-Digest"] = sha256_b32(http.headers_buff + body)
+        return _record(warc, "request", url, headers, body, http)
 
     def write_exchange(
         self,
@@ -411,14 +435,8 @@ class WarcWriter:
         resp_headers = self._warc_headers("response", url, date, ip)
         if truncated:
             resp_headers["WARC-Truncated"] = truncated
-        response = warc.create_warc_record(
-            url,
-            "response",
-            payload=io.BytesIO(body),
-            length=len(body),
-            warc_headers_dict=resp_headers,
-            http_headers=_response_headers(protocol, status, reason, response_headers),
-        )
+        response = _record(warc, "response", url, resp_headers, body,
+                           _response_headers(protocol, status, reason, response_headers))
         request = self._request_record(
             warc, url=url, method=method, request_headers=request_headers, request_body=bytes(request_body or b""),
             protocol=protocol, ip=ip, date=date, concurrent_to=resp_headers["WARC-Record-ID"],
@@ -456,6 +474,7 @@ class WarcWriter:
         self._ensure_file()
         warc = self._warc
         assert warc is not None
+        date = warc_date(date)  # once for both records
         headers = self._warc_headers("revisit", url, date, ip)
         headers["WARC-Profile"] = SERVER_NOT_MODIFIED
         if refers_to_record_id:
@@ -468,13 +487,8 @@ class WarcWriter:
             )
         if payload_digest:
             headers["WARC-Payload-Digest"] = normalize_sha256_digest(payload_digest)
-        revisit = warc.create_warc_record(
-            url,
-            "revisit",
-            payload=io.BytesIO(b""),
-            length=0,
-            warc_headers_dict=headers,
-        )
+        headers["WARC-Block-Digest"] = EMPTY_DIGEST
+        revisit = _record(warc, "revisit", url, headers)
         request = self._request_record(
             warc, url=url, method=method, request_headers=request_headers, request_body=bytes(request_body or b""),
             protocol=protocol, ip=ip, date=date, concurrent_to=headers["WARC-Record-ID"],
@@ -487,14 +501,8 @@ class WarcWriter:
         warc = self._warc
         assert warc is not None
         body = bytes(body or b"")
-        record = warc.create_warc_record(
-            url,
-            "resource",
-            payload=io.BytesIO(body),
-            length=len(body),
-            warc_content_type=content_type or "application/octet-stream",
-            warc_headers_dict=self._warc_headers("resource", url, date, None),
-        )
+        record = _record(warc, "resource", url, self._warc_headers("resource", url, date, None), body,
+                         content_type=content_type or "application/octet-stream")
         return self._write_records([record], 0)
 
     # -- lifecycle --------------------------------------------------------------------------
