@@ -509,3 +509,27 @@ def test_archive_package_does_not_import_scrapy():
             "print(bad); sys.exit(1 if bad else 0)")
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_warcio_check_passes_every_digest_we_write(tmp_path):
+    """The digests the writer computes itself (a request's block and payload, a revisit's empty block) and
+    those warcio computes (a response's, a resource's) all pass warcio's own checker, the ``warcio check``
+    command: every record with a block is checked, none fails."""
+    from archive.warc import WarcWriter
+
+    with WarcWriter(tmp_path, SNAP) as w:
+        exchange(w, "http://x.test/a", "<p>Xin chào</p>".encode())
+        exchange(w, "http://x.test/form", b"<p>ok</p>", method="POST", request_body=b"q=ho%C3%A0ng+mai&page=2",
+                 request_headers=[*REQ_HEADERS, ("Content-Type", "application/x-www-form-urlencoded")])
+        w.write_revisit(url="http://x.test/a", date=T0 + dt.timedelta(days=1), request_headers=REQ_HEADERS,
+                        refers_to_uri="http://x.test/a", refers_to_date=T0, payload_digest="ab" * 32)
+        w.write_resource("http://x.test/notes.txt", "ghi chú".encode(), "text/plain", T0)
+        path = tmp_path / w.current_file
+    done = subprocess.run([str(Path(sys.executable).with_name("warcio")), "check", "-v", str(path)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = [line.strip() for line in done.stdout.splitlines()]
+    verdicts = [(lines[i].split()[-1], lines[i + 1]) for i, line in enumerate(lines) if line.startswith("offset ")]
+    assert sorted(t for t, v in verdicts if v == "digest pass") == \
+        ["request"] * 3 + ["resource", "response", "response", "warcinfo"], done.stdout
+    assert verdicts.count(("revisit", "digest present but not checked (revisit)")) == 1, done.stdout
