@@ -159,6 +159,7 @@ PORTAL_PROGRESS_INTERVAL = 5.0  # seconds; 0 disables the progress line
 PORTAL_LOOPBACK_RELAX = True
 PORTAL_RESUME = True  # re-running the command of an interrupted crawl resumes its snapshot
 PORTAL_LEAN_REVALIDATE = True  # a re-crawl's conditional requests of records by crawler/revalidate.py (0 = Scrapy)
+PORTAL_REVISIT_PROCESS = True  # a re-crawl's revisit records written by pipelines/revisit_process.py (0 = here)
 PORTAL_WARC = True
 PORTAL_WARC_MAX_BYTES = 100_000_000
 PORTAL_MEDIA_HOSTS: list = []  # hosts besides the seeds' whose media may be fetched; "*" = any

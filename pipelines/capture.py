@@ -5,7 +5,8 @@ WARC records are written on one thread of their own, in the order they were hand
 SHA-256 release the GIL, so they run beside the event loop, on the other core), but for a revisit (a 304:
 nothing to compress), written right away in the event loop whenever the WARC file is free (its records
 then come before those still waiting for the thread: records of other pages); they are fsynced once
-per Parquet batch, before any row pointing at them is written (``ArchiveWriter.durable_first``).
+per Parquet batch, before any row pointing at them is written (``ArchiveWriter.durable_first``). On a re-crawl
+the revisits are written by a process of their own instead (:mod:`pipelines.revisit_process`).
 
 Opened on first use, closed by :class:`pipelines.scrapy_pipelines.ArchivePipeline` when the spider
 closes: WARC files are finalized and indexed (CDXJ, from the lines the WARC writer made as it wrote each
@@ -33,6 +34,7 @@ from archive.store import ONCE_PER_SNAPSHOT, ArchiveWriter
 from archive.warc.cdxj import surt_key, write_cdxj
 from archive.warc.revisits import Originals
 from archive.warc.writer import WarcWriter, recover
+from pipelines.revisit_process import RevisitProcess, RevisitProcessFailed
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +86,10 @@ class Capture:
         self._warc_lock = threading.Lock()  # held by whoever writes to the WARC file: that thread, or a revisit here
         self._direct_ok = False  # a revisit went through the thread (its lookups' tables loaded there)
         self._originals = Originals(self.root)
-        if closed_snapshot_ids(self.root):  # a re-crawl: its 304s' revisits will name their originals
+        #: a re-crawl's revisits, written by a process of their own (pipelines/revisit_process.py)
+        self._revisits: RevisitProcess | None = None
+        self._recrawl = bool(closed_snapshot_ids(self.root))  # its 304s' revisits will name their originals
+        if self._recrawl and not self._revisit_process_wanted():
             self._originals.preload()
         crawler.stats.set_value("portal/snapshot_id", self.writer.snapshot_id)
         crawler.stats.set_value("portal/resumed", bool(self.writer.resumed))
@@ -204,7 +209,30 @@ class Capture:
             # import): import it while the crawl starts, not on the WARC thread's first record
             threading.Thread(target=surt_key, args=("http://example.org/",), daemon=True, name="import-surt").start()
             self.writer.durable_first.append(lambda: self.on_warc_thread(self._warc.sync))
+            if self._recrawl and self._revisit_process_wanted():
+                self._revisits = self.guarded(
+                    RevisitProcess, self.root, self.writer.snapshot_id, software=self.software,
+                    settings=json.loads(self.settings_json), on_failure=self.fail,
+                    max_bytes=self.crawler.settings.getint("PORTAL_WARC_MAX_BYTES", 100_000_000))
+                self.writer.durable_first.append(self._revisits.sync)
         return _GuardedWarc(self, self._warc) if self._warc is not None else None
+
+    def _revisit_process_wanted(self) -> bool:
+        return self.shared is None and self.crawler.settings.getbool("PORTAL_REVISIT_PROCESS", True) \
+            and self.crawler.settings.getbool("PORTAL_WARC", True)
+
+    def write_revisit_elsewhere(self, **kwargs) -> Deferred:
+        """A revisit written by the revisit process; a Deferred of its pointer, failing as :meth:`write_warc`'s."""
+        if self.failed is not None:
+            return fail(ArchiveWriteFailed(self.failed))
+
+        def failed(failure):
+            if failure.check(RevisitProcessFailed):
+                self.fail(failure.value)
+                return Failure(ArchiveWriteFailed(self.failed))
+            return failure
+
+        return self._revisits.write(**kwargs).addErrback(failed)
 
     def on_warc_thread(self, fn, *args):
         """``fn(*args)`` on the WARC thread, after every record handed over before; waits for it."""
@@ -273,8 +301,11 @@ class Capture:
     def _close(self, status: str) -> dict | None:
         if self.failed is None:
             try:
+                revisits = self._revisits.close() if self._revisits is not None else None
                 if self._warc is not None:
                     self.on_warc_thread(self._warc.close)
+                    if revisits is not None:  # the revisit process's files, indexed from the lines it made
+                        self._warc.cdxj_lines.add_finished(*revisits)
                     self._warc_thread.shutdown()
                     self._warc_thread = None
                 if self.shared is not None and not self._leave(status):
@@ -308,6 +339,8 @@ class _GuardedWarc:
 
     def write_revisit(self, record_id: str | None = None, original=None, **kwargs) -> Deferred:
         """A revisit naming the capture it confirms, ``original``'s or ``record_id``'s (looked up where it is written)."""
+        if self._capture._revisits is not None:
+            return self._capture.write_revisit_elsewhere(record_id=record_id, original=original, **kwargs)
         return self._capture.write_warc(self._revisit, small=True, record_id=record_id, original=original, **kwargs)
 
     def _revisit(self, record_id, original, **kwargs):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.warc.layout import parse_warc_name
 from research.pywb import pywb_program
 from tests.conftest import free_port, read_rows, run_cli
 
@@ -86,9 +87,10 @@ def test_recrawl_wacz_validates_and_every_article_replays_in_pywb(recrawled, pyw
     pages = package_wacz(recrawled, tmp_path / "recrawl.wacz")
     with zipfile.ZipFile(tmp_path / "recrawl.wacz") as z:
         warcs = [n for n in z.namelist() if n.startswith("archive/")]
-    # the re-crawl's own WARC and the first crawl's, which holds the originals its revisits stand for
-    assert {s["snapshot_id"] for s in snapshots} == {re.search(r"portal-archive-(.+)-\d{5}\.warc\.gz", n).group(1)
-                                                     for n in warcs}
+    # the re-crawl's own WARCs (its revisit process's among them) and the first crawl's, which holds the
+    # originals its revisits stand for
+    assert {s["snapshot_id"] for s in snapshots} == {parse_warc_name(n.rsplit("/", 1)[-1])[0] for n in warcs}
+    assert any(n.endswith("-revisits.warc.gz") for n in warcs)
     base = pywb(tmp_path / "recrawl.wacz", "recrawl")
     titles = set(_latest_titles(recrawled).values())
     assert titles <= {p.get("title") for p in pages}  # every article of the packaged snapshot is a page

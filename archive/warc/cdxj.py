@@ -216,6 +216,13 @@ class CdxjLines:
             self._exact = False
             self._drop_pending()
 
+    def add_finished(self, files, lines: list[str]) -> None:
+        """Finished ``files`` another writer of the snapshot wrote, and the lines it made of them (its
+        :attr:`files`, :meth:`sorted_lines`; pipelines/revisit_process.py)."""
+        self.files |= {Path(f).absolute() for f in files}
+        self._lines += lines
+        self._size += sum(map(len, lines))
+
     def finished(self, path: Path) -> None:
         """The file being written is finished, as ``path``."""
         self._filenames.clear()
