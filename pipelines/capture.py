@@ -225,14 +225,13 @@ class Capture:
         """A revisit written by the revisit process; a Deferred of its pointer, failing as :meth:`write_warc`'s."""
         if self.failed is not None:
             return fail(ArchiveWriteFailed(self.failed))
+        return self._revisits.write(**kwargs).addErrback(self._revisit_failed)
 
-        def failed(failure):
-            if failure.check(RevisitProcessFailed):
-                self.fail(failure.value)
-                return Failure(ArchiveWriteFailed(self.failed))
-            return failure
-
-        return self._revisits.write(**kwargs).addErrback(failed)
+    def _revisit_failed(self, failure: Failure):
+        if failure.check(RevisitProcessFailed):
+            self.fail(failure.value)
+            return Failure(ArchiveWriteFailed(self.failed))
+        return failure
 
     def on_warc_thread(self, fn, *args):
         """``fn(*args)`` on the WARC thread, after every record handed over before; waits for it."""

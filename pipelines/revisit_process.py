@@ -28,6 +28,9 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import os
+import signal
+import tempfile
 import threading
 
 from twisted.internet.defer import Deferred
@@ -39,16 +42,24 @@ def _error(exc: BaseException) -> tuple[str, bool]:
 
 
 def serve(conn, root: str, snapshot_id: str, software: str, settings: dict, max_bytes: int) -> None:
-    """The process: write the revisits it is sent, answer with their pointers; ``sync``; ``close``."""
+    """The process: write the revisits it is sent, answer with their pointers; ``sync``; ``close``. Anything
+    unexpected is told to the crawl as one line (which stops it), never printed as a traceback here."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the crawl's, which stops cleanly and closes this
+    try:
+        _serve(conn, root, snapshot_id, software, settings, max_bytes)
+    except Exception as exc:  # noqa: BLE001 - told to the crawl, which stops
+        try:
+            conn.send(("error", _error(exc)))
+        except OSError:
+            pass  # the crawl is gone
+
+
+def _serve(conn, root, snapshot_id, software, settings, max_bytes) -> None:
     from archive.warc.revisits import Originals
     from archive.warc.writer import WarcWriter
 
-    try:
-        warc = WarcWriter(root, snapshot_id, max_bytes=max_bytes, software=software, settings=settings,
-                          sync_each=False, worker="revisits", cdxj=True)
-    except Exception as exc:  # noqa: BLE001 - told to the crawl, which stops
-        conn.send(("error", _error(exc)))
-        return
+    warc = WarcWriter(root, snapshot_id, max_bytes=max_bytes, software=software, settings=settings,
+                      sync_each=False, worker="revisits", cdxj=True)
     originals = Originals(root)
     originals.preload()
     while True:
@@ -76,7 +87,10 @@ def serve(conn, root: str, snapshot_id: str, software: str, settings: dict, max_
             continue
         originals.close()
         lines = warc.cdxj_lines
-        conn.send(("closed", ([str(p) for p in lines.files], list(lines.sorted_lines()))))
+        fd, sorted_path = tempfile.mkstemp(prefix="portal-revisits-", suffix=".cdxj")
+        with open(fd, "w", encoding="utf-8") as fh:  # streamed from its sorted runs: never all in memory
+            fh.writelines(lines.sorted_lines())
+        conn.send(("closed", ([str(p) for p in lines.files], sorted_path)))
         return
 
 
@@ -102,7 +116,7 @@ class RevisitProcess:
         self._send_lock = threading.Lock()  # the event loop and close() send; the reader thread receives
         self._answered = threading.Condition()
         self._answers: list[str] = []  # "synced" / "closed", in order
-        self._closed: tuple[list[str], list[str]] | None = None
+        self._closed: tuple[list[str], str] | None = None
         self.failed: str | None = None
         threading.Thread(target=self._read, daemon=True, name="revisit-reader").start()
 
@@ -150,8 +164,8 @@ class RevisitProcess:
         if self._closed is None:
             self._ask("sync", "synced")
 
-    def close(self) -> tuple[list[str], list[str]]:
-        """Finish the process's WARC files; (their paths, their CDXJ lines, sorted)."""
+    def close(self) -> tuple[list[str], str]:
+        """Finish the process's WARC files; (their paths, a temporary file of their CDXJ lines, sorted)."""
         if self._closed is None:
             self._ask("close", "closed")
             self._proc.join()

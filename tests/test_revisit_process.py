@@ -58,34 +58,21 @@ def test_revisits_are_in_the_revisit_process_files(crawled_once, tmp_path):
 
 
 def _spawned_children(pid: int) -> list[int]:
-    """The multiprocessing 'spawn' children of ``pid`` and of its descendants (the revisit process)."""
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
+    """The multiprocessing 'spawn' processes among ``pid``'s descendants (the revisit process)."""
+    parents, spawned = {}, set()
+    for name in filter(str.isdigit, os.listdir("/proc")):
         try:
-            cmdline = Path(f"/proc/{name}/cmdline").read_bytes()
-            stat = Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            parents[int(name)] = int(Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            if b"spawn_main" in Path(f"/proc/{name}/cmdline").read_bytes():
+                spawned.add(int(name))
+        except (OSError, IndexError, ValueError):  # gone meanwhile
             continue
-        if b"multiprocessing.spawn" in cmdline and b"spawn_main" in cmdline:
-            found.append((int(name), int(stat[1])))
-    ancestors = {pid}
-    changed = True
-    parents = {}
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                parents[int(name)] = int(Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                pass
-    while changed:
-        changed = False
-        for child, parent in parents.items():
-            if parent in ancestors and child not in ancestors:
-                ancestors.add(child)
-                changed = True
-    return [child for child, _ in found if child in ancestors]
+    descendants, grew = {pid}, True
+    while grew:
+        more = {child for child, parent in parents.items() if parent in descendants} - descendants
+        descendants |= more
+        grew = bool(more)
+    return sorted(spawned & descendants)
 
 
 def test_a_dead_revisit_process_stops_the_crawl_and_the_next_run_completes(crawled_once, tmp_path):

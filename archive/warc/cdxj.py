@@ -216,12 +216,14 @@ class CdxjLines:
             self._exact = False
             self._drop_pending()
 
-    def add_finished(self, files, lines: list[str]) -> None:
-        """Finished ``files`` another writer of the snapshot wrote, and the lines it made of them (its
-        :attr:`files`, :meth:`sorted_lines`; pipelines/revisit_process.py)."""
+    def add_finished(self, files, sorted_path: str | os.PathLike[str]) -> None:
+        """Finished ``files`` another writer of the snapshot wrote, and a file of the lines it made of them,
+        sorted (its :attr:`files`, :meth:`sorted_lines`; pipelines/revisit_process.py): merged as one more
+        run, the file removed once open."""
+        run = open(sorted_path, encoding="utf-8")  # noqa: SIM115 - a run, closed with the others
+        os.unlink(sorted_path)
+        self._runs.append(run)
         self.files |= {Path(f).absolute() for f in files}
-        self._lines += lines
-        self._size += sum(map(len, lines))
 
     def finished(self, path: Path) -> None:
         """The file being written is finished, as ``path``."""

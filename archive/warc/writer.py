@@ -178,9 +178,13 @@ def _request_headers(protocol: str, method: str, url: str, headers: Iterable[Hea
     return _RawHttpHeaders(f"{target} {protocol}", parsed, method, raw)
 
 
+def _b32_label(digest: bytes) -> str:
+    return "sha256:" + base64.b32encode(digest).decode("ascii")
+
+
 def sha256_b32(data: bytes) -> str:
     """``sha256:<BASE32>`` of ``data``: the digest warcio would compute and write."""
-    return "sha256:" + base64.b32encode(hashlib.sha256(data).digest()).decode("ascii")
+    return _b32_label(hashlib.sha256(data).digest())
 
 
 EMPTY_DIGEST = sha256_b32(b"")
@@ -201,7 +205,7 @@ def normalize_sha256_digest(digest: str) -> str:
     algo, sep, rest = value.partition(":")
     hex_value = rest if sep and algo.lower() == "sha256" else (value if not sep else "")
     if re.fullmatch(r"[0-9a-fA-F]{64}", hex_value):
-        return "sha256:" + base64.b32encode(bytes.fromhex(hex_value)).decode("ascii")
+        return _b32_label(bytes.fromhex(hex_value))
     if not sep:
         raise ValueError(f"not a sha256 digest: {digest!r}")
     return value
