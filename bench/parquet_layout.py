@@ -76,13 +76,14 @@ def _scan_once(con, path: Path, has_body: bool) -> float:
     return time.perf_counter() - started
 
 
-def measure_layouts(root: Path, rounds: int = 3, grid: str = "full") -> list[dict]:
+def measure_layouts(root: Path, rounds: int = 5, grid: str = "full") -> list[dict]:
     """Size and DuckDB scan time of every table rewritten with each (compression, level, row group).
 
     Every layout is written first; then each round scans every layout once, in a new order each round, and a
     layout's time is the fastest of its rounds. The machine is shared: a disturbance hits the layouts scanned
     while it lasts, and a layout measured all at once (its rounds in a row) could be unlucky in all of them,
-    which made the choice's row flip between runs (1.01x, then 1.28x, on the same code)."""
+    which made the choice's row flip between runs (1.01x, then 1.28x, on the same code). Five rounds: with three,
+    a run still read 1.21x where the runs before read 1.00-1.07x (a scan is ~0.3 s; five cost ~6 s more)."""
     tables = _tables(root)
     con = duckdb.connect()
     compressions, row_groups = GRIDS[grid]

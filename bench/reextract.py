@@ -8,9 +8,9 @@ repeat, so the extractor's bounded caches see what a crawl of as many pages sees
 repeats on every page; nothing is cached per page across a copy's 700 pages).
 
 Each run re-extracts a fresh copy of the archive (so both start from the same state); records/s counts the
-records of the new snapshot over the wall time of ``reextract``. The runs alternate (1 worker, every core,
-1, every core, …) and each side's median is compared, so a burst of load on the shared machine does not
-fall on one side only.
+records of the new snapshot over the wall time of ``reextract``. The runs alternate in ABBA order (1 worker,
+every core; every core, 1 worker; …) and each side's median is compared, so neither side always runs first
+and a burst of load on the shared machine does not fall on one side only.
 
     python -m bench.reextract ARCHIVE [--records 20000] [--rounds 3]
 """
@@ -128,8 +128,9 @@ def bench_reextract(archive: Path, records: int = 0, rounds: int = 1) -> list[di
             print(f"reextract  scaled archive of {records} records built in {time.perf_counter() - started:.1f}s")
             archive, label = scaled, "scaled from the crawl's"
         one, every, counts, cpu = [], [], set(), {1: [], cores: []}
-        for _ in range(rounds):
-            for workers, times in ((1, one), (cores, every)):
+        for round_ in range(rounds):
+            pair = ((1, one), (cores, every))
+            for workers, times in pair[::-1] if round_ % 2 else pair:
                 seconds, cpu_s, n = _run(archive, workers)
                 times.append(seconds)
                 cpu[workers].append(cpu_s)

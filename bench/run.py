@@ -109,16 +109,17 @@ def _crawl(url: str, archive: Path, *settings: str) -> float:
 
 
 def bench_crawl(articles: int, seed: int, workdir: Path, *, figures: bool, reextract_records: int = 0,
-                recrawl: bool = True, layouts: str = "full", keep: dict | None = None) -> list[dict]:
+                reextract_rounds: int = 1, recrawl: bool = True, layouts: str = "full", keep: dict | None = None
+                ) -> list[dict]:
     """First crawl vs bare fetch of the same URLs; with ``recrawl``, an incremental re-crawl of the unchanged
     portal, and the same re-crawl with every request through Scrapy (no target: the re-crawl's target is the
     memory part's bigger crawl's). The archive is left at ``workdir / "archive"`` (the wacz part packages it).
-    With ``figures``, the crawled
-    archive's bytes per record and Parquet layouts (bench/parquet_layout.py), and ``reextract`` on it scaled to
-    ``reextract_records`` records (bench/reextract.py); else both come with the memory part's bigger crawl
-    (:func:`big_archive_rows`). ``layouts``: their grid (bench/parquet_layout.py ``GRIDS``).
-    The first crawl's memory is measured as the memory part measures its crawls (bench/memory.py
-    :func:`~bench.memory.measured_crawl`): ``keep["first"]`` gets those measures (the memory part's small crawl)."""
+    With ``figures``, the crawled archive's bytes per record and Parquet layouts (bench/parquet_layout.py), and
+    ``reextract`` on it scaled to ``reextract_records`` records (``reextract_rounds`` pairs of runs,
+    bench/reextract.py); else both come with the memory part's bigger crawl (:func:`big_archive_rows`).
+    ``layouts``: their grid (bench/parquet_layout.py ``GRIDS``). The first crawl's memory is measured as the
+    memory part measures its crawls (bench/memory.py :func:`~bench.memory.measured_crawl`): ``keep["first"]``
+    gets those measures (the memory part's small crawl)."""
     from archive.query import connect
 
     with replica_process(articles, seed) as url:
@@ -130,7 +131,7 @@ def bench_crawl(articles: int, seed: int, workdir: Path, *, figures: bool, reext
         if keep is not None:
             keep["first"] = first
         first_s, first_mb = first_run.wall, first_run.peak_mb
-        archive_rows = ((bench_archive(archive, layouts) + bench_reextract(archive, reextract_records))
+        archive_rows = ((bench_archive(archive, layouts) + bench_reextract(archive, reextract_records, reextract_rounds))
                         if figures else [])
         con = connect(archive)
         fetched = [r[0] for r in con.sql("SELECT url FROM pages UNION ALL SELECT url FROM media_files").fetchall()]
@@ -206,13 +207,16 @@ SIZES = {  # full run, and --quick. "figures_on": the crawl whose archive gives 
     # ("crawl": the crawl part's, reextract scaled to "reextract_records"; "memory": the memory part's big crawl,
     # as it is); "recrawl_small": the crawl part re-crawls its portal, and again with every request through
     # Scrapy; "close_records": the close's memory on synthetic snapshots of these sizes (these two have no
-    # target: the full run only); "layouts": the grid of Parquet layouts (bench/parquet_layout.py)
+    # target: the full run only); "layouts": the grid of Parquet layouts (bench/parquet_layout.py); "reextract_rounds":
+    # pairs of reextract runs (bench/reextract.py; --quick's archive is small, one pair ~30 s: two, in ABBA order)
     False: {"articles": 2000, "crawl_articles": 2000, "memory_articles": 5000, "memory_small": 500,
-            "search_records": 200_000, "sites_articles": 60, "reextract_records": 20_000, "redis_articles": 150,
+            "search_records": 200_000, "sites_articles": 60, "reextract_records": 20_000, "reextract_rounds": 1,
+            "redis_articles": 150,
             "close_records": (5000, 50_000), "rounds": 2, "figures_on": "crawl", "recrawl_small": True,
             "layouts": "full"},
     True: {"articles": 500, "crawl_articles": 500, "memory_articles": 4000, "memory_small": 500,
-           "search_records": 20_000, "sites_articles": 6, "reextract_records": 0, "redis_articles": 100,
+           "search_records": 20_000, "sites_articles": 6, "reextract_records": 0, "reextract_rounds": 2,
+           "redis_articles": 100,
            "close_records": None, "rounds": 1, "figures_on": "memory", "recrawl_small": False,
            "layouts": "quick"},
 }
@@ -223,8 +227,8 @@ PART_ORDER = ("extraction", "crawl", "wacz", "memory and re-crawl", "close memor
               "redis scale-out", "hostile")
 
 
-def big_archive_rows(url: str, archive: Path, first: dict, articles: int, figures: bool, layouts: str = "full"
-                     ) -> list[dict]:
+def big_archive_rows(url: str, archive: Path, first: dict, articles: int, figures: bool, layouts: str = "full",
+                     reextract_rounds: int = 1) -> list[dict]:
     """The memory part's big crawl, once measured: with ``figures``, the archive's bytes per record and Parquet
     layouts (target 6: at 4,000 articles the row groups differ, at 500 every table is one group), then its
     re-crawl (target 5), then, with ``figures``, ``reextract`` on that archive as it is (target 3: 4,230 real
@@ -232,7 +236,7 @@ def big_archive_rows(url: str, archive: Path, first: dict, articles: int, figure
     records instead)."""
     rows = bench_archive(archive, layouts) if figures else []
     rows += recrawl_rows(url, archive, first, articles=articles)
-    return rows + (bench_reextract(archive) if figures else [])
+    return rows + (bench_reextract(archive, rounds=reextract_rounds) if figures else [])
 
 
 def run_beside(here, side: list[tuple], seconds: dict[str, float]) -> dict[str, list[dict]]:
@@ -327,6 +331,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as workdir:
         timed("crawl", bench_crawl, sizes["crawl_articles"], args.seed, Path(workdir),
               figures=sizes["figures_on"] == "crawl", reextract_records=sizes["reextract_records"],
+              reextract_rounds=sizes["reextract_rounds"],
               recrawl=sizes["recrawl_small"], layouts=sizes["layouts"], keep=crawled)
         # beside the extraction part, which keeps one core busy: search, the hostile crawl and wacz (the crawl
         # part's archive)
@@ -337,7 +342,8 @@ def main(argv=None) -> int:
         small = crawled.get("first") if sizes["memory_small"] == sizes["crawl_articles"] else None
         timed("memory and re-crawl", bench_memory, sizes["memory_articles"], args.seed, sizes["memory_small"], small,
               then=partial(big_archive_rows, articles=sizes["memory_articles"],
-                           figures=sizes["figures_on"] == "memory", layouts=sizes["layouts"]))
+                           figures=sizes["figures_on"] == "memory", layouts=sizes["layouts"],
+                           reextract_rounds=sizes["reextract_rounds"]))
         if sizes["close_records"]:  # no target: the full run's
             timed("close memory", bench_close_memory, *sizes["close_records"])
     timed("sites", bench_sites, articles=sizes["sites_articles"])

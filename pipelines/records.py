@@ -121,7 +121,7 @@ def page_row(page: dict, page_type: str, record_id: str | None) -> dict:
         "url": page["url"],
         "status": page["status"],
         "content_type": (page.get("headers") or {}).get("content-type"),
-        "length": len(page.get("body") or b""),
+        "length": page["length"] if "length" in page else len(page.get("body") or b""),
         "content_sha256": fields["content_sha256"],
         "page_type": page_type,
         "record_id": record_id,

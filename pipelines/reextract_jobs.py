@@ -5,7 +5,9 @@ across a local process pool (:func:`extract_captures`), or on a cluster engine (
 """
 from __future__ import annotations
 
+import gc
 import os
+import signal
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -14,6 +16,7 @@ from typing import Iterable, Iterator
 from archive.warc.content_encoding import DecodeError, decode
 from archive.warc.reader import read_record
 from pipelines.extract import extract_record
+from pipelines.records import sha256_hex
 from pipelines.rows import page_content_type
 
 #: captures per task in the steady state: a task's overhead (pickling, a pipe round trip: well under 1 ms) is
@@ -43,14 +46,27 @@ def capture_page(root: str | Path, src: dict) -> dict:
 
 
 def extract_capture(root: str | Path, src: dict) -> tuple[dict, dict]:
-    """(page, extracted record) of one capture: the CPU-bound part of ``reextract``."""
+    """(page, extracted record) of one capture: the CPU-bound part of ``reextract``. The page comes back with
+    its body's SHA-256 and length instead of the body: the bytes stay in the WARC, and a worker process (or a
+    cluster's task) does not send them back to be pickled, piped and unpickled for a hash."""
     page = capture_page(root, src)
-    return page, extract_record(page["body"], page["url"], content_type=page_content_type(page),
-                                captured_at=page["fetched_at"])
+    body = page.pop("body")
+    record = extract_record(body, page["url"], content_type=page_content_type(page), captured_at=page["fetched_at"])
+    page["content_sha256"], page["length"] = sha256_hex(body), len(body)
+    return page, record
 
 
 def extract_chunk(root: str, chunk: list[dict]) -> list[tuple[dict, dict]]:
     return [extract_capture(root, src) for src in chunk]
+
+
+def init_worker() -> None:
+    """Each worker, once: what it inherits from the forked parent (a user's program, a notebook, ``make
+    bench``: its heap may be large) is frozen out of the garbage collector's reach, so collections here neither
+    walk it nor copy its pages; Ctrl-C is the parent's, which stops the pool and closes its snapshot as
+    interrupted (a worker would print a ``KeyboardInterrupt`` traceback)."""
+    gc.freeze()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def default_workers() -> int:
@@ -87,7 +103,8 @@ def extract_captures(root: Path, pointers: Iterable[dict], workers: int = 1) -> 
         for src in pointers:
             yield extract_capture(root, src)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=init_worker)
+    try:
         pending: deque = deque()
         for chunk in guided_chunks(pointers, CHUNK, workers):
             pending.append(pool.submit(extract_chunk, str(root), chunk))
@@ -95,3 +112,5 @@ def extract_captures(root: Path, pointers: Iterable[dict], workers: int = 1) -> 
                 yield from pending.popleft().result()
         while pending:
             yield from pending.popleft().result()
+    finally:  # on an error or Ctrl-C, the chunks not started are dropped, not extracted for nothing
+        pool.shutdown(wait=True, cancel_futures=True)

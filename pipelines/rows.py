@@ -31,7 +31,8 @@ class RowBuilder:
         self.video_ids: set[str] = set()
 
     def page_rows(self, page: dict, record: dict | None = None) -> list[tuple[str, dict]]:
-        """``page``: url, status, headers (lower-cased names), body, fetched_at, and the crawler's identity
+        """``page``: url, status, headers (lower-cased names), body (or its ``content_sha256`` and ``length``,
+        as :func:`pipelines.reextract_jobs.extract_capture` gives them), fetched_at, and the crawler's identity
         (record_id, wcm_path, urls_seen, expected_content) and WARC pointer when known; in a crawl of many
         sites, its ``site`` (ids are per site) and the site's extraction overrides (``charset``). ``record``:
         the page already extracted (by a worker process, :mod:`pipelines.tasks`), else it is extracted here."""
