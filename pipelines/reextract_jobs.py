@@ -19,13 +19,16 @@ from pipelines.extract import extract_record
 from pipelines.records import sha256_hex
 from pipelines.rows import page_content_type
 
-#: captures per task in the steady state: a task's overhead (pickling, a pipe round trip: well under 1 ms) is
-#: <1% of 16 extractions (3-10 ms each); near the end they shrink (:func:`guided_chunks`) so the workers finish together
-CHUNK = 16
-#: chunks in flight per worker (submitted, not yet written): a slow chunk at the head (a worker importing
-#: trafilatura's and dateparser's data on its first page that needs them, ~1 CPU-s) does not stall the
-#: other workers, and memory stays bounded (at most WINDOW × CHUNK results per worker)
-WINDOW = 8
+#: captures per task in the steady state; near the end they shrink (:func:`guided_chunks`) so the workers finish
+#: together. A task costs more than its pickling and pipe round trip: each finished one wakes the pool's
+#: thread in the parent, which takes the GIL from the thread writing rows, and each context switch on the two
+#: cores evicts a worker. On 4,230 replica records (2 workers, 2 cores, alternating runs) tasks of 16 took
+#: 8.75-9.6 s and 17.3-18.9 CPU-s with ~3,700 involuntary context switches; of 64, 8.25-8.4 s; of 128, 8.2-8.4 s,
+#: 16.0-16.7 CPU-s, ~2,400 switches (one worker alone: ~3.4 ms a capture)
+CHUNK = 128
+#: chunks in flight per worker (submitted, not yet written): a slow chunk at the head does not stall the other
+#: workers, and memory stays bounded (at most WINDOW × CHUNK results per worker: 512 of ~13 KB pickled)
+WINDOW = 4
 
 
 def capture_page(root: str | Path, src: dict) -> dict:
