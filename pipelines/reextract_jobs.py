@@ -66,8 +66,8 @@ def extract_chunk(root: str, chunk: list[dict]) -> list[tuple[dict, dict]]:
 def init_worker() -> None:
     """Each worker, once: what it inherits from the forked parent (a user's program, a notebook, ``make
     bench``: its heap may be large) is frozen out of the garbage collector's reach, so collections here neither
-    walk it nor copy its pages; Ctrl-C is the parent's, which stops the pool and closes its snapshot as
-    interrupted (a worker would print a ``KeyboardInterrupt`` traceback)."""
+    walk it nor copy its pages; Ctrl-C (sent by a terminal to the whole process group) is left to the parent,
+    which stops the pool, dropping the tasks not started, and closes its snapshot as interrupted."""
     gc.freeze()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
