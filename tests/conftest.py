@@ -16,11 +16,22 @@ ROOT = Path(__file__).resolve().parent.parent
 RECORD_TABLES = tuple(_RECORD_TABLES)  # articles, documents, albums, videos, schedules, static_pages
 
 
+def free_ports(n: int) -> list[int]:
+    """``n`` different loopback ports nothing listens on now: each socket stays bound until all are, or the
+    system may hand the port it just released out again (CI once got serve's two ports equal)."""
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
 def free_port() -> int:
     """A loopback port nothing listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
 
 
 def read_rows(archive: Path, table: str) -> list[dict]:

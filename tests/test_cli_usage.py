@@ -316,11 +316,11 @@ def test_serve_stopped_by_sigterm_stops_pywb_too(crawled, tmp_path):
     import time
     import urllib.request
 
-    from tests.conftest import free_port
+    from tests.conftest import free_ports
 
     archive = tmp_path / "archive"  # serve writes its database under indexes/: a copy
     shutil.copytree(crawled[0], archive)
-    port, replay = free_port(), free_port()
+    port, replay = free_ports(2)
     children: list[int] = []
     proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--archive", str(archive), "--port", str(port),
                              "--replay-port", str(replay)], cwd=ROOT, stdout=subprocess.DEVNULL,

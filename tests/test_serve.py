@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 
 from tests.chromium import Chromium, artifacts_dir
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_ports
 
 
 def _wait(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
@@ -37,7 +37,7 @@ def _listening(port: int) -> bool:
 @pytest.fixture(scope="module")
 def served(crawled):
     archive, _ = crawled
-    port, replay_port = free_port(), free_port()
+    port, replay_port = free_ports(2)
     proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--archive", str(archive), "--port", str(port),
                              "--replay-port", str(replay_port)], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)

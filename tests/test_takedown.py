@@ -21,7 +21,7 @@ from archive.summary import summarize
 from cli.takedown import default_user
 from research.report import collect
 from research.serve import stop
-from tests.conftest import ROOT, free_port, run_cli
+from tests.conftest import ROOT, free_ports, run_cli
 
 BY = unicodedata.normalize("NFD", "Ban Pháp chế Thị ủy")  # typed decomposed: stored NFC
 
@@ -87,7 +87,7 @@ def _get(url: str) -> tuple[int, bytes]:
 def _serve_checks(archive: Path, victim: dict, other_url: str) -> tuple[list, int, int, int]:
     """Run ``serve``: (Datasette rows of the victim, pywb status of the victim's URL, of its image, of another
     record's URL)."""
-    port, replay = free_port(), free_port()
+    port, replay = free_ports(2)
     proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--archive", str(archive), "--port", str(port),
                              "--replay-port", str(replay)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
