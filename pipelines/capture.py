@@ -88,8 +88,11 @@ class Capture:
         self._originals = Originals(self.root)
         #: a re-crawl's revisits, written by a process of their own (pipelines/revisit_process.py)
         self._revisits: RevisitProcess | None = None
-        self._recrawl = bool(closed_snapshot_ids(self.root))  # its 304s' revisits will name their originals
-        if self._recrawl and not self._revisit_process_wanted():
+        recrawl = bool(closed_snapshot_ids(self.root))  # its 304s' revisits will name their originals
+        settings = crawler.settings
+        self._revisits_elsewhere = recrawl and self.shared is None and settings.getbool("PORTAL_WARC", True) \
+            and settings.getbool("PORTAL_REVISIT_PROCESS", True)
+        if recrawl and not self._revisits_elsewhere:
             self._originals.preload()
         crawler.stats.set_value("portal/snapshot_id", self.writer.snapshot_id)
         crawler.stats.set_value("portal/resumed", bool(self.writer.resumed))
@@ -209,17 +212,13 @@ class Capture:
             # import): import it while the crawl starts, not on the WARC thread's first record
             threading.Thread(target=surt_key, args=("http://example.org/",), daemon=True, name="import-surt").start()
             self.writer.durable_first.append(lambda: self.on_warc_thread(self._warc.sync))
-            if self._recrawl and self._revisit_process_wanted():
+            if self._revisits_elsewhere:
                 self._revisits = self.guarded(
                     RevisitProcess, self.root, self.writer.snapshot_id, software=self.software,
                     settings=json.loads(self.settings_json), on_failure=self.fail,
                     max_bytes=self.crawler.settings.getint("PORTAL_WARC_MAX_BYTES", 100_000_000))
                 self.writer.durable_first.append(self._revisits.sync)
         return _GuardedWarc(self, self._warc) if self._warc is not None else None
-
-    def _revisit_process_wanted(self) -> bool:
-        return self.shared is None and self.crawler.settings.getbool("PORTAL_REVISIT_PROCESS", True) \
-            and self.crawler.settings.getbool("PORTAL_WARC", True)
 
     def write_revisit_elsewhere(self, **kwargs) -> Deferred:
         """A revisit written by the revisit process; a Deferred of its pointer, failing as :meth:`write_warc`'s."""

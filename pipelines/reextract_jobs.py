@@ -15,9 +15,8 @@ from typing import Iterable, Iterator
 
 from archive.warc.content_encoding import DecodeError, decode
 from archive.warc.reader import read_record
-from pipelines.extract import extract_record
-from pipelines.records import sha256_hex
 from pipelines.rows import page_content_type
+from pipelines.tasks import extract_page
 
 #: captures per task in the steady state; near the end they shrink (:func:`guided_chunks`) so the workers finish
 #: together. A task costs more than its pickling and pipe round trip: each finished one wakes the pool's
@@ -54,8 +53,8 @@ def extract_capture(root: str | Path, src: dict) -> tuple[dict, dict]:
     cluster's task) does not send them back to be pickled, piped and unpickled for a hash."""
     page = capture_page(root, src)
     body = page.pop("body")
-    record = extract_record(body, page["url"], content_type=page_content_type(page), captured_at=page["fetched_at"])
-    page["content_sha256"], page["length"] = sha256_hex(body), len(body)
+    page["content_sha256"], record = extract_page(body, page["url"], page_content_type(page), page["fetched_at"])
+    page["length"] = len(body)
     return page, record
 
 
@@ -106,6 +105,8 @@ def extract_captures(root: Path, pointers: Iterable[dict], workers: int = 1) -> 
         for src in pointers:
             yield extract_capture(root, src)
         return
+    import pipelines.extract  # noqa: F401 - before the fork: the workers inherit the extractor, imported once
+
     pool = ProcessPoolExecutor(max_workers=workers, initializer=init_worker)
     try:
         pending: deque = deque()

@@ -140,7 +140,10 @@ class RevisitProcess:
     def _send_batch(self) -> None:
         batch, self._batch = self._batch, []
         if batch and self.failed is None:
-            self._send("write", batch)
+            try:
+                self._send("write", batch)
+            except RevisitProcessFailed:  # called by the event loop: the reader thread reports the death and
+                pass  # fails these records' Deferreds (raised here, it would be an unhandled-error traceback)
 
     def _send(self, kind: str, value=None) -> None:
         try:

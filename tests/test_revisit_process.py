@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 
 from replica.server import ReplicaServer
-from tests.conftest import read_rows, run_cli
+from tests.conftest import ROOT, read_rows, run_cli
 
-ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = 300
 
 
@@ -96,6 +95,7 @@ def test_a_dead_revisit_process_stops_the_crawl_and_the_next_run_completes(crawl
     assert proc.returncode != 0, out
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and "revisit writer process died" in lines[0], err
+    assert "run the same command again to resume" in lines[0]  # what to do, in the same line
     assert "Traceback" not in err
     assert [r["status"] for r in read_rows(copy, "snapshots")] == ["complete"]  # the first crawl's only
     again = run_cli("crawl", server.url + "/", "--archive", str(copy))  # resumes the snapshot, recovers its files
